@@ -1,0 +1,297 @@
+//! A small, format-neutral XML element tree.
+//!
+//! Binary XML (AXML), aapt2's protobuf XML (inside `.aab`) and text XML (inside `.aar`)
+//! are all decoded into this tree, so the manifest model is built one way. The tree can
+//! be written back as text XML with quick-xml.
+
+use serde::Serialize;
+
+/// The Android resource namespace URI.
+pub const ANDROID_NS: &str = "http://schemas.android.com/apk/res/android";
+
+/// A typed attribute value, as Android's `Res_value` carries it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Value {
+    /// A string (raw string or TYPE_STRING).
+    String(String),
+    /// Decimal integer.
+    Int(i32),
+    /// Hexadecimal integer.
+    Hex(u32),
+    /// Boolean.
+    Bool(bool),
+    /// Reference to a resource id (`@0x7f040001`).
+    Reference(u32),
+    /// Reference to a theme attribute (`?0x01010000`).
+    Attribute(u32),
+    /// Dimension (complex unit encoding).
+    Dimension(u32),
+    /// Fraction (complex unit encoding).
+    Fraction(u32),
+    /// Color, ARGB.
+    Color(u32),
+    /// Float.
+    Float(f32),
+    /// Null / empty value.
+    Null,
+    /// Any other type: raw type byte and data.
+    Other {
+        /// Res_value data type.
+        kind: u8,
+        /// Raw 32-bit data.
+        data: u32,
+    },
+}
+
+impl Value {
+    /// The value as Android's `aapt dump xmltree`-style text (`@0x7f..`, `true`, `12`, ...).
+    pub fn to_text(&self) -> String {
+        match self {
+            Value::String(s) => s.clone(),
+            Value::Int(i) => i.to_string(),
+            Value::Hex(h) => format!("0x{h:08x}"),
+            Value::Bool(b) => b.to_string(),
+            Value::Reference(r) => format!("@0x{r:08x}"),
+            Value::Attribute(r) => format!("?0x{r:08x}"),
+            Value::Dimension(d) => complex_to_text(*d, false),
+            Value::Fraction(d) => complex_to_text(*d, true),
+            Value::Color(c) => format!("#{c:08x}"),
+            Value::Float(f) => f.to_string(),
+            Value::Null => String::new(),
+            Value::Other { kind, data } => format!("(type 0x{kind:02x})0x{data:x}"),
+        }
+    }
+
+    /// The value as an integer, if it is one (Int, Hex, or a decimal string).
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i as i64),
+            Value::Hex(h) => Some(*h as i64),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The value as a boolean, if it is one (Bool, or "true"/"false").
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            Value::Int(i) => Some(*i != 0),
+            Value::String(s) => match s.trim() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Android "complex" dimension/fraction encoding to text.
+fn complex_to_text(data: u32, fraction: bool) -> String {
+    const RADIX_MULTS: [f32; 4] = [
+        1.0 / (1u32 << 8) as f32,
+        1.0 / (1u32 << 15) as f32,
+        1.0 / (1u32 << 23) as f32,
+        1.0 / (1u32 << 31) as f32,
+    ];
+    let radix = ((data >> 4) & 3) as usize;
+    let value = ((data & 0xffff_ff00) as i32) as f32 * RADIX_MULTS[radix];
+    let unit = data & 0xf;
+    let suffix = if fraction {
+        match unit {
+            0 => "%",
+            1 => "%p",
+            _ => "",
+        }
+    } else {
+        match unit {
+            0 => "px",
+            1 => "dp",
+            2 => "sp",
+            3 => "pt",
+            4 => "in",
+            5 => "mm",
+            _ => "",
+        }
+    };
+    let value = if fraction { value * 100.0 } else { value };
+    format!("{value}{suffix}")
+}
+
+/// One attribute of an element.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribute {
+    /// Namespace URI, if any.
+    pub namespace: Option<String>,
+    /// Local name. For AXML this is resolved from the resource id when the name string
+    /// is empty or does not match the id.
+    pub name: String,
+    /// Android attribute resource id (`0x0101xxxx`), when the format carries one.
+    pub resource_id: Option<u32>,
+    /// Typed value.
+    pub value: Value,
+    /// Value after resolving references through resources.arsc, when resolved.
+    pub resolved: Option<String>,
+}
+
+impl Attribute {
+    /// The value as text, preferring the resolved form.
+    pub fn text(&self) -> String {
+        self.resolved.clone().unwrap_or_else(|| self.value.to_text())
+    }
+}
+
+/// An element with its attributes and children.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Element {
+    /// Namespace URI of the element name, if any.
+    pub namespace: Option<String>,
+    /// Local tag name.
+    pub name: String,
+    /// Namespace declarations made on this element: (prefix, uri).
+    pub namespace_decls: Vec<(String, String)>,
+    /// Attributes in document order.
+    pub attributes: Vec<Attribute>,
+    /// Child elements in document order.
+    pub children: Vec<Element>,
+    /// Text content directly inside this element (rare in manifests).
+    pub text: Option<String>,
+    /// Source line number, when the format records one.
+    pub line: Option<u32>,
+}
+
+impl Element {
+    /// Find an attribute in the Android namespace (or with no namespace) by local name.
+    pub fn android_attr(&self, name: &str) -> Option<&Attribute> {
+        self.attributes
+            .iter()
+            .find(|a| a.name == name && a.namespace.as_deref().map_or(true, |ns| ns == ANDROID_NS))
+            .or_else(|| self.attributes.iter().find(|a| a.name == name))
+    }
+
+    /// Find an attribute with no namespace by local name (e.g. `package`).
+    pub fn plain_attr(&self, name: &str) -> Option<&Attribute> {
+        self.attributes
+            .iter()
+            .find(|a| a.name == name && a.namespace.is_none())
+            .or_else(|| self.attributes.iter().find(|a| a.name == name))
+    }
+
+    /// Child elements with the given tag name.
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// Total number of elements in this subtree.
+    pub fn count(&self) -> usize {
+        1 + self.children.iter().map(Element::count).sum::<usize>()
+    }
+}
+
+/// Write an element tree as indented text XML. Namespace prefixes are taken from the
+/// declarations in the tree (`android` is assumed for the Android namespace).
+pub fn to_text_xml(root: &Element) -> String {
+    use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+    use quick_xml::Writer;
+
+    let mut prefixes: Vec<(String, String)> = Vec::new();
+    collect_decls(root, &mut prefixes);
+    if !prefixes.iter().any(|(_, u)| u == ANDROID_NS) && uses_ns(root, ANDROID_NS) {
+        prefixes.push(("android".into(), ANDROID_NS.into()));
+    }
+    let prefix_of = |uri: &str| -> Option<String> {
+        prefixes.iter().find(|(_, u)| u == uri).map(|(p, _)| p.clone())
+    };
+
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)));
+
+    fn qname(ns: &Option<String>, name: &str, prefix_of: &dyn Fn(&str) -> Option<String>) -> String {
+        let name = sanitize_name(name);
+        match ns.as_deref().and_then(prefix_of) {
+            Some(p) if !p.is_empty() => format!("{p}:{name}"),
+            _ => name,
+        }
+    }
+
+    fn write_el(
+        w: &mut Writer<Vec<u8>>,
+        el: &Element,
+        is_root: bool,
+        all_decls: &[(String, String)],
+        prefix_of: &dyn Fn(&str) -> Option<String>,
+    ) {
+        let tag = qname(&el.namespace, &el.name, prefix_of);
+        let mut start = BytesStart::new(tag.clone());
+        let decls: Vec<(String, String)> =
+            if is_root { all_decls.to_vec() } else { Vec::new() };
+        for (p, u) in &decls {
+            let key = if p.is_empty() { "xmlns".to_string() } else { format!("xmlns:{p}") };
+            start.push_attribute((key.as_str(), u.as_str()));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for a in &el.attributes {
+            let key = qname(&a.namespace, &a.name, prefix_of);
+            if !seen.insert(key.clone()) {
+                continue; // duplicate attributes would make invalid XML
+            }
+            let val = sanitize_text(&a.text());
+            start.push_attribute((key.as_str(), val.as_str()));
+        }
+        if el.children.is_empty() && el.text.is_none() {
+            let _ = w.write_event(Event::Empty(start));
+            return;
+        }
+        let _ = w.write_event(Event::Start(start));
+        if let Some(t) = &el.text {
+            let _ = w.write_event(Event::Text(BytesText::new(&sanitize_text(t))));
+        }
+        for c in &el.children {
+            write_el(w, c, false, all_decls, prefix_of);
+        }
+        let _ = w.write_event(Event::End(BytesEnd::new(tag)));
+    }
+    write_el(&mut w, root, true, &prefixes, &prefix_of);
+    let mut s = String::from_utf8_lossy(&w.into_inner()).into_owned();
+    s.push('\n');
+    s
+}
+
+fn collect_decls(el: &Element, out: &mut Vec<(String, String)>) {
+    for (p, u) in &el.namespace_decls {
+        let p = sanitize_name(p);
+        if !out.iter().any(|(pp, uu)| *pp == p || *uu == *u) {
+            out.push((p, u.clone()));
+        }
+    }
+    for c in &el.children {
+        collect_decls(c, out);
+    }
+}
+
+fn uses_ns(el: &Element, uri: &str) -> bool {
+    el.attributes.iter().any(|a| a.namespace.as_deref() == Some(uri))
+        || el.children.iter().any(|c| uses_ns(c, uri))
+}
+
+/// Make a string usable as an XML name (hostile manifests carry names with spaces,
+/// NULs and other junk).
+fn sanitize_name(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        .collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.') {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// Drop characters that XML 1.0 forbids.
+fn sanitize_text(s: &str) -> String {
+    s.chars()
+        .filter(|&c| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}'))
+        .collect()
+}
