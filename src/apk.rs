@@ -1,1 +1,290 @@
-//! APK container.
+//! The APK container: a ZIP read through its central directory, over a memory map.
+//!
+//! Entries are read the way Android reads them: the central directory is authoritative,
+//! the first entry of a duplicated name wins, unknown compression methods are treated as
+//! stored when the sizes agree (else inflated), and every quirk is recorded as a
+//! [`Quirk`] instead of failing the file. Inflation is capped ([`Limits`]) against zip bombs.
+
+use crate::error::{Format, ParseError};
+use serde::Serialize;
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::io::Read;
+
+/// Caps applied when inflating entries.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest inflated size of one entry, in bytes.
+    pub max_entry_size: u64,
+    /// Largest inflated/compressed ratio accepted for entries over 1 MiB.
+    pub max_ratio: u64,
+    /// Largest number of entries read from the central directory.
+    pub max_entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_entry_size: 512 << 20,
+            max_ratio: 1000,
+            max_entries: 200_000,
+        }
+    }
+}
+
+/// A container oddity worth reporting (Android accepts it; many tools do not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quirk {
+    /// Stable kebab-case id, e.g. `duplicate-entry`.
+    pub kind: String,
+    /// Entry concerned, if any.
+    pub entry: Option<String>,
+    /// Details.
+    pub detail: String,
+}
+
+/// One central-directory entry.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Index in the central directory.
+    pub index: usize,
+    /// Entry name (lossy UTF-8 of the raw name).
+    pub name: String,
+    /// Compression method from the central directory.
+    pub method: u16,
+    /// Compressed size.
+    pub compressed_size: u64,
+    /// Declared uncompressed size.
+    pub size: u64,
+}
+
+/// An opened ZIP container over a borrowed buffer.
+pub struct Archive<'a> {
+    data: &'a [u8],
+    entries: Vec<Entry>,
+    quirks: Vec<Quirk>,
+    limits: Limits,
+}
+
+fn zerr(offset: u64, reason: impl Into<String>) -> ParseError {
+    ParseError::new(Format::Zip, offset, reason)
+}
+
+impl<'a> Archive<'a> {
+    /// Open a ZIP held in `data` (usually a memory map).
+    pub fn parse(data: &'a [u8], limits: Limits) -> Result<Self, ParseError> {
+        if data.len() < 22 {
+            return Err(zerr(
+                0,
+                format!("file of {} bytes is too small to be a ZIP", data.len()),
+            ));
+        }
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(data))
+            .map_err(|e| zerr(data.len() as u64, format!("not a readable ZIP: {e}")))?;
+        let mut quirks = Vec::new();
+        let n = zip.len();
+        if n > limits.max_entries {
+            return Err(zerr(
+                0,
+                format!("{n} entries exceed the cap of {}", limits.max_entries),
+            ));
+        }
+        if !data.starts_with(b"PK\x03\x04") {
+            let what = if data.starts_with(b"dex\n") {
+                "a DEX file is prepended to the ZIP (Janus, CVE-2017-13156)"
+            } else {
+                "data precedes the first local header"
+            };
+            quirks.push(Quirk {
+                kind: "prefixed-data".into(),
+                entry: None,
+                detail: what.into(),
+            });
+        }
+        let comment_len = zip.comment().len();
+        if comment_len > 1024 {
+            quirks.push(Quirk {
+                kind: "large-eocd-comment".into(),
+                entry: None,
+                detail: format!("EOCD comment of {comment_len} bytes"),
+            });
+        }
+        let mut entries = Vec::with_capacity(n);
+        let mut seen = HashSet::new();
+        for i in 0..n {
+            let f = match zip.by_index_raw(i) {
+                Ok(f) => f,
+                Err(e) => {
+                    quirks.push(Quirk {
+                        kind: "unreadable-entry".into(),
+                        entry: None,
+                        detail: format!("central directory entry {i}: {e}"),
+                    });
+                    continue;
+                }
+            };
+            let raw = f.name_raw().to_vec();
+            let name = String::from_utf8_lossy(&raw).into_owned();
+            let method = compression_code(f.compression());
+            let e = Entry {
+                index: i,
+                name: name.clone(),
+                method,
+                compressed_size: f.compressed_size(),
+                size: f.size(),
+            };
+            drop(f);
+            if raw.contains(&0) || raw.contains(&b'\r') || raw.contains(&b'\n') {
+                quirks.push(Quirk {
+                    kind: "control-char-in-name".into(),
+                    entry: Some(name.escape_default().to_string()),
+                    detail: "entry name contains NUL, CR or LF".into(),
+                });
+            }
+            if name.split(['/', '\\']).any(|c| c == "..") || name.starts_with('/') {
+                quirks.push(Quirk {
+                    kind: "path-traversal-name".into(),
+                    entry: Some(name.clone()),
+                    detail: "entry name escapes the extraction folder".into(),
+                });
+            }
+            if !matches!(method, 0 | 8) {
+                quirks.push(Quirk {
+                    kind: "unknown-compression-method".into(),
+                    entry: Some(name.clone()),
+                    detail: format!("compression method {method}; read as Android does"),
+                });
+            }
+            if !seen.insert(name.clone()) {
+                quirks.push(Quirk {
+                    kind: "duplicate-entry".into(),
+                    entry: Some(name.clone()),
+                    detail: "name appears more than once; the first entry is used".into(),
+                });
+            }
+            entries.push(e);
+        }
+        Ok(Archive {
+            data,
+            entries,
+            quirks,
+            limits,
+        })
+    }
+
+    /// All entries in central-directory order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Quirks seen while opening (and reading) the container.
+    pub fn quirks(&self) -> &[Quirk] {
+        &self.quirks
+    }
+
+    /// The first entry with exactly this name.
+    pub fn find(&self, name: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.name == name)
+    }
+
+    /// Read (inflate) one entry, applying the caps.
+    pub fn read(&self, entry: &Entry) -> Result<Cow<'a, [u8]>, ParseError> {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(self.data))
+            .map_err(|e| zerr(0, format!("not a readable ZIP: {e}")))?;
+        let f = zip
+            .by_index_raw(entry.index)
+            .map_err(|e| zerr(0, format!("{}: {e}", entry.name)))?;
+        let start = f.data_start().unwrap_or(0);
+        let csize = entry.compressed_size;
+        let end = start
+            .checked_add(csize)
+            .filter(|&e| e <= self.data.len() as u64)
+            .ok_or_else(|| {
+                zerr(
+                    start,
+                    format!(
+                        "{}: compressed data runs past the end of the file",
+                        entry.name
+                    ),
+                )
+            })?;
+        drop(f);
+        let raw = &self.data[start as usize..end as usize];
+        let declared = entry.size;
+        if declared > self.limits.max_entry_size {
+            return Err(zerr(
+                start,
+                format!(
+                    "{}: declared size {declared} exceeds the cap of {} bytes (zip bomb?)",
+                    entry.name, self.limits.max_entry_size
+                ),
+            ));
+        }
+        let stored = entry.method == 0 || (entry.method != 8 && csize == declared);
+        if stored {
+            return Ok(Cow::Borrowed(raw));
+        }
+        let cap = self
+            .limits
+            .max_entry_size
+            .min((csize.max(1) * self.limits.max_ratio).max(1 << 20));
+        let mut out = Vec::with_capacity(declared.min(cap) as usize);
+        let mut dec = flate2::read::DeflateDecoder::new(raw).take(cap + 1);
+        dec.read_to_end(&mut out)
+            .map_err(|e| zerr(start, format!("{}: inflate failed: {e}", entry.name)))?;
+        if out.len() as u64 > cap {
+            return Err(zerr(
+                start,
+                format!(
+                    "{}: inflates past {cap} bytes (ratio cap {}:1; zip bomb?)",
+                    entry.name, self.limits.max_ratio
+                ),
+            ));
+        }
+        Ok(Cow::Owned(out))
+    }
+
+    /// Read the first entry with this name, if present.
+    pub fn read_name(&self, name: &str) -> Option<Result<Cow<'a, [u8]>, ParseError>> {
+        self.find(name).map(|e| self.read(e))
+    }
+}
+
+fn compression_code(m: zip::CompressionMethod) -> u16 {
+    #[allow(deprecated)]
+    match m {
+        zip::CompressionMethod::Stored => 0,
+        zip::CompressionMethod::Deflated => 8,
+        zip::CompressionMethod::Unsupported(n) => n,
+        _ => 0xffff,
+    }
+}
+
+/// Memory-map a file read-only. Falls back to reading it when mapping is impossible.
+pub fn map_file(path: &std::path::Path) -> std::io::Result<Mapped> {
+    let file = std::fs::File::open(path)?;
+    // SAFETY: the map is read-only; apkaudit never writes the file. A concurrent
+    // truncation by another process could fault; that is the accepted mmap trade-off.
+    match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(m) => Ok(Mapped::Map(m)),
+        Err(_) => Ok(Mapped::Vec(std::fs::read(path)?)),
+    }
+}
+
+/// Bytes of an input file: a memory map, or a buffer when mapping failed.
+pub enum Mapped {
+    /// Memory-mapped file.
+    Map(memmap2::Mmap),
+    /// File read into memory.
+    Vec(Vec<u8>),
+}
+
+impl std::ops::Deref for Mapped {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Mapped::Map(m) => m,
+            Mapped::Vec(v) => v,
+        }
+    }
+}

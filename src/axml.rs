@@ -1,1 +1,460 @@
-//! Binary XML.
+//! Android binary XML (AXML) decoder, as used for `AndroidManifest.xml` inside APKs.
+//!
+//! Reads the chunk stream (string pool in UTF-8 or UTF-16, resource-id map, namespaces,
+//! elements, attributes with typed values, text) into a [`crate::xml::Element`] tree.
+//! Like Android, attribute names are taken from the resource-id map whenever the id is a
+//! known framework attribute: packers that blank, mask or garble the name string do not
+//! change what Android reads. Lying chunk sizes, unknown chunks, unterminated strings and
+//! a wrong first chunk become warnings; only a file that yields no element is an error.
+
+use crate::error::{Format, ParseError};
+use crate::xml::{Attribute, Element, Value, ANDROID_NS};
+
+/// Result of decoding: the root element and the oddities met on the way.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Root element (normally `<manifest>`).
+    pub root: Element,
+    /// Non-fatal problems (hostile tricks, lying sizes).
+    pub warnings: Vec<String>,
+}
+
+const RES_STRING_POOL: u16 = 0x0001;
+const RES_XML: u16 = 0x0003;
+const XML_START_NS: u16 = 0x0100;
+const XML_END_NS: u16 = 0x0101;
+const XML_START_EL: u16 = 0x0102;
+const XML_END_EL: u16 = 0x0103;
+const XML_CDATA: u16 = 0x0104;
+const XML_RESOURCE_MAP: u16 = 0x0180;
+const NO_INDEX: u32 = 0xffff_ffff;
+/// Cap on elements, against files crafted to blow up memory.
+const MAX_ELEMENTS: usize = 1_000_000;
+
+fn err(offset: usize, reason: impl Into<String>) -> ParseError {
+    ParseError::new(Format::Axml, offset, reason)
+}
+
+fn u16_at(d: &[u8], o: usize) -> Option<u16> {
+    d.get(o..o.checked_add(2)?)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+}
+fn u32_at(d: &[u8], o: usize) -> Option<u32> {
+    d.get(o..o.checked_add(4)?)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Does this buffer look like binary XML (as opposed to text XML or something else)?
+pub fn looks_like_axml(data: &[u8]) -> bool {
+    data.len() >= 8 && matches!(u16_at(data, 0), Some(0x0003 | 0x0000 | 0x0001)) && {
+        // a string pool or resource chunk must follow soon
+        matches!(
+            u16_at(data, 8),
+            Some(RES_STRING_POOL | XML_RESOURCE_MAP | XML_START_NS)
+        )
+    }
+}
+
+/// A decoded string pool.
+#[derive(Debug, Default, Clone)]
+pub struct StringPool {
+    strings: Vec<String>,
+}
+
+impl StringPool {
+    /// Parse a string pool chunk that starts at `data[0]`; `warnings` collects oddities.
+    pub fn parse(data: &[u8], base: usize, warnings: &mut Vec<String>) -> Result<Self, ParseError> {
+        let header_size =
+            u16_at(data, 2).ok_or_else(|| err(base, "truncated string pool"))? as usize;
+        let count = u32_at(data, 8).ok_or_else(|| err(base + 8, "truncated string pool"))? as usize;
+        let flags = u32_at(data, 16).ok_or_else(|| err(base + 16, "truncated string pool"))?;
+        let strings_start =
+            u32_at(data, 20).ok_or_else(|| err(base + 20, "truncated string pool"))? as usize;
+        let utf8 = flags & 0x100 != 0;
+        let offsets_at = header_size.max(28);
+        // every offset takes 4 bytes: the count cannot exceed what the chunk holds
+        let max_count = data.len().saturating_sub(offsets_at) / 4;
+        let count = if count > max_count {
+            warnings.push(format!(
+                "string pool at {base:#x} claims {count} strings, room for {max_count}"
+            ));
+            max_count
+        } else {
+            count
+        };
+        let mut strings = Vec::with_capacity(count);
+        for i in 0..count {
+            let off = u32_at(data, offsets_at + i * 4).unwrap_or(u32::MAX) as usize;
+            let at = strings_start.checked_add(off);
+            let s = at.and_then(|at| {
+                if utf8 {
+                    read_utf8(data, at)
+                } else {
+                    read_utf16(data, at)
+                }
+            });
+            match s {
+                Some(s) => strings.push(s),
+                None => {
+                    warnings.push(format!(
+                        "string {i} of the pool at {base:#x} is out of bounds"
+                    ));
+                    strings.push(String::new());
+                }
+            }
+        }
+        Ok(StringPool { strings })
+    }
+
+    /// String at `idx`, if any.
+    pub fn get(&self, idx: u32) -> Option<&str> {
+        if idx == NO_INDEX {
+            return None;
+        }
+        self.strings.get(idx as usize).map(String::as_str)
+    }
+
+    /// Number of strings.
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// True when the pool holds no strings.
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+}
+
+fn read_utf16(d: &[u8], at: usize) -> Option<String> {
+    let mut len = u16_at(d, at)? as usize;
+    let mut p = at + 2;
+    if len & 0x8000 != 0 {
+        len = ((len & 0x7fff) << 16) | u16_at(d, p)? as usize;
+        p += 2;
+    }
+    // unterminated or overlong strings: take what the buffer holds
+    let avail = d.len().saturating_sub(p) / 2;
+    let len = len.min(avail);
+    let units: Vec<u16> = (0..len).filter_map(|i| u16_at(d, p + i * 2)).collect();
+    let units: Vec<u16> = match units.iter().position(|&u| u == 0) {
+        Some(z) if z < units.len() => units[..z].to_vec(),
+        _ => units,
+    };
+    Some(String::from_utf16_lossy(&units))
+}
+
+fn read_utf8(d: &[u8], at: usize) -> Option<String> {
+    let mut p = at;
+    // UTF-16 length (1 or 2 bytes), then UTF-8 byte length (1 or 2 bytes)
+    let b = *d.get(p)?;
+    p += if b & 0x80 != 0 { 2 } else { 1 };
+    let b = *d.get(p)? as usize;
+    let len = if b & 0x80 != 0 {
+        let b2 = *d.get(p + 1)? as usize;
+        p += 2;
+        ((b & 0x7f) << 8) | b2
+    } else {
+        p += 1;
+        b
+    };
+    let end = p.saturating_add(len).min(d.len());
+    let bytes = d.get(p..end)?;
+    let bytes = match bytes.iter().position(|&c| c == 0) {
+        Some(z) => &bytes[..z],
+        None => bytes,
+    };
+    Some(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// Decode a binary XML document.
+pub fn parse(data: &[u8]) -> Result<Document, ParseError> {
+    let mut warnings = Vec::new();
+    if data.len() < 8 {
+        return Err(err(
+            0,
+            format!("{} bytes is too short for binary XML", data.len()),
+        ));
+    }
+    let first = u16_at(data, 0).unwrap_or(0);
+    if first != RES_XML {
+        warnings.push(format!(
+            "first chunk type is {first:#06x}, not RES_XML_TYPE (0x0003)"
+        ));
+    }
+    let declared = u32_at(data, 4).unwrap_or(0) as usize;
+    if declared != data.len() {
+        warnings.push(format!(
+            "header says {declared} bytes, file has {}",
+            data.len()
+        ));
+    }
+    let mut pool = StringPool::default();
+    let mut res_map: Vec<u32> = Vec::new();
+    let mut ns_stack: Vec<(String, String)> = Vec::new();
+    let mut pending_ns: Vec<(String, String)> = Vec::new();
+    let mut stack: Vec<Element> = Vec::new();
+    let mut roots: Vec<Element> = Vec::new();
+    let mut elements = 0usize;
+    let mut pos = 8usize;
+    while pos + 8 <= data.len() {
+        let ty = u16_at(data, pos).unwrap_or(0);
+        let hsize = u16_at(data, pos + 2).unwrap_or(0) as usize;
+        let mut size = u32_at(data, pos + 4).unwrap_or(0) as usize;
+        if size < 8 {
+            // zero-size nodes: fall back to the standard node sizes
+            size = match ty {
+                XML_START_NS | XML_END_NS | XML_END_EL => 24,
+                XML_CDATA => 28,
+                _ => {
+                    warnings.push(format!("chunk at {pos:#x} has size {size}; stopped"));
+                    break;
+                }
+            };
+            warnings.push(format!(
+                "chunk {ty:#06x} at {pos:#x} declares a size below 8"
+            ));
+        }
+        let end = match pos.checked_add(size) {
+            Some(e) if e <= data.len() => e,
+            _ => {
+                warnings.push(format!(
+                    "chunk {ty:#06x} at {pos:#x} runs past the end; truncated"
+                ));
+                data.len()
+            }
+        };
+        let chunk = &data[pos..end];
+        match ty {
+            RES_STRING_POOL => match StringPool::parse(chunk, pos, &mut warnings) {
+                Ok(p) => pool = p,
+                Err(e) => warnings.push(e.to_string()),
+            },
+            XML_RESOURCE_MAP => {
+                let h = if hsize >= 8 { hsize } else { 8 };
+                if hsize != 8 {
+                    warnings.push(format!("resource map at {pos:#x} has header size {hsize}"));
+                }
+                let n = chunk.len().saturating_sub(h) / 4;
+                res_map = (0..n).filter_map(|i| u32_at(chunk, h + i * 4)).collect();
+            }
+            XML_START_NS => {
+                let prefix = u32_at(chunk, 16)
+                    .and_then(|i| pool.get(i))
+                    .unwrap_or("")
+                    .to_string();
+                let uri = u32_at(chunk, 20)
+                    .and_then(|i| pool.get(i))
+                    .unwrap_or("")
+                    .to_string();
+                ns_stack.push((prefix.clone(), uri.clone()));
+                pending_ns.push((prefix, uri));
+            }
+            XML_END_NS => {
+                ns_stack.pop();
+            }
+            XML_START_EL => {
+                elements += 1;
+                if elements > MAX_ELEMENTS {
+                    return Err(err(pos, "more than a million elements"));
+                }
+                let line = u32_at(chunk, 8);
+                let ns_idx = u32_at(chunk, 16).unwrap_or(NO_INDEX);
+                let name_idx = u32_at(chunk, 20).unwrap_or(NO_INDEX);
+                let attr_start = u16_at(chunk, 24).unwrap_or(20) as usize;
+                let mut attr_size = u16_at(chunk, 26).unwrap_or(20) as usize;
+                let attr_count = u16_at(chunk, 28).unwrap_or(0) as usize;
+                if attr_size < 20 {
+                    warnings.push(format!(
+                        "element at {pos:#x}: attribute size {attr_size} < 20"
+                    ));
+                    attr_size = 20;
+                }
+                let hs = if hsize >= 16 { hsize } else { 16 };
+                let mut el = Element {
+                    namespace: pool
+                        .get(ns_idx)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                    name: pool.get(name_idx).unwrap_or("").to_string(),
+                    line,
+                    ..Default::default()
+                };
+                el.namespace_decls = std::mem::take(&mut pending_ns);
+                let base = hs + attr_start;
+                for i in 0..attr_count {
+                    let a = base + i * attr_size;
+                    let Some(rec) = chunk.get(a..a + 20) else {
+                        warnings.push(format!("element at {pos:#x}: attribute {i} past chunk end"));
+                        break;
+                    };
+                    el.attributes.push(decode_attribute(rec, &pool, &res_map));
+                }
+                stack.push(el);
+            }
+            XML_END_EL => {
+                if let Some(el) = stack.pop() {
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(el),
+                        None => roots.push(el),
+                    }
+                } else {
+                    warnings.push(format!("end tag at {pos:#x} without a start tag"));
+                }
+            }
+            XML_CDATA => {
+                if let (Some(t), Some(el)) = (
+                    u32_at(chunk, 16).and_then(|i| pool.get(i)),
+                    stack.last_mut(),
+                ) {
+                    let t = t.trim();
+                    if !t.is_empty() {
+                        el.text.get_or_insert_with(String::new).push_str(t);
+                    }
+                }
+            }
+            RES_XML => {
+                warnings.push(format!("nested XML header at {pos:#x} skipped"));
+                size = 8.max(hsize);
+            }
+            other => warnings.push(format!(
+                "unknown chunk type {other:#06x} at {pos:#x} skipped"
+            )),
+        }
+        if ty == RES_XML {
+            pos += size;
+            continue;
+        }
+        pos = match pos.checked_add(size) {
+            Some(p) => p,
+            None => break,
+        };
+    }
+    // unclosed elements: close them
+    while let Some(el) = stack.pop() {
+        match stack.last_mut() {
+            Some(parent) => parent.children.push(el),
+            None => roots.push(el),
+        }
+    }
+    let root = roots
+        .into_iter()
+        .max_by_key(|e| (e.name == "manifest", e.count()))
+        .ok_or_else(|| err(pos.min(data.len()), "no element found in binary XML"))?;
+    Ok(Document { root, warnings })
+}
+
+fn decode_attribute(rec: &[u8], pool: &StringPool, res_map: &[u32]) -> Attribute {
+    let ns = u32_at(rec, 0).unwrap_or(NO_INDEX);
+    let name_idx = u32_at(rec, 4).unwrap_or(NO_INDEX);
+    let raw = u32_at(rec, 8).unwrap_or(NO_INDEX);
+    let dtype = rec.get(15).copied().unwrap_or(0);
+    let data = u32_at(rec, 16).unwrap_or(0);
+    let resource_id = res_map
+        .get(name_idx as usize)
+        .copied()
+        .filter(|&id| id != 0);
+    let pool_name = pool.get(name_idx).unwrap_or("");
+    let known = resource_id.and_then(framework_attr_name);
+    let name = match known {
+        Some(n) => n.to_string(),
+        None => pool_name.to_string(),
+    };
+    let mut namespace = pool.get(ns).filter(|s| !s.is_empty()).map(str::to_string);
+    if resource_id.is_some_and(|id| id >> 16 == 0x0101) {
+        namespace = Some(ANDROID_NS.to_string());
+    }
+    let value = match dtype {
+        0x00 => Value::Null,
+        0x01 | 0x07 => Value::Reference(data),
+        0x02 | 0x08 => Value::Attribute(data),
+        0x03 => Value::String(
+            pool.get(data)
+                .or_else(|| pool.get(raw))
+                .unwrap_or("")
+                .to_string(),
+        ),
+        0x04 => Value::Float(f32::from_bits(data)),
+        0x05 => Value::Dimension(data),
+        0x06 => Value::Fraction(data),
+        0x10 => Value::Int(data as i32),
+        0x11 => Value::Hex(data),
+        0x12 => Value::Bool(data != 0),
+        0x1c..=0x1f => Value::Color(data),
+        k => Value::Other { kind: k, data },
+    };
+    // A raw string value wins for display when the typed value is a string
+    let value = match (&value, pool.get(raw)) {
+        (Value::Null, Some(s)) => Value::String(s.to_string()),
+        _ => value,
+    };
+    Attribute {
+        namespace,
+        name,
+        resource_id,
+        value,
+        resolved: None,
+    }
+}
+
+/// Names of the framework attributes (`android:` namespace) that manifests use, by
+/// resource id, from AOSP's `public.xml`.
+pub fn framework_attr_name(id: u32) -> Option<&'static str> {
+    Some(match id {
+        0x01010000 => "theme",
+        0x01010001 => "label",
+        0x01010002 => "icon",
+        0x01010003 => "name",
+        0x01010006 => "permission",
+        0x01010007 => "readPermission",
+        0x01010008 => "writePermission",
+        0x01010009 => "protectionLevel",
+        0x0101000a => "permissionGroup",
+        0x0101000b => "sharedUserId",
+        0x0101000c => "hasCode",
+        0x0101000d => "persistent",
+        0x0101000e => "enabled",
+        0x0101000f => "debuggable",
+        0x01010010 => "exported",
+        0x01010011 => "process",
+        0x01010012 => "taskAffinity",
+        0x01010018 => "authorities",
+        0x0101001b => "grantUriPermissions",
+        0x0101001c => "priority",
+        0x0101001d => "launchMode",
+        0x0101001e => "screenOrientation",
+        0x0101001f => "configChanges",
+        0x01010020 => "description",
+        0x01010021 => "targetPackage",
+        0x01010024 => "value",
+        0x01010025 => "resource",
+        0x01010026 => "mimeType",
+        0x01010027 => "scheme",
+        0x01010028 => "host",
+        0x01010029 => "port",
+        0x0101002a => "path",
+        0x0101002b => "pathPrefix",
+        0x0101002c => "pathPattern",
+        0x0101002d => "action",
+        0x0101002e => "data",
+        0x0101002f => "targetClass",
+        0x01010202 => "targetActivity",
+        0x0101020c => "minSdkVersion",
+        0x0101021b => "versionCode",
+        0x0101021c => "versionName",
+        0x01010270 => "targetSdkVersion",
+        0x01010271 => "maxSdkVersion",
+        0x01010280 => "allowBackup",
+        0x0101028e => "required",
+        0x010102b7 => "installLocation",
+        0x010103a9 => "isolatedProcess",
+        0x010104ea => "extractNativeLibs",
+        0x010104ec => "usesCleartextTraffic",
+        0x01010505 => "directBootAware",
+        0x01010527 => "networkSecurityConfig",
+        0x0101052c => "roundIcon",
+        0x01010572 => "compileSdkVersion",
+        0x01010573 => "compileSdkVersionCodename",
+        0x0101057a => "appComponentFactory",
+        _ => return None,
+    })
+}

@@ -1,3 +1,99 @@
-//! Command line.
+//! Command line: parses arguments and wires the library modules together.
+//!
+//! Exit codes: 0 success, 1 findings at or above `--fail-on`, 2 an input could not be read.
+
+use crate::scan::{scan_file, ScanOptions, ScanReport};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Audit Android apps for privacy disclosure.
+#[derive(Parser, Debug)]
+#[command(name = "apkaudit", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Human table.
+    Table,
+    /// One JSON object.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan APKs (or raw binary manifests): manifest facts, permissions, components.
+    Scan {
+        /// Input files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+    /// Print the decoded AndroidManifest.xml of an APK or raw binary manifest as text XML.
+    Manifest {
+        /// Input file.
+        file: PathBuf,
+    },
+}
+
 /// Run the command line; returns the process exit code.
-pub fn run() -> i32 { 0 }
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan { files, format } => cmd_scan(&files, format),
+        Command::Manifest { file } => cmd_manifest(&file),
+    }
+}
+
+fn cmd_manifest(file: &std::path::Path) -> i32 {
+    match crate::scan::decoded_manifest(file) {
+        Ok(root) => {
+            print!("{}", crate::xml::to_text_xml(&root));
+            0
+        }
+        Err(e) => {
+            eprintln!("apkaudit: {e}");
+            2
+        }
+    }
+}
+
+fn cmd_scan(files: &[PathBuf], format: OutputFormat) -> i32 {
+    let opts = ScanOptions::default();
+    let mut code = 0;
+    let single = files.len() == 1;
+    for f in files {
+        match scan_file(f, &opts) {
+            Ok(r) => match format {
+                OutputFormat::Json if single => println!("{}", to_json(&r, true)),
+                OutputFormat::Json | OutputFormat::Jsonl => println!("{}", to_json(&r, false)),
+                OutputFormat::Table => print!("{}", crate::report::scan_table(&r)),
+            },
+            Err(e) => {
+                eprintln!("apkaudit: {e}");
+                code = 2;
+                if !single && format != OutputFormat::Table {
+                    let rec = serde_json::json!({"file": f.display().to_string(), "error": e.to_string()});
+                    println!("{rec}");
+                }
+            }
+        }
+    }
+    code
+}
+
+fn to_json(r: &ScanReport, pretty: bool) -> String {
+    let res = if pretty {
+        serde_json::to_string_pretty(r)
+    } else {
+        serde_json::to_string(r)
+    };
+    res.unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}

@@ -9,7 +9,6 @@
 //! ```
 //!
 //! The binary (`src/main.rs`) only calls [`cli::run`].
-#![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod apk;
 pub mod arsc;

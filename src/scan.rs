@@ -1,1 +1,210 @@
-//! Scan pipeline.
+//! The scan pipeline: one input file in, one [`ScanReport`] out.
+//!
+//! Per-part problems (a broken dex, an unreadable entry) become entries in
+//! [`ScanReport::errors`]; only an input that cannot be read at all is an [`Error`].
+
+use crate::apk::{Archive, Limits, Quirk};
+use crate::axml;
+use crate::error::{Diagnostic, Error, Format, ParseError};
+use crate::manifest::{Component, Manifest, UsesPermission};
+use crate::xml::Element;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// Options of a scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Container caps.
+    pub limits: Limits,
+}
+
+/// What kind of input was scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    /// An APK (or any ZIP with a binary manifest at its root).
+    Apk,
+    /// A raw binary AndroidManifest.xml.
+    Axml,
+}
+
+/// The scan result; its JSON form is documented in `docs/scan-json.md`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanReport {
+    /// Input path as given.
+    pub file: String,
+    /// SHA-256 of the input file.
+    pub sha256: String,
+    /// Input size in bytes.
+    pub size: u64,
+    /// Input kind.
+    pub kind: InputKind,
+    /// Package name.
+    pub package: Option<String>,
+    /// versionCode.
+    pub version_code: Option<i64>,
+    /// versionName.
+    pub version_name: Option<String>,
+    /// minSdkVersion.
+    pub min_sdk: Option<i64>,
+    /// targetSdkVersion.
+    pub target_sdk: Option<i64>,
+    /// Requested permissions.
+    pub permissions: Vec<UsesPermission>,
+    /// Components.
+    pub components: Vec<Component>,
+    /// The full manifest model.
+    pub manifest: Option<Manifest>,
+    /// Dex files found at the root (`classes*.dex`).
+    pub dex_files: Vec<String>,
+    /// Container quirks (Android accepts them; other tools may not).
+    pub quirks: Vec<Quirk>,
+    /// Decoder warnings (hostile tricks met and worked around).
+    pub warnings: Vec<String>,
+    /// Problems with parts of the input; empty when clean.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Scan one file.
+pub fn scan_file(path: &Path, opts: &ScanOptions) -> Result<ScanReport, Error> {
+    let shown = path.display().to_string();
+    let data = crate::apk::map_file(path).map_err(|source| Error::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    scan_bytes(&shown, &data, opts)
+}
+
+/// Scan an input already in memory; `name` is used in the report and errors.
+pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanReport, Error> {
+    let sha256 = hex(&Sha256::digest(data));
+    let mut report = ScanReport {
+        file: name.to_string(),
+        sha256,
+        size: data.len() as u64,
+        kind: InputKind::Apk,
+        package: None,
+        version_code: None,
+        version_name: None,
+        min_sdk: None,
+        target_sdk: None,
+        permissions: Vec::new(),
+        components: Vec::new(),
+        manifest: None,
+        dex_files: Vec::new(),
+        quirks: Vec::new(),
+        warnings: Vec::new(),
+        errors: Vec::new(),
+    };
+    let perr = |part: Option<&str>, error: ParseError| Error::Parse {
+        path: name.to_string(),
+        part: part.map(str::to_string),
+        error,
+    };
+    if axml::looks_like_axml(data) && !data.starts_with(b"PK") {
+        report.kind = InputKind::Axml;
+        let doc = axml::parse(data).map_err(|e| perr(None, e))?;
+        report.warnings = doc.warnings;
+        fill_manifest(&mut report, &doc.root);
+        return Ok(report);
+    }
+    let archive = Archive::parse(data, opts.limits).map_err(|e| perr(None, e))?;
+    report.quirks = archive.quirks().to_vec();
+    report.dex_files = archive
+        .entries()
+        .iter()
+        .filter(|e| is_root_dex(&e.name))
+        .map(|e| e.name.clone())
+        .collect();
+    report.dex_files.dedup();
+    match archive.read_name("AndroidManifest.xml") {
+        None => {
+            return Err(perr(
+                None,
+                ParseError::new(Format::Zip, 0, "no AndroidManifest.xml entry: not an APK"),
+            ))
+        }
+        Some(Err(e)) => return Err(perr(Some("AndroidManifest.xml"), e)),
+        Some(Ok(bytes)) => {
+            let doc = axml::parse(&bytes).map_err(|e| perr(Some("AndroidManifest.xml"), e))?;
+            report.warnings = doc.warnings;
+            let mut root = doc.root;
+            match archive.read_name("resources.arsc") {
+                Some(Ok(arsc)) => crate::arsc::resolve_tree(&mut root, &arsc, &mut report.errors),
+                Some(Err(e)) => report
+                    .errors
+                    .push(Diagnostic::from_parse("resources.arsc", &e)),
+                None => {}
+            }
+            fill_manifest(&mut report, &root);
+        }
+    }
+    Ok(report)
+}
+
+/// `classes.dex`, `classes2.dex`, ... at the root of the archive.
+pub fn is_root_dex(name: &str) -> bool {
+    name.strip_prefix("classes")
+        .and_then(|r| r.strip_suffix(".dex"))
+        .is_some_and(|n| {
+            n.is_empty() || (n.chars().all(|c| c.is_ascii_digit()) && !n.starts_with('0'))
+        })
+}
+
+fn fill_manifest(report: &mut ScanReport, root: &Element) {
+    let mut m = Manifest::from_xml(root);
+    for p in &mut m.permissions {
+        p.protection = crate::permissions::protection_of(&p.name);
+    }
+    report.package = m.package.clone();
+    report.version_code = m.version_code;
+    report.version_name = m.version_name.clone();
+    report.min_sdk = m.min_sdk;
+    report.target_sdk = m.target_sdk;
+    report.permissions = m.permissions.clone();
+    report.components = m.components.clone();
+    report.manifest = Some(m);
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Decode the manifest of an APK or raw binary manifest into an element tree, with
+/// references resolved through resources.arsc where possible.
+pub fn decoded_manifest(path: &Path) -> Result<Element, Error> {
+    let shown = path.display().to_string();
+    let data = crate::apk::map_file(path).map_err(|source| Error::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    let perr = |part: Option<&str>, error: ParseError| Error::Parse {
+        path: shown.clone(),
+        part: part.map(str::to_string),
+        error,
+    };
+    if axml::looks_like_axml(&data) && !data.starts_with(b"PK") {
+        return axml::parse(&data)
+            .map(|d| d.root)
+            .map_err(|e| perr(None, e));
+    }
+    let archive = Archive::parse(&data, Limits::default()).map_err(|e| perr(None, e))?;
+    let bytes = archive
+        .read_name("AndroidManifest.xml")
+        .ok_or_else(|| {
+            perr(
+                None,
+                ParseError::new(Format::Zip, 0, "no AndroidManifest.xml entry"),
+            )
+        })?
+        .map_err(|e| perr(Some("AndroidManifest.xml"), e))?;
+    let mut root = axml::parse(&bytes)
+        .map_err(|e| perr(Some("AndroidManifest.xml"), e))?
+        .root;
+    if let Some(Ok(arsc)) = archive.read_name("resources.arsc") {
+        crate::arsc::resolve_tree(&mut root, &arsc, &mut Vec::new());
+    }
+    Ok(root)
+}
