@@ -396,65 +396,78 @@ fn decode_attribute(rec: &[u8], pool: &StringPool, res_map: &[u32]) -> Attribute
     }
 }
 
-/// Names of the framework attributes (`android:` namespace) that manifests use, by
-/// resource id, from AOSP's `public.xml`.
+/// Framework attributes (`android:` namespace) that manifests use: (resource id, name),
+/// from AOSP's `public.xml`.
+pub const FRAMEWORK_ATTRS: &[(u32, &str)] = &[
+    (0x01010000, "theme"),
+    (0x01010001, "label"),
+    (0x01010002, "icon"),
+    (0x01010003, "name"),
+    (0x01010006, "permission"),
+    (0x01010007, "readPermission"),
+    (0x01010008, "writePermission"),
+    (0x01010009, "protectionLevel"),
+    (0x0101000a, "permissionGroup"),
+    (0x0101000b, "sharedUserId"),
+    (0x0101000c, "hasCode"),
+    (0x0101000d, "persistent"),
+    (0x0101000e, "enabled"),
+    (0x0101000f, "debuggable"),
+    (0x01010010, "exported"),
+    (0x01010011, "process"),
+    (0x01010012, "taskAffinity"),
+    (0x01010018, "authorities"),
+    (0x0101001b, "grantUriPermissions"),
+    (0x0101001c, "priority"),
+    (0x0101001d, "launchMode"),
+    (0x0101001e, "screenOrientation"),
+    (0x0101001f, "configChanges"),
+    (0x01010020, "description"),
+    (0x01010021, "targetPackage"),
+    (0x01010024, "value"),
+    (0x01010025, "resource"),
+    (0x01010026, "mimeType"),
+    (0x01010027, "scheme"),
+    (0x01010028, "host"),
+    (0x01010029, "port"),
+    (0x0101002a, "path"),
+    (0x0101002b, "pathPrefix"),
+    (0x0101002c, "pathPattern"),
+    (0x0101002d, "action"),
+    (0x0101002e, "data"),
+    (0x0101002f, "targetClass"),
+    (0x01010202, "targetActivity"),
+    (0x0101020c, "minSdkVersion"),
+    (0x0101021b, "versionCode"),
+    (0x0101021c, "versionName"),
+    (0x01010270, "targetSdkVersion"),
+    (0x01010271, "maxSdkVersion"),
+    (0x01010280, "allowBackup"),
+    (0x0101028e, "required"),
+    (0x010102b7, "installLocation"),
+    (0x010103a9, "isolatedProcess"),
+    (0x010104ea, "extractNativeLibs"),
+    (0x010104ec, "usesCleartextTraffic"),
+    (0x01010505, "directBootAware"),
+    (0x01010527, "networkSecurityConfig"),
+    (0x0101052c, "roundIcon"),
+    (0x01010572, "compileSdkVersion"),
+    (0x01010573, "compileSdkVersionCodename"),
+    (0x0101057a, "appComponentFactory"),
+];
+
+/// Name of a framework attribute by resource id.
 pub fn framework_attr_name(id: u32) -> Option<&'static str> {
-    Some(match id {
-        0x01010000 => "theme",
-        0x01010001 => "label",
-        0x01010002 => "icon",
-        0x01010003 => "name",
-        0x01010006 => "permission",
-        0x01010007 => "readPermission",
-        0x01010008 => "writePermission",
-        0x01010009 => "protectionLevel",
-        0x0101000a => "permissionGroup",
-        0x0101000b => "sharedUserId",
-        0x0101000c => "hasCode",
-        0x0101000d => "persistent",
-        0x0101000e => "enabled",
-        0x0101000f => "debuggable",
-        0x01010010 => "exported",
-        0x01010011 => "process",
-        0x01010012 => "taskAffinity",
-        0x01010018 => "authorities",
-        0x0101001b => "grantUriPermissions",
-        0x0101001c => "priority",
-        0x0101001d => "launchMode",
-        0x0101001e => "screenOrientation",
-        0x0101001f => "configChanges",
-        0x01010020 => "description",
-        0x01010021 => "targetPackage",
-        0x01010024 => "value",
-        0x01010025 => "resource",
-        0x01010026 => "mimeType",
-        0x01010027 => "scheme",
-        0x01010028 => "host",
-        0x01010029 => "port",
-        0x0101002a => "path",
-        0x0101002b => "pathPrefix",
-        0x0101002c => "pathPattern",
-        0x0101002d => "action",
-        0x0101002e => "data",
-        0x0101002f => "targetClass",
-        0x01010202 => "targetActivity",
-        0x0101020c => "minSdkVersion",
-        0x0101021b => "versionCode",
-        0x0101021c => "versionName",
-        0x01010270 => "targetSdkVersion",
-        0x01010271 => "maxSdkVersion",
-        0x01010280 => "allowBackup",
-        0x0101028e => "required",
-        0x010102b7 => "installLocation",
-        0x010103a9 => "isolatedProcess",
-        0x010104ea => "extractNativeLibs",
-        0x010104ec => "usesCleartextTraffic",
-        0x01010505 => "directBootAware",
-        0x01010527 => "networkSecurityConfig",
-        0x0101052c => "roundIcon",
-        0x01010572 => "compileSdkVersion",
-        0x01010573 => "compileSdkVersionCodename",
-        0x0101057a => "appComponentFactory",
-        _ => return None,
-    })
+    FRAMEWORK_ATTRS
+        .iter()
+        .find(|(i, _)| *i == id)
+        .map(|(_, n)| *n)
+}
+
+/// Resource id of a framework attribute by name.
+pub fn framework_attr_id(name: &str) -> Option<u32> {
+    FRAMEWORK_ATTRS
+        .iter()
+        .find(|(_, n)| *n == name)
+        .map(|(i, _)| *i)
 }

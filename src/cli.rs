@@ -55,7 +55,7 @@ pub fn run() -> i32 {
 fn cmd_manifest(file: &std::path::Path) -> i32 {
     match crate::scan::decoded_manifest(file) {
         Ok(root) => {
-            print!("{}", crate::xml::to_text_xml(&root));
+            emit(&crate::xml::to_text_xml(&root));
             0
         }
         Err(e) => {
@@ -72,16 +72,18 @@ fn cmd_scan(files: &[PathBuf], format: OutputFormat) -> i32 {
     for f in files {
         match scan_file(f, &opts) {
             Ok(r) => match format {
-                OutputFormat::Json if single => println!("{}", to_json(&r, true)),
-                OutputFormat::Json | OutputFormat::Jsonl => println!("{}", to_json(&r, false)),
-                OutputFormat::Table => print!("{}", crate::report::scan_table(&r)),
+                OutputFormat::Json if single => emit(&format!("{}\n", to_json(&r, true))),
+                OutputFormat::Json | OutputFormat::Jsonl => {
+                    emit(&format!("{}\n", to_json(&r, false)))
+                }
+                OutputFormat::Table => emit(&crate::report::scan_table(&r)),
             },
             Err(e) => {
                 eprintln!("apkaudit: {e}");
                 code = 2;
                 if !single && format != OutputFormat::Table {
                     let rec = serde_json::json!({"file": f.display().to_string(), "error": e.to_string()});
-                    println!("{rec}");
+                    emit(&format!("{rec}\n"));
                 }
             }
         }
@@ -96,4 +98,17 @@ fn to_json(r: &ScanReport, pretty: bool) -> String {
         serde_json::to_string(r)
     };
     res.unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// Write to stdout; a closed pipe (`| head`) ends the process quietly, as it is not an error.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("apkaudit: cannot write output: {e}");
+        std::process::exit(2);
+    }
 }

@@ -1,1 +1,293 @@
-//! (module under construction)
+//! Fixture builders: write binary XML and ZIP containers.
+//!
+//! Used by the tests (hostile and well-formed inputs made on the spot) and to generate the
+//! demo sample in `samples/` (`cargo run --example make_samples` is not needed: the
+//! `apkaudit sample` command writes it), so the project's demo runs anywhere.
+
+use crate::axml::framework_attr_id;
+use crate::xml::ANDROID_NS;
+use std::io::Write;
+
+/// An attribute value to write.
+#[derive(Debug, Clone)]
+pub enum AttrValue {
+    /// String value.
+    Str(String),
+    /// Decimal integer.
+    Int(i32),
+    /// Boolean.
+    Bool(bool),
+    /// Resource reference.
+    Ref(u32),
+}
+
+/// An element to write as binary XML.
+#[derive(Debug, Clone, Default)]
+pub struct Node {
+    /// Tag name.
+    pub name: String,
+    /// Attributes: (in android namespace?, name, value).
+    pub attrs: Vec<(bool, String, AttrValue)>,
+    /// Children.
+    pub children: Vec<Node>,
+}
+
+impl Node {
+    /// New element.
+    pub fn new(name: &str) -> Self {
+        Node {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+    /// Add an `android:` attribute.
+    pub fn android(mut self, name: &str, v: AttrValue) -> Self {
+        self.attrs.push((true, name.into(), v));
+        self
+    }
+    /// Add an attribute without namespace.
+    pub fn plain(mut self, name: &str, v: AttrValue) -> Self {
+        self.attrs.push((false, name.into(), v));
+        self
+    }
+    /// Add a child.
+    pub fn child(mut self, c: Node) -> Self {
+        self.children.push(c);
+        self
+    }
+}
+
+/// Shorthand for a string value.
+pub fn s(v: &str) -> AttrValue {
+    AttrValue::Str(v.into())
+}
+
+struct Pool {
+    strings: Vec<String>,
+}
+
+impl Pool {
+    fn idx(&mut self, s: &str) -> u32 {
+        if let Some(i) = self.strings.iter().position(|x| x == s) {
+            return i as u32;
+        }
+        self.strings.push(s.to_string());
+        (self.strings.len() - 1) as u32
+    }
+}
+
+fn collect_attr_names(n: &Node, out: &mut Vec<String>) {
+    for (android, name, _) in &n.attrs {
+        if *android && framework_attr_id(name).is_some() && !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
+    for c in &n.children {
+        collect_attr_names(c, out);
+    }
+}
+
+/// Encode an element tree as Android binary XML (UTF-16 string pool, resource map).
+pub fn write_axml(root: &Node) -> Vec<u8> {
+    // attribute names with resource ids come first so the resource map lines up
+    let mut id_names = Vec::new();
+    collect_attr_names(root, &mut id_names);
+    let mut pool = Pool {
+        strings: id_names.clone(),
+    };
+    let ns_prefix = pool.idx("android");
+    let ns_uri = pool.idx(ANDROID_NS);
+    let mut body = Vec::new();
+    // start namespace
+    node_chunk(&mut body, 0x0100, &[ns_prefix, ns_uri]);
+    write_node(root, &mut pool, ns_uri, &mut body);
+    node_chunk(&mut body, 0x0101, &[ns_prefix, ns_uri]);
+
+    let mut sp = Vec::new();
+    let n = pool.strings.len() as u32;
+    let mut data = Vec::new();
+    let mut offsets = Vec::new();
+    for st in &pool.strings {
+        offsets.push(data.len() as u32);
+        let units: Vec<u16> = st.encode_utf16().collect();
+        data.extend_from_slice(&(units.len() as u16).to_le_bytes());
+        for u in units {
+            data.extend_from_slice(&u.to_le_bytes());
+        }
+        data.extend_from_slice(&[0, 0]);
+    }
+    while data.len() % 4 != 0 {
+        data.push(0);
+    }
+    let strings_start = 28 + 4 * n;
+    let size = strings_start + data.len() as u32;
+    sp.extend_from_slice(&1u16.to_le_bytes());
+    sp.extend_from_slice(&28u16.to_le_bytes());
+    sp.extend_from_slice(&size.to_le_bytes());
+    sp.extend_from_slice(&n.to_le_bytes());
+    sp.extend_from_slice(&0u32.to_le_bytes());
+    sp.extend_from_slice(&0u32.to_le_bytes()); // flags: UTF-16
+    sp.extend_from_slice(&strings_start.to_le_bytes());
+    sp.extend_from_slice(&0u32.to_le_bytes());
+    for o in offsets {
+        sp.extend_from_slice(&o.to_le_bytes());
+    }
+    sp.extend_from_slice(&data);
+
+    let mut rm = Vec::new();
+    rm.extend_from_slice(&0x0180u16.to_le_bytes());
+    rm.extend_from_slice(&8u16.to_le_bytes());
+    rm.extend_from_slice(&(8 + 4 * id_names.len() as u32).to_le_bytes());
+    for name in &id_names {
+        rm.extend_from_slice(&framework_attr_id(name).unwrap_or(0).to_le_bytes());
+    }
+
+    let total = 8 + sp.len() + rm.len() + body.len();
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(&3u16.to_le_bytes());
+    out.extend_from_slice(&8u16.to_le_bytes());
+    out.extend_from_slice(&(total as u32).to_le_bytes());
+    out.extend_from_slice(&sp);
+    out.extend_from_slice(&rm);
+    out.extend_from_slice(&body);
+    out
+}
+
+fn node_chunk(out: &mut Vec<u8>, ty: u16, fields: &[u32]) {
+    out.extend_from_slice(&ty.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(&(16 + 4 * fields.len() as u32).to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes()); // line
+    out.extend_from_slice(&u32::MAX.to_le_bytes()); // comment
+    for f in fields {
+        out.extend_from_slice(&f.to_le_bytes());
+    }
+}
+
+fn write_node(n: &Node, pool: &mut Pool, ns_uri: u32, out: &mut Vec<u8>) {
+    let name = pool.idx(&n.name);
+    let mut attrs = Vec::new();
+    for (android, an, v) in &n.attrs {
+        let ns = if *android { ns_uri } else { u32::MAX };
+        let ai = pool.idx(an);
+        let (raw, ty, data) = match v {
+            AttrValue::Str(sv) => {
+                let i = pool.idx(sv);
+                (i, 0x03u8, i)
+            }
+            AttrValue::Int(i) => (u32::MAX, 0x10, *i as u32),
+            AttrValue::Bool(b) => (u32::MAX, 0x12, if *b { u32::MAX } else { 0 }),
+            AttrValue::Ref(r) => (u32::MAX, 0x01, *r),
+        };
+        attrs.extend_from_slice(&ns.to_le_bytes());
+        attrs.extend_from_slice(&ai.to_le_bytes());
+        attrs.extend_from_slice(&raw.to_le_bytes());
+        attrs.extend_from_slice(&8u16.to_le_bytes());
+        attrs.push(0);
+        attrs.push(ty);
+        attrs.extend_from_slice(&data.to_le_bytes());
+    }
+    let count = n.attrs.len() as u16;
+    out.extend_from_slice(&0x0102u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(&(36 + attrs.len() as u32).to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&u32::MAX.to_le_bytes());
+    out.extend_from_slice(&u32::MAX.to_le_bytes()); // ns
+    out.extend_from_slice(&name.to_le_bytes());
+    out.extend_from_slice(&20u16.to_le_bytes());
+    out.extend_from_slice(&20u16.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&[0u8; 6]);
+    out.extend_from_slice(&attrs);
+    for c in &n.children {
+        write_node(c, pool, ns_uri, out);
+    }
+    node_chunk(out, 0x0103, &[u32::MAX, name]);
+}
+
+/// Write a ZIP archive from (name, bytes) pairs; entries are deflated.
+pub fn write_zip(entries: &[(&str, &[u8])]) -> std::io::Result<Vec<u8>> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        w.start_file(*name, opts).map_err(std::io::Error::other)?;
+        w.write_all(data)?;
+    }
+    Ok(w.finish().map_err(std::io::Error::other)?.into_inner())
+}
+
+/// The manifest of the demo app shipped in `samples/demo.apk`.
+pub fn demo_manifest() -> Node {
+    let perm = |n: &str| Node::new("uses-permission").android("name", s(n));
+    Node::new("manifest")
+        .plain("package", s("com.example.demo"))
+        .android("versionCode", AttrValue::Int(3))
+        .android("versionName", s("1.2.0"))
+        .child(
+            Node::new("uses-sdk")
+                .android("minSdkVersion", AttrValue::Int(21))
+                .android("targetSdkVersion", AttrValue::Int(33)),
+        )
+        .child(perm("android.permission.INTERNET"))
+        .child(perm("android.permission.READ_PHONE_STATE"))
+        .child(perm("android.permission.ACCESS_FINE_LOCATION"))
+        .child(perm("android.permission.CAMERA"))
+        .child(perm("android.permission.QUERY_ALL_PACKAGES"))
+        .child(
+            perm("android.permission.WRITE_EXTERNAL_STORAGE")
+                .android("maxSdkVersion", AttrValue::Int(28)),
+        )
+        .child(
+            Node::new("application")
+                .android("label", s("Demo"))
+                .android("allowBackup", AttrValue::Bool(true))
+                .android("debuggable", AttrValue::Bool(false))
+                .child(
+                    Node::new("activity")
+                        .android("name", s(".MainActivity"))
+                        .child(
+                            Node::new("intent-filter")
+                                .child(
+                                    Node::new("action")
+                                        .android("name", s("android.intent.action.MAIN")),
+                                )
+                                .child(
+                                    Node::new("category")
+                                        .android("name", s("android.intent.category.LAUNCHER")),
+                                ),
+                        ),
+                )
+                .child(
+                    Node::new("activity")
+                        .android(
+                            "name",
+                            s("com.bytedance.sdk.openadsdk.activity.TTLandingPageActivity"),
+                        )
+                        .android("exported", AttrValue::Bool(false)),
+                )
+                .child(
+                    Node::new("service")
+                        .android("name", s("cn.jpush.android.service.PushService"))
+                        .android("exported", AttrValue::Bool(false)),
+                )
+                .child(
+                    Node::new("provider")
+                        .android("name", s("com.qq.e.comm.GDTFileProvider"))
+                        .android("authorities", s("com.example.demo.gdt.fileprovider"))
+                        .android("exported", AttrValue::Bool(false)),
+                )
+                .child(
+                    Node::new("meta-data")
+                        .android("name", s("JPUSH_APPKEY"))
+                        .android("value", s("0123456789abcdef")),
+                ),
+        )
+}
+
+/// Build the demo APK (manifest and, once available, dex) as bytes.
+pub fn demo_apk() -> std::io::Result<Vec<u8>> {
+    let manifest = write_axml(&demo_manifest());
+    write_zip(&[("AndroidManifest.xml", &manifest)])
+}
