@@ -36,6 +36,15 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
     },
+    /// List the SDK signature database, or validate a signature folder with --check.
+    Signatures {
+        /// Validate this folder instead of listing the embedded database.
+        #[arg(long)]
+        check: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
     /// Print the decoded AndroidManifest.xml of an APK or raw binary manifest as text XML.
     Manifest {
         /// Input file.
@@ -49,6 +58,7 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Scan { files, format } => cmd_scan(&files, format),
         Command::Manifest { file } => cmd_manifest(&file),
+        Command::Signatures { check, format } => cmd_signatures(check.as_deref(), format),
     }
 }
 
@@ -111,4 +121,35 @@ fn emit(text: &str) {
         eprintln!("apkaudit: cannot write output: {e}");
         std::process::exit(2);
     }
+}
+
+fn cmd_signatures(check: Option<&std::path::Path>, format: OutputFormat) -> i32 {
+    use crate::signatures::SignatureDb;
+    let db = match check {
+        Some(dir) => SignatureDb::load_dir(dir),
+        None => SignatureDb::embedded(),
+    };
+    let db = match db {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("apkaudit: {e}");
+            return 2;
+        }
+    };
+    if let Some(dir) = check {
+        emit(&format!(
+            "{}: {} signatures, all valid\n",
+            dir.display(),
+            db.all().len()
+        ));
+        return 0;
+    }
+    match format {
+        OutputFormat::Table => emit(&crate::report::signatures_table(db.all())),
+        _ => emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(db.all()).unwrap_or_default()
+        )),
+    }
+    0
 }

@@ -51,6 +51,34 @@ pub fn scan_table(r: &ScanReport) -> String {
         out.push_str(&p.to_string());
         out.push('\n');
     }
+    if !r.sdks.is_empty() {
+        let mut t = Table::new();
+        t.load_style(UTF8_FULL_CONDENSED);
+        t.set_header(vec!["sdk", "category", "vendor", "confidence", "evidence"]);
+        for f in &r.sdks {
+            let ev: Vec<String> = f
+                .evidence
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {} (e.g. {})",
+                        e.count,
+                        e.kind,
+                        e.examples.first().cloned().unwrap_or_default()
+                    )
+                })
+                .collect();
+            t.add_row(vec![
+                format!("{} [{}]", f.name, f.id),
+                f.category.clone(),
+                f.vendor_zh.clone().or(f.vendor.clone()).unwrap_or_default(),
+                f.confidence.clone(),
+                ev.join("\n"),
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
     for q in &r.quirks {
         out.push_str(&format!(
             "quirk {}: {}{}\n",
@@ -66,4 +94,27 @@ pub fn scan_table(r: &ScanReport) -> String {
         out.push_str(&format!("error: {e}\n"));
     }
     out
+}
+
+/// Render the signature database as a table.
+pub fn signatures_table(sigs: &[crate::signatures::Signature]) -> String {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    t.set_header(vec!["id", "name", "category", "vendor"]);
+    for s in sigs {
+        t.add_row(vec![
+            s.id.clone(),
+            format!(
+                "{}{}",
+                s.name,
+                s.name_zh
+                    .as_deref()
+                    .map(|z| format!(" / {z}"))
+                    .unwrap_or_default()
+            ),
+            s.category.clone(),
+            s.vendor_zh.clone().or(s.vendor.clone()).unwrap_or_default(),
+        ]);
+    }
+    format!("{t}\n{} signatures\n", sigs.len())
 }

@@ -13,10 +13,26 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Options of a scan.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ScanOptions {
     /// Container caps.
     pub limits: Limits,
+    /// Signature matcher; the embedded database when `None`.
+    pub matcher: Option<std::sync::Arc<crate::signatures::Matcher>>,
+}
+
+/// The embedded signature database, compiled once.
+pub fn embedded_matcher() -> &'static crate::signatures::Matcher {
+    static M: std::sync::OnceLock<crate::signatures::Matcher> = std::sync::OnceLock::new();
+    M.get_or_init(|| {
+        crate::signatures::SignatureDb::embedded()
+            .unwrap_or_else(|e| {
+                // shipped data is validated by tests; never take the process down for it
+                eprintln!("apkaudit: embedded signatures invalid: {e}");
+                crate::signatures::SignatureDb::default()
+            })
+            .compile()
+    })
 }
 
 /// What kind of input was scanned.
@@ -58,6 +74,10 @@ pub struct ScanReport {
     pub manifest: Option<Manifest>,
     /// Dex files found at the root (`classes*.dex`).
     pub dex_files: Vec<String>,
+    /// Third-party SDKs found, with their evidence.
+    pub sdks: Vec<crate::signatures::SdkFinding>,
+    /// Native libraries (`lib/<abi>/*.so`).
+    pub native_libs: Vec<String>,
     /// Container quirks (Android accepts them; other tools may not).
     pub quirks: Vec<Quirk>,
     /// Decoder warnings (hostile tricks met and worked around).
@@ -93,6 +113,8 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
         components: Vec::new(),
         manifest: None,
         dex_files: Vec::new(),
+        sdks: Vec::new(),
+        native_libs: Vec::new(),
         quirks: Vec::new(),
         warnings: Vec::new(),
         errors: Vec::new(),
@@ -140,6 +162,32 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
             fill_manifest(&mut report, &root);
         }
     }
+    report.native_libs = archive
+        .entries()
+        .iter()
+        .filter(|e| e.name.starts_with("lib/") && e.name.ends_with(".so"))
+        .map(|e| e.name.clone())
+        .collect();
+    let mut ev = crate::signatures::AppEvidence {
+        package: report.package.clone(),
+        native_libs: report.native_libs.clone(),
+        paths: archive.entries().iter().map(|e| e.name.clone()).collect(),
+        ..Default::default()
+    };
+    if let Some(m) = &report.manifest {
+        ev.components = m.components.iter().map(|c| c.name.clone()).collect();
+        ev.authorities = m
+            .components
+            .iter()
+            .flat_map(|c| c.authorities.clone())
+            .collect();
+        ev.meta_data = m.meta_data.iter().map(|d| d.name.clone()).collect();
+    }
+    let matcher: &crate::signatures::Matcher = match &opts.matcher {
+        Some(m) => m,
+        None => embedded_matcher(),
+    };
+    report.sdks = matcher.match_app(&ev);
     Ok(report)
 }
 

@@ -1,1 +1,778 @@
-//! (module under construction)
+//! The SDK signature database and matching engine.
+//!
+//! Signatures are reviewed TOML files (`signatures/<category>/<id>.toml`, schema in
+//! `docs/signatures.md`), embedded at build time and validated at load. They compile once
+//! into a [`Matcher`]: package prefixes go into a hash map walked from the most specific
+//! package of each class outward (so `com.bytedance.sdk.openadsdk` beats
+//! `com.bytedance.sdk.open`), string patterns into one Aho-Corasick automaton, and manifest
+//! and file patterns into lookup tables. One pass over an app's evidence yields
+//! [`SdkFinding`]s, each with the evidence that fired.
+
+use crate::error::{Format, ParseError};
+use aho_corasick::AhoCorasick;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+static EMBEDDED: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/signatures");
+
+/// Categories an SDK can belong to.
+pub const CATEGORIES: &[&str] = &[
+    "ads",
+    "push",
+    "analytics",
+    "crash",
+    "location",
+    "payment",
+    "social",
+    "risk-control",
+    "hotfix",
+    "webview",
+    "packer",
+    "other",
+];
+
+/// Evidence patterns of a signature.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchRules {
+    /// Java package prefixes (dotted).
+    #[serde(default)]
+    pub packages: Vec<String>,
+    /// Literal substrings of dex strings.
+    #[serde(default)]
+    pub strings: Vec<String>,
+    /// Exact native library file names.
+    #[serde(default)]
+    pub native_libs: Vec<String>,
+    /// Manifest component class names (exact, or prefix ending in `.`).
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// Meta-data keys (exact).
+    #[serde(default)]
+    pub meta_data: Vec<String>,
+    /// Provider authority suffixes.
+    #[serde(default)]
+    pub authorities: Vec<String>,
+    /// Zip path prefixes.
+    #[serde(default)]
+    pub assets: Vec<String>,
+}
+
+/// Self-test examples of a signature.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureTests {
+    /// Items that must match (`kind:value`).
+    #[serde(rename = "match", default)]
+    pub matches: Vec<String>,
+    /// Look-alikes that must not match.
+    #[serde(default)]
+    pub no_match: Vec<String>,
+}
+
+/// One SDK signature (one file of `signatures/`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    /// Stable id (file stem).
+    pub id: String,
+    /// Display name, English.
+    pub name: String,
+    /// Display name, Chinese.
+    #[serde(default)]
+    pub name_zh: Option<String>,
+    /// Names privacy policies use.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Category (see [`CATEGORIES`]).
+    pub category: String,
+    /// Vendor legal name, English.
+    #[serde(default)]
+    pub vendor: Option<String>,
+    /// Vendor legal name, Chinese.
+    #[serde(default)]
+    pub vendor_zh: Option<String>,
+    /// Website.
+    #[serde(default)]
+    pub website: Option<String>,
+    /// Privacy-policy URL.
+    #[serde(default)]
+    pub privacy_url: Option<String>,
+    /// `required` (processes personal data) or `library`.
+    #[serde(default = "default_disclosure")]
+    pub disclosure: String,
+    /// Data types the SDK's own privacy statement says it collects.
+    #[serde(default)]
+    pub data_types: Vec<String>,
+    /// Permissions the SDK requests or documents.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    /// Where the facts come from.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Reviewer notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Evidence patterns.
+    #[serde(rename = "match")]
+    pub rules: MatchRules,
+    /// Self-test examples.
+    pub test: SignatureTests,
+}
+
+fn default_disclosure() -> String {
+    "required".into()
+}
+
+fn serr(file: &str, reason: impl Into<String>) -> ParseError {
+    ParseError::new(Format::Signature, 0, format!("{file}: {}", reason.into()))
+}
+
+fn is_package(p: &str) -> bool {
+    !p.is_empty()
+        && p.split('.').all(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        })
+}
+
+impl Signature {
+    /// Parse and validate one signature file; `stem` is the file stem.
+    pub fn from_toml(file: &str, stem: &str, text: &str) -> Result<Signature, ParseError> {
+        let sig: Signature = toml::from_str(text).map_err(|e| {
+            let off = e.span().map(|s| s.start).unwrap_or(0);
+            ParseError::new(Format::Signature, off, format!("{file}: {}", e.message()))
+        })?;
+        sig.validate(file, stem)?;
+        Ok(sig)
+    }
+
+    fn validate(&self, file: &str, stem: &str) -> Result<(), ParseError> {
+        if self.id != stem {
+            return Err(serr(
+                file,
+                format!("id `{}` differs from the file name `{stem}`", self.id),
+            ));
+        }
+        if !self
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(serr(file, "id must be kebab-case"));
+        }
+        if !CATEGORIES.contains(&self.category.as_str()) {
+            return Err(serr(file, format!("unknown category `{}`", self.category)));
+        }
+        if !matches!(self.disclosure.as_str(), "required" | "library") {
+            return Err(serr(file, "disclosure must be `required` or `library`"));
+        }
+        for u in self.website.iter().chain(self.privacy_url.iter()) {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                return Err(serr(file, format!("`{u}` is not an http(s) URL")));
+            }
+        }
+        for p in &self.permissions {
+            if !is_package(p) || !p.contains('.') {
+                return Err(serr(file, format!("`{p}` is not a permission name")));
+            }
+        }
+        let r = &self.rules;
+        for p in &r.packages {
+            if !is_package(p) || !p.contains('.') {
+                return Err(serr(
+                    file,
+                    format!("package prefix `{p}` is not a dotted Java package"),
+                ));
+            }
+        }
+        for s in &r.strings {
+            if s.len() < 6 {
+                return Err(serr(
+                    file,
+                    format!("string pattern `{s}` is shorter than 6 bytes"),
+                ));
+            }
+        }
+        for list in [
+            &r.native_libs,
+            &r.components,
+            &r.meta_data,
+            &r.authorities,
+            &r.assets,
+        ] {
+            if list.iter().any(|x| x.trim().is_empty()) {
+                return Err(serr(file, "empty pattern"));
+            }
+        }
+        let total = r.packages.len()
+            + r.strings.len()
+            + r.native_libs.len()
+            + r.components.len()
+            + r.meta_data.len()
+            + r.authorities.len()
+            + r.assets.len();
+        if total == 0 {
+            return Err(serr(file, "no evidence patterns in [match]"));
+        }
+        if self.test.matches.is_empty() || self.test.no_match.is_empty() {
+            return Err(serr(
+                file,
+                "[test] needs at least one `match` and one `no_match` item",
+            ));
+        }
+        for item in self.test.matches.iter().chain(&self.test.no_match) {
+            TestItem::parse(item).ok_or_else(|| serr(file, format!("bad test item `{item}`")))?;
+        }
+        if let Some(db) = crate::datatypes::known_ids() {
+            for d in &self.data_types {
+                if !db.contains(&d.as_str()) {
+                    return Err(serr(file, format!("unknown data type `{d}`")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether this SDK processes personal data and so must be disclosed.
+    pub fn requires_disclosure(&self) -> bool {
+        self.disclosure == "required"
+    }
+}
+
+/// A `kind:value` test item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestItem {
+    /// A class name (dotted).
+    Class(String),
+    /// A dex string.
+    Str(String),
+    /// A native library file name.
+    Lib(String),
+    /// A manifest component.
+    Component(String),
+    /// A meta-data key.
+    Meta(String),
+    /// A provider authority.
+    Authority(String),
+    /// A zip path.
+    Asset(String),
+}
+
+impl TestItem {
+    /// Parse `kind:value`.
+    pub fn parse(s: &str) -> Option<TestItem> {
+        let (k, v) = s.split_once(':')?;
+        let v = v.to_string();
+        if v.is_empty() {
+            return None;
+        }
+        Some(match k {
+            "class" => TestItem::Class(v),
+            "string" => TestItem::Str(v),
+            "lib" => TestItem::Lib(v),
+            "component" => TestItem::Component(v),
+            "meta" => TestItem::Meta(v),
+            "authority" => TestItem::Authority(v),
+            "asset" => TestItem::Asset(v),
+            _ => return None,
+        })
+    }
+
+    /// Evidence made of this one item.
+    pub fn to_evidence(&self) -> AppEvidence {
+        let mut e = AppEvidence::default();
+        match self {
+            TestItem::Class(c) => e.classes.push(c.clone()),
+            TestItem::Str(s) => e.strings.push(s.clone()),
+            TestItem::Lib(l) => e.native_libs.push(format!("lib/arm64-v8a/{l}")),
+            TestItem::Component(c) => e.components.push(c.clone()),
+            TestItem::Meta(m) => e.meta_data.push(m.clone()),
+            TestItem::Authority(a) => e.authorities.push(a.clone()),
+            TestItem::Asset(a) => e.paths.push(a.clone()),
+        }
+        e
+    }
+}
+
+/// The loaded database.
+#[derive(Debug, Clone, Default)]
+pub struct SignatureDb {
+    sigs: Vec<Signature>,
+}
+
+impl SignatureDb {
+    /// The database embedded in the binary.
+    pub fn embedded() -> Result<SignatureDb, ParseError> {
+        let mut files = Vec::new();
+        collect_embedded(&EMBEDDED, &mut files);
+        Self::from_files(files)
+    }
+
+    /// Load a folder of signature files (recursively).
+    pub fn load_dir(dir: &Path) -> Result<SignatureDb, ParseError> {
+        let mut files = Vec::new();
+        collect_dir(dir, &mut files).map_err(|e| {
+            ParseError::new(Format::Signature, 0, format!("{}: {e}", dir.display()))
+        })?;
+        Self::from_files(files)
+    }
+
+    fn from_files(mut files: Vec<(String, String)>) -> Result<SignatureDb, ParseError> {
+        files.sort();
+        let mut sigs: Vec<Signature> = Vec::new();
+        for (path, text) in files {
+            let stem = Path::new(&path)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("")
+                .to_string();
+            let sig = Signature::from_toml(&path, &stem, &text)?;
+            if sigs.iter().any(|s| s.id == sig.id) {
+                return Err(serr(&path, format!("duplicate id `{}`", sig.id)));
+            }
+            sigs.push(sig);
+        }
+        Ok(SignatureDb { sigs })
+    }
+
+    /// Add or replace signatures from another database (`--signatures DIR`).
+    pub fn extend(&mut self, other: SignatureDb) {
+        for s in other.sigs {
+            if let Some(old) = self.sigs.iter_mut().find(|o| o.id == s.id) {
+                *old = s;
+            } else {
+                self.sigs.push(s);
+            }
+        }
+    }
+
+    /// All signatures, sorted by id.
+    pub fn all(&self) -> &[Signature] {
+        &self.sigs
+    }
+
+    /// Signature by id.
+    pub fn get(&self, id: &str) -> Option<&Signature> {
+        self.sigs.iter().find(|s| s.id == id)
+    }
+
+    /// Compile into a matcher.
+    pub fn compile(&self) -> Matcher {
+        Matcher::new(self.sigs.clone())
+    }
+}
+
+fn collect_embedded(dir: &include_dir::Dir<'_>, out: &mut Vec<(String, String)>) {
+    for f in dir.files() {
+        if f.path().extension().is_some_and(|e| e == "toml") {
+            out.push((
+                format!("signatures/{}", f.path().display()),
+                f.contents_utf8().unwrap_or("").to_string(),
+            ));
+        }
+    }
+    for d in dir.dirs() {
+        collect_embedded(d, out);
+    }
+}
+
+fn collect_dir(dir: &Path, out: &mut Vec<(String, String)>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.is_dir() {
+            collect_dir(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "toml") {
+            out.push((p.display().to_string(), std::fs::read_to_string(&p)?));
+        }
+    }
+    Ok(())
+}
+
+/// What an app (or SDK artefact) contains, as the matcher sees it.
+#[derive(Debug, Clone, Default)]
+pub struct AppEvidence {
+    /// The app's own package (its classes are first-party).
+    pub package: Option<String>,
+    /// Defined class names, dotted (from dex, class files, JNI exports).
+    pub classes: Vec<String>,
+    /// Strings (dex string tables, class constant pools).
+    pub strings: Vec<String>,
+    /// Native library paths (`lib/<abi>/libx.so`).
+    pub native_libs: Vec<String>,
+    /// Manifest component class names.
+    pub components: Vec<String>,
+    /// Meta-data keys.
+    pub meta_data: Vec<String>,
+    /// Provider authorities.
+    pub authorities: Vec<String>,
+    /// All zip entry paths.
+    pub paths: Vec<String>,
+}
+
+/// Evidence of one kind behind a finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EvidenceKind {
+    /// `classes`, `strings`, `native_libs`, `components`, `meta_data`, `authorities`, `assets`.
+    pub kind: String,
+    /// Number of hits.
+    pub count: usize,
+    /// A few examples an auditor can check.
+    pub examples: Vec<String>,
+}
+
+/// A detected SDK.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SdkFinding {
+    /// Signature id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Chinese display name.
+    pub name_zh: Option<String>,
+    /// Vendor.
+    pub vendor: Option<String>,
+    /// Vendor (Chinese).
+    pub vendor_zh: Option<String>,
+    /// Category.
+    pub category: String,
+    /// `high`, `medium` or `low`.
+    pub confidence: String,
+    /// Evidence by kind.
+    pub evidence: Vec<EvidenceKind>,
+}
+
+const MAX_EXAMPLES: usize = 5;
+
+/// The compiled matcher.
+pub struct Matcher {
+    sigs: Vec<Signature>,
+    packages: HashMap<String, usize>,
+    strings: Option<AhoCorasick>,
+    string_owner: Vec<usize>,
+    libs: HashMap<String, usize>,
+    components_exact: HashMap<String, usize>,
+    component_prefixes: Vec<(String, usize)>,
+    meta: HashMap<String, usize>,
+    authorities: Vec<(String, usize)>,
+    assets: Vec<(String, usize)>,
+}
+
+impl Matcher {
+    fn new(sigs: Vec<Signature>) -> Matcher {
+        let mut m = Matcher {
+            packages: HashMap::new(),
+            strings: None,
+            string_owner: Vec::new(),
+            libs: HashMap::new(),
+            components_exact: HashMap::new(),
+            component_prefixes: Vec::new(),
+            meta: HashMap::new(),
+            authorities: Vec::new(),
+            assets: Vec::new(),
+            sigs: Vec::new(),
+        };
+        let mut pats = Vec::new();
+        for (i, s) in sigs.iter().enumerate() {
+            let r = &s.rules;
+            for p in &r.packages {
+                m.packages.entry(p.clone()).or_insert(i);
+            }
+            for st in &r.strings {
+                pats.push(st.clone());
+                m.string_owner.push(i);
+            }
+            for l in &r.native_libs {
+                m.libs.entry(l.clone()).or_insert(i);
+            }
+            for c in &r.components {
+                if c.ends_with('.') {
+                    m.component_prefixes.push((c.clone(), i));
+                } else {
+                    m.components_exact.entry(c.clone()).or_insert(i);
+                }
+            }
+            for k in &r.meta_data {
+                m.meta.entry(k.clone()).or_insert(i);
+            }
+            for a in &r.authorities {
+                m.authorities.push((a.clone(), i));
+            }
+            for a in &r.assets {
+                m.assets.push((a.clone(), i));
+            }
+        }
+        m.component_prefixes
+            .sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        if !pats.is_empty() {
+            m.strings = AhoCorasick::new(&pats).ok();
+        }
+        m.sigs = sigs;
+        m
+    }
+
+    /// The SDK owning a class by most specific package prefix, if any.
+    pub fn owner_of_class<'c>(&self, class: &'c str) -> Option<(&Signature, &'c str)> {
+        let mut end = class.len();
+        while let Some(dot) = class[..end].rfind('.') {
+            let prefix = &class[..dot];
+            if let Some(&i) = self.packages.get(prefix) {
+                return self.sigs.get(i).map(|s| (s, prefix));
+            }
+            end = dot;
+        }
+        None
+    }
+
+    /// Match an app's evidence; findings sorted by category then id.
+    pub fn match_app(&self, ev: &AppEvidence) -> Vec<SdkFinding> {
+        let mut hits: BTreeMap<usize, BTreeMap<&'static str, (usize, Vec<String>)>> =
+            BTreeMap::new();
+        let mut add = |i: usize, kind: &'static str, example: &str| {
+            let e = hits
+                .entry(i)
+                .or_default()
+                .entry(kind)
+                .or_insert((0, Vec::new()));
+            e.0 += 1;
+            if e.1.len() < MAX_EXAMPLES && !e.1.iter().any(|x| x == example) {
+                e.1.push(example.to_string());
+            }
+        };
+        let app = ev.package.as_deref().filter(|p| !p.is_empty());
+        for c in &ev.classes {
+            if let Some((sig, prefix)) = self.owner_of_class(c) {
+                // classes of the app's own package are first-party unless the SDK prefix
+                // is more specific than the app package
+                if let Some(app) = app {
+                    let inside = c.starts_with(app) && c.as_bytes().get(app.len()) == Some(&b'.');
+                    if inside && prefix.len() <= app.len() {
+                        continue;
+                    }
+                }
+                if let Some(i) = self.sigs.iter().position(|s| s.id == sig.id) {
+                    add(i, "classes", c);
+                }
+            }
+        }
+        if let Some(ac) = &self.strings {
+            for s in &ev.strings {
+                for m in ac.find_iter(s) {
+                    if let Some(&i) = self.string_owner.get(m.pattern().as_usize()) {
+                        add(i, "strings", s);
+                    }
+                }
+            }
+        }
+        for l in &ev.native_libs {
+            let file = l.rsplit('/').next().unwrap_or(l);
+            if let Some(&i) = self.libs.get(file) {
+                add(i, "native_libs", l);
+            }
+        }
+        for c in &ev.components {
+            if let Some(&i) = self.components_exact.get(c) {
+                add(i, "components", c);
+            } else if let Some((_, i)) = self
+                .component_prefixes
+                .iter()
+                .find(|(p, _)| c.starts_with(p.as_str()))
+            {
+                add(*i, "components", c);
+            }
+        }
+        for k in &ev.meta_data {
+            if let Some(&i) = self.meta.get(k) {
+                add(i, "meta_data", k);
+            }
+        }
+        for a in &ev.authorities {
+            if let Some((_, i)) = self
+                .authorities
+                .iter()
+                .find(|(s, _)| a.ends_with(s.as_str()))
+            {
+                add(*i, "authorities", a);
+            }
+        }
+        for p in &ev.paths {
+            if let Some((_, i)) = self.assets.iter().find(|(s, _)| p.starts_with(s.as_str())) {
+                add(*i, "assets", p);
+            }
+        }
+        let mut out: Vec<SdkFinding> = hits
+            .into_iter()
+            .filter_map(|(i, kinds)| {
+                let s = self.sigs.get(i)?;
+                let evidence: Vec<EvidenceKind> = kinds
+                    .into_iter()
+                    .map(|(k, (count, examples))| EvidenceKind {
+                        kind: k.to_string(),
+                        count,
+                        examples,
+                    })
+                    .collect();
+                Some(SdkFinding {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    name_zh: s.name_zh.clone(),
+                    vendor: s.vendor.clone(),
+                    vendor_zh: s.vendor_zh.clone(),
+                    category: s.category.clone(),
+                    confidence: confidence(&evidence).to_string(),
+                    evidence,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.category, &a.id).cmp(&(&b.category, &b.id)));
+        out
+    }
+}
+
+fn confidence(ev: &[EvidenceKind]) -> &'static str {
+    let has = |k: &str| ev.iter().any(|e| e.kind == k);
+    let strong = has("classes") || has("native_libs");
+    let manifest = has("components") || has("meta_data") || has("authorities");
+    if (strong && (manifest || ev.len() >= 2))
+        || ev.iter().any(|e| e.kind == "classes" && e.count >= 5)
+    {
+        "high"
+    } else if strong || ev.len() >= 2 || ev.iter().any(|e| e.count >= 3) {
+        "medium"
+    } else {
+        "low"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PANGLE: &str = r#"
+id = "pangle"
+name = "Pangle"
+category = "ads"
+[match]
+packages = ["com.bytedance.sdk.openadsdk"]
+native_libs = ["libnms.so"]
+[test]
+match = ["class:com.bytedance.sdk.openadsdk.TTAdSdk"]
+no_match = ["class:com.bytedance.sdk.openadsdkx.Foo"]
+"#;
+    const DOUYIN: &str = r#"
+id = "douyin-open"
+name = "Douyin Open SDK"
+category = "social"
+[match]
+packages = ["com.bytedance.sdk.open", "com.bytedance.sdk"]
+[test]
+match = ["class:com.bytedance.sdk.open.aweme.DouYinOpenApi"]
+no_match = ["class:com.bytedance.sdkx.Foo"]
+"#;
+
+    fn db() -> SignatureDb {
+        SignatureDb::from_files(vec![
+            ("a/pangle.toml".into(), PANGLE.into()),
+            ("b/douyin-open.toml".into(), DOUYIN.into()),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn most_specific_prefix_wins() {
+        let m = db().compile();
+        assert_eq!(
+            m.owner_of_class("com.bytedance.sdk.openadsdk.core.X")
+                .unwrap()
+                .0
+                .id,
+            "pangle"
+        );
+        assert_eq!(
+            m.owner_of_class("com.bytedance.sdk.open.aweme.Y")
+                .unwrap()
+                .0
+                .id,
+            "douyin-open"
+        );
+        assert_eq!(
+            m.owner_of_class("com.bytedance.sdk.Z").unwrap().0.id,
+            "douyin-open"
+        );
+        assert!(m.owner_of_class("com.bytedance.sdkx.Z").is_none());
+    }
+
+    #[test]
+    fn first_party_classes_are_not_sdks() {
+        let m = db().compile();
+        let ev = AppEvidence {
+            package: Some("com.bytedance.sdk".into()),
+            classes: vec!["com.bytedance.sdk.MainActivity".into()],
+            ..Default::default()
+        };
+        assert!(m.match_app(&ev).is_empty());
+        let ev = AppEvidence {
+            package: Some("com.bytedance.sdk".into()),
+            classes: vec!["com.bytedance.sdk.openadsdk.TTAdSdk".into()],
+            ..Default::default()
+        };
+        assert_eq!(m.match_app(&ev)[0].id, "pangle");
+    }
+
+    #[test]
+    fn validation_rejects_bad_files() {
+        let bad = [
+            PANGLE.replace("id = \"pangle\"", "id = \"other\""),
+            PANGLE.replace("category = \"ads\"", "category = \"adz\""),
+            PANGLE.replace("name = \"Pangle\"", "name = \"Pangle\"\ncolour = \"red\""),
+            PANGLE.replace(
+                "no_match = [\"class:com.bytedance.sdk.openadsdkx.Foo\"]",
+                "",
+            ),
+            PANGLE.replace("\"com.bytedance.sdk.openadsdk\"", "\"com..x\""),
+        ];
+        for b in bad {
+            assert!(
+                Signature::from_toml("x.toml", "pangle", &b).is_err(),
+                "accepted:\n{b}"
+            );
+        }
+        let dup = SignatureDb::from_files(vec![
+            ("a/pangle.toml".into(), PANGLE.into()),
+            ("b/pangle.toml".into(), PANGLE.into()),
+        ]);
+        assert!(dup.is_err());
+    }
+
+    #[test]
+    fn evidence_is_reported() {
+        let m = db().compile();
+        let ev = AppEvidence {
+            native_libs: vec!["lib/arm64-v8a/libnms.so".into()],
+            classes: (0..7)
+                .map(|i| format!("com.bytedance.sdk.openadsdk.C{i}"))
+                .collect(),
+            ..Default::default()
+        };
+        let f = &m.match_app(&ev)[0];
+        assert_eq!(f.confidence, "high");
+        assert_eq!(
+            f.evidence
+                .iter()
+                .find(|e| e.kind == "classes")
+                .unwrap()
+                .count,
+            7
+        );
+        assert_eq!(
+            f.evidence
+                .iter()
+                .find(|e| e.kind == "native_libs")
+                .unwrap()
+                .examples,
+            vec!["lib/arm64-v8a/libnms.so"]
+        );
+    }
+}
