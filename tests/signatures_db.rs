@@ -23,3 +23,18 @@ fn every_signature_matches_its_examples_and_not_its_look_alikes() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn database_covers_the_required_sdks() {
+    let db = SignatureDb::embedded().unwrap();
+    assert!(db.all().len() >= 150, "only {} signatures", db.all().len());
+    for id in [
+        "pangle", "gdt", "bugly", "tinker", "jpush", "getui", "umeng", "kuaishou", "baidu-mobads",
+        "huawei-push", "xiaomi-push", "oppo-push", "vivo-push", "meizu-push", "honor-push",
+        "tencent-tpns", "weibo", "wechat", "qq", "alipay", "amap", "tencent-x5", "mobtech",
+        "douyin-open", "tapad", "mimo-ads", "beizi", "inmobi", "zxing", "line", "firebase",
+        "facebook", "sigmob", "mintegral",
+    ] {
+        assert!(db.get(id).is_some(), "missing fixed id {id}");
+    }
+}
