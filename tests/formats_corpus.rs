@@ -191,3 +191,87 @@ fn classfile_fuzz_no_panic() {
         });
     }
 }
+
+/// (soname, needed, defined Java_ exports) from `readelf -d --dyn-syms -W`.
+fn readelf(path: &Path) -> (Option<String>, Vec<String>, Vec<String>) {
+    let out = Command::new("readelf")
+        .args(["-d", "--dyn-syms", "-W"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let bracket = |l: &str| {
+        l.split('[')
+            .nth(1)
+            .and_then(|s| s.split(']').next())
+            .map(str::to_string)
+    };
+    let (mut soname, mut needed, mut jni) = (None, Vec::new(), Vec::new());
+    for l in text.lines() {
+        if l.contains("(NEEDED)") {
+            needed.extend(bracket(l));
+        } else if l.contains("(SONAME)") {
+            soname = bracket(l);
+        } else {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            // Num: Value Size Type Bind Vis Ndx Name
+            if f.len() >= 8
+                && f[7].starts_with("Java_")
+                && f[6] != "UND"
+                && (f[4] == "GLOBAL" || f[4] == "WEAK")
+            {
+                jni.push(f[7].split('@').next().unwrap().to_string());
+            }
+        }
+    }
+    jni.sort();
+    jni.dedup();
+    (soname, needed, jni)
+}
+
+#[test]
+fn native_matches_readelf() {
+    let Some(sh) = shared() else { return };
+    if Command::new("readelf").arg("--version").output().is_err() {
+        eprintln!("SKIP: readelf not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("apkaudit-native-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut apps: Vec<PathBuf> = std::fs::read_dir(sh.join("corpus/apps"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "apk"))
+        .collect();
+    apps.sort();
+    let (mut checked, mut with_jni) = (0, 0);
+    for app in apps.iter().take(40) {
+        for (name, data) in zip_entries(app, |n| n.starts_with("lib/") && n.ends_with(".so"), 3) {
+            let lib = apkaudit::native::NativeLib::parse(&name, &data)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let p = dir.join(format!("l{checked}.so"));
+            std::fs::write(&p, &data).unwrap();
+            let (soname, needed, jni) = readelf(&p);
+            assert_eq!(lib.soname, soname, "{}!{name}", app.display());
+            assert_eq!(lib.needed, needed, "{}!{name}", app.display());
+            assert_eq!(lib.jni_exports, jni, "{}!{name}", app.display());
+            assert_eq!(lib.abi, name.split('/').nth(1).unwrap());
+            if !jni.is_empty() {
+                with_jni += 1;
+                assert!(!lib.jni_packages().is_empty());
+            }
+            checked += 1;
+            fuzz(
+                &data[..data.len().min(64 * 1024)],
+                0xD1B5_4A32_D192_ED03 ^ checked as u64,
+                30,
+                |d| {
+                    let _ = apkaudit::native::NativeLib::parse("x.so", d);
+                },
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("native: {checked} libraries checked against readelf, {with_jni} with Java_ exports");
+    assert!(checked >= 5, "checked {checked}");
+}
