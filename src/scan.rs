@@ -77,13 +77,31 @@ pub struct ScanReport {
     /// Third-party SDKs found, with their evidence.
     pub sdks: Vec<crate::signatures::SdkFinding>,
     /// Native libraries (`lib/<abi>/*.so`).
-    pub native_libs: Vec<String>,
+    pub native_libs: Vec<NativeLibInfo>,
     /// Container quirks (Android accepts them; other tools may not).
     pub quirks: Vec<Quirk>,
     /// Decoder warnings (hostile tricks met and worked around).
     pub warnings: Vec<String>,
     /// Problems with parts of the input; empty when clean.
     pub errors: Vec<Diagnostic>,
+}
+
+/// A native library in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct NativeLibInfo {
+    /// Path in the archive.
+    pub path: String,
+    /// ABI.
+    pub abi: String,
+    /// DT_SONAME.
+    pub soname: Option<String>,
+    /// DT_NEEDED.
+    pub needed: Vec<String>,
+    /// Number of exported dynamic symbols.
+    pub exports: usize,
+    /// Java classes with JNI entry points here (these name packages even when the dex
+    /// is obfuscated or packed).
+    pub jni_classes: Vec<String>,
 }
 
 /// Scan one file.
@@ -162,15 +180,48 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
             fill_manifest(&mut report, &root);
         }
     }
-    report.native_libs = archive
+    let lib_entries: Vec<_> = archive
         .entries()
         .iter()
         .filter(|e| e.name.starts_with("lib/") && e.name.ends_with(".so"))
-        .map(|e| e.name.clone())
         .collect();
+    let libs: Vec<Result<NativeLibInfo, Diagnostic>> = {
+        use rayon::prelude::*;
+        lib_entries
+            .par_iter()
+            .map(|e| {
+                let bytes = archive
+                    .read(e)
+                    .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
+                let lib = crate::native::NativeLib::parse(&e.name, &bytes)
+                    .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
+                Ok(NativeLibInfo {
+                    path: e.name.clone(),
+                    abi: lib.abi.clone(),
+                    soname: lib.soname.clone(),
+                    needed: lib.needed.clone(),
+                    exports: lib.exports,
+                    jni_classes: lib.jni_packages(),
+                })
+            })
+            .collect()
+    };
+    let mut jni_classes = Vec::new();
+    for l in libs {
+        match l {
+            Ok(info) => {
+                jni_classes.extend(info.jni_classes.iter().cloned());
+                report.native_libs.push(info);
+            }
+            Err(d) => report.errors.push(d),
+        }
+    }
+    jni_classes.sort();
+    jni_classes.dedup();
     let mut ev = crate::signatures::AppEvidence {
         package: report.package.clone(),
-        native_libs: report.native_libs.clone(),
+        native_libs: lib_entries.iter().map(|e| e.name.clone()).collect(),
+        jni_classes,
         paths: archive.entries().iter().map(|e| e.name.clone()).collect(),
         ..Default::default()
     };

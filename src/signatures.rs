@@ -398,6 +398,8 @@ pub struct AppEvidence {
     pub package: Option<String>,
     /// Defined class names, dotted (from dex, class files, JNI exports).
     pub classes: Vec<String>,
+    /// Java classes named by JNI exports of native libraries (`Java_com_x_Y_m`).
+    pub jni_classes: Vec<String>,
     /// Strings (dex string tables, class constant pools).
     pub strings: Vec<String>,
     /// Native library paths (`lib/<abi>/libx.so`).
@@ -415,7 +417,7 @@ pub struct AppEvidence {
 /// Evidence of one kind behind a finding.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EvidenceKind {
-    /// `classes`, `strings`, `native_libs`, `components`, `meta_data`, `authorities`, `assets`.
+    /// `classes`, `jni`, `strings`, `native_libs`, `components`, `meta_data`, `authorities`, `assets`.
     pub kind: String,
     /// Number of hits.
     pub count: usize,
@@ -557,6 +559,13 @@ impl Matcher {
                 }
             }
         }
+        for c in &ev.jni_classes {
+            if let Some((sig, _)) = self.owner_of_class(c) {
+                if let Some(i) = self.sigs.iter().position(|s| s.id == sig.id) {
+                    add(i, "jni", c);
+                }
+            }
+        }
         if let Some(ac) = &self.strings {
             for s in &ev.strings {
                 for m in ac.find_iter(s) {
@@ -633,7 +642,7 @@ impl Matcher {
 
 fn confidence(ev: &[EvidenceKind]) -> &'static str {
     let has = |k: &str| ev.iter().any(|e| e.kind == k);
-    let strong = has("classes") || has("native_libs");
+    let strong = has("classes") || has("native_libs") || has("jni");
     let manifest = has("components") || has("meta_data") || has("authorities");
     if (strong && (manifest || ev.len() >= 2))
         || ev.iter().any(|e| e.kind == "classes" && e.count >= 5)
