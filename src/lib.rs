@@ -11,6 +11,7 @@
 //! The binary (`src/main.rs`) only calls [`cli::run`].
 #![forbid(unsafe_op_in_unsafe_fn)]
 
+pub mod aabproto;
 pub mod apk;
 pub mod arsc;
 pub mod audit;
