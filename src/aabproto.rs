@@ -284,3 +284,68 @@ pub fn parse_proto_xml(data: &[u8]) -> Result<Element, ParseError> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    #[test]
+    fn roundtrip_built_message() {
+        let attr = |name: &str, id: u32, prim: primitive::Value| XmlAttribute {
+            namespace_uri: crate::xml::ANDROID_NS.into(),
+            name: name.into(),
+            value: String::new(),
+            resource_id: id,
+            compiled_item: Some(Item {
+                prim: Some(Primitive { value: Some(prim) }),
+                ..Default::default()
+            }),
+        };
+        let child = XmlNode {
+            node: Some(xml_node::Node::Element(XmlElement {
+                name: "uses-sdk".into(),
+                attribute: vec![attr(
+                    "minSdkVersion",
+                    0x0101020c,
+                    primitive::Value::IntDecimal(21),
+                )],
+                ..Default::default()
+            })),
+            source: Some(SourcePosition {
+                line_number: 7,
+                column_number: 1,
+            }),
+        };
+        let root = XmlNode {
+            node: Some(xml_node::Node::Element(XmlElement {
+                name: "manifest".into(),
+                attribute: vec![
+                    XmlAttribute {
+                        name: "package".into(),
+                        value: "a.b".into(),
+                        ..Default::default()
+                    },
+                    attr("debuggable", 0x0101000f, primitive::Value::Boolean(true)),
+                ],
+                child: vec![child],
+                ..Default::default()
+            })),
+            source: None,
+        };
+        let bytes = root.encode_to_vec();
+        let el = parse_proto_xml(&bytes).unwrap();
+        assert_eq!(el.plain_attr("package").unwrap().text(), "a.b");
+        assert_eq!(
+            el.android_attr("debuggable").unwrap().value,
+            Value::Bool(true)
+        );
+        let sdk = el.children_named("uses-sdk").next().unwrap();
+        assert_eq!(sdk.line, Some(7));
+        assert_eq!(
+            sdk.android_attr("minSdkVersion").unwrap().value,
+            Value::Int(21)
+        );
+        assert!(parse_proto_xml(&bytes[..bytes.len() - 3]).is_err());
+    }
+}
