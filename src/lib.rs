@@ -10,6 +10,7 @@
 //!
 //! The binary (`src/main.rs`) only calls [`cli::run`].
 
+pub mod aabproto;
 pub mod apk;
 pub mod arsc;
 pub mod audit;
