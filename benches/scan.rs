@@ -33,7 +33,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     let opts = ScanOptions::default();
-    g.bench_function("scan", |b| b.iter(|| scan_bytes("large.apk", &data, &opts).unwrap().sdks.len()));
+    g.bench_function("scan", |b| {
+        b.iter(|| scan_bytes("large.apk", &data, &opts).unwrap().sdks.len())
+    });
     g.finish();
 }
 

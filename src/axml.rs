@@ -30,6 +30,9 @@ const XML_RESOURCE_MAP: u16 = 0x0180;
 const NO_INDEX: u32 = 0xffff_ffff;
 /// Cap on elements, against files crafted to blow up memory.
 const MAX_ELEMENTS: usize = 1_000_000;
+/// Cap on nesting depth: deeper elements are attached to the deepest allowed level, so
+/// recursive walks over the tree cannot overflow the stack.
+const MAX_DEPTH: usize = 256;
 
 fn err(offset: usize, reason: impl Into<String>) -> ParseError {
     ParseError::new(Format::Axml, offset, reason)
@@ -288,6 +291,16 @@ pub fn parse(data: &[u8]) -> Result<Document, ParseError> {
                         break;
                     };
                     el.attributes.push(decode_attribute(rec, &pool, &res_map));
+                }
+                if stack.len() >= MAX_DEPTH {
+                    if let Some(inner) = stack.pop() {
+                        if let Some(parent) = stack.last_mut() {
+                            parent.children.push(inner);
+                        }
+                    }
+                    if !warnings.iter().any(|w| w.starts_with("nesting deeper")) {
+                        warnings.push(format!("nesting deeper than {MAX_DEPTH} levels flattened"));
+                    }
                 }
                 stack.push(el);
             }

@@ -109,3 +109,18 @@ fn corpus_survives_mutation() {
     eprintln!("{total} mutated corpus inputs, no panic");
     assert!(total >= 6000);
 }
+
+#[test]
+fn deep_nesting_is_bounded() {
+    use apkaudit::fixture::{write_axml, Node};
+    let mut n = Node::new("leaf");
+    for _ in 0..1000 {
+        n = Node::new("x").child(n);
+    }
+    let root = Node::new("manifest").child(n);
+    let doc = apkaudit::axml::parse(&write_axml(&root)).unwrap();
+    assert!(doc.warnings.iter().any(|w| w.contains("nesting deeper")));
+    // walking and printing the tree must not overflow the stack
+    assert_eq!(doc.root.count(), 1002);
+    assert!(apkaudit::xml::to_text_xml(&doc.root).contains("<leaf/>"));
+}
