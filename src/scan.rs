@@ -5,6 +5,7 @@
 
 use crate::apk::{Archive, Limits, Quirk};
 use crate::axml;
+use crate::container::ZipKind;
 use crate::error::{Diagnostic, Error, Format, ParseError};
 use crate::manifest::{Component, Manifest, UsesPermission};
 use crate::xml::Element;
@@ -43,6 +44,14 @@ pub enum InputKind {
     Apk,
     /// A raw binary AndroidManifest.xml.
     Axml,
+    /// An Android App Bundle.
+    Aab,
+    /// An Android library (SDK artefact).
+    Aar,
+    /// A Java archive (SDK artefact).
+    Jar,
+    /// A set of split APKs (.apks, .xapk, .apkm).
+    SplitSet,
 }
 
 /// The scan result; its JSON form is documented in `docs/scan-json.md`.
@@ -74,6 +83,10 @@ pub struct ScanReport {
     pub manifest: Option<Manifest>,
     /// Dex files found at the root (`classes*.dex`).
     pub dex_files: Vec<String>,
+    /// Java classes read from `.class` files (AAR/JAR inputs).
+    pub class_count: usize,
+    /// Split APKs of a split set, in the order read.
+    pub splits: Vec<String>,
     /// Third-party SDKs found, with their evidence.
     pub sdks: Vec<crate::signatures::SdkFinding>,
     /// Native libraries (`lib/<abi>/*.so`).
@@ -132,6 +145,8 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
         manifest: None,
         dex_files: Vec::new(),
         sdks: Vec::new(),
+        class_count: 0,
+        splits: Vec::new(),
         native_libs: Vec::new(),
         quirks: Vec::new(),
         warnings: Vec::new(),
@@ -151,22 +166,36 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
     }
     let archive = Archive::parse(data, opts.limits).map_err(|e| perr(None, e))?;
     report.quirks = archive.quirks().to_vec();
+    let kind = crate::container::detect(&archive);
+    report.kind = match kind {
+        ZipKind::Aab => InputKind::Aab,
+        ZipKind::Aar => InputKind::Aar,
+        ZipKind::Jar => InputKind::Jar,
+        ZipKind::SplitSet => InputKind::SplitSet,
+        _ => InputKind::Apk,
+    };
     report.dex_files = archive
         .entries()
         .iter()
-        .filter(|e| is_root_dex(&e.name))
+        .filter(|e| {
+            is_root_dex(&e.name)
+                || (kind == ZipKind::Aab && e.name.contains("/dex/") && e.name.ends_with(".dex"))
+        })
         .map(|e| e.name.clone())
         .collect();
     report.dex_files.dedup();
-    match archive.read_name("AndroidManifest.xml") {
-        None => {
-            return Err(perr(
-                None,
-                ParseError::new(Format::Zip, 0, "no AndroidManifest.xml entry: not an APK"),
-            ))
-        }
-        Some(Err(e)) => return Err(perr(Some("AndroidManifest.xml"), e)),
-        Some(Ok(bytes)) => {
+    match kind {
+        ZipKind::Apk => {
+            let bytes = match archive.read_name("AndroidManifest.xml") {
+                Some(Ok(b)) => b,
+                Some(Err(e)) => return Err(perr(Some("AndroidManifest.xml"), e)),
+                None => {
+                    return Err(perr(
+                        None,
+                        ParseError::new(Format::Zip, 0, "no AndroidManifest.xml entry"),
+                    ))
+                }
+            };
             let doc = axml::parse(&bytes).map_err(|e| perr(Some("AndroidManifest.xml"), e))?;
             report.warnings = doc.warnings;
             let mut root = doc.root;
@@ -179,11 +208,55 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
             }
             fill_manifest(&mut report, &root);
         }
+        ZipKind::Aab => {
+            let part = "base/manifest/AndroidManifest.xml";
+            let bytes = match archive.read_name(part) {
+                Some(Ok(b)) => b,
+                Some(Err(e)) => return Err(perr(Some(part), e)),
+                None => {
+                    return Err(perr(
+                        None,
+                        ParseError::new(Format::Zip, 0, "no base manifest"),
+                    ))
+                }
+            };
+            let root = crate::aabproto::parse_proto_xml(&bytes).map_err(|e| perr(Some(part), e))?;
+            fill_manifest(&mut report, &root);
+        }
+        ZipKind::Aar => {
+            if let Some(Ok(bytes)) = archive.read_name("AndroidManifest.xml") {
+                match crate::container::parse_text_xml(&bytes) {
+                    Ok(root) => fill_manifest(&mut report, &root),
+                    Err(e) => report
+                        .errors
+                        .push(Diagnostic::from_parse("AndroidManifest.xml", &e)),
+                }
+            }
+        }
+        ZipKind::SplitSet => {
+            return scan_split_set(name, data, &archive, report, opts);
+        }
+        ZipKind::Jar => {}
+        ZipKind::Unknown => {
+            return Err(perr(
+                None,
+                ParseError::new(
+                    Format::Zip,
+                    0,
+                    "no AndroidManifest.xml, no classes: not an APK, AAB, AAR or JAR",
+                ),
+            ))
+        }
     }
     let lib_entries: Vec<_> = archive
         .entries()
         .iter()
-        .filter(|e| e.name.starts_with("lib/") && e.name.ends_with(".so"))
+        .filter(|e| {
+            e.name.ends_with(".so")
+                && (e.name.starts_with("lib/")
+                    || e.name.starts_with("jni/")
+                    || e.name.contains("/lib/"))
+        })
         .collect();
     let libs: Vec<Result<NativeLibInfo, Diagnostic>> = {
         use rayon::prelude::*;
@@ -233,6 +306,12 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
             .flat_map(|c| c.authorities.clone())
             .collect();
         ev.meta_data = m.meta_data.iter().map(|d| d.name.clone()).collect();
+    }
+    if matches!(kind, ZipKind::Aar | ZipKind::Jar) {
+        let (classes, strings) = java_classes(&archive, &mut report.errors);
+        report.class_count = classes.len();
+        ev.classes.extend(classes);
+        ev.strings.extend(strings);
     }
     let matcher: &crate::signatures::Matcher = match &opts.matcher {
         Some(m) => m,
@@ -306,4 +385,118 @@ pub fn decoded_manifest(path: &Path) -> Result<Element, Error> {
         crate::arsc::resolve_tree(&mut root, &arsc, &mut Vec::new());
     }
     Ok(root)
+}
+
+/// Class names and string constants of the `.class` files in a JAR, an AAR's
+/// `classes.jar` and `libs/*.jar`.
+fn java_classes(archive: &Archive<'_>, errors: &mut Vec<Diagnostic>) -> (Vec<String>, Vec<String>) {
+    let mut classes = Vec::new();
+    let mut strings = Vec::new();
+    let mut from = |a: &Archive<'_>, prefix: &str, errors: &mut Vec<Diagnostic>| {
+        for e in a.entries().iter().filter(|e| e.name.ends_with(".class")) {
+            match a
+                .read(e)
+                .map_err(|x| Diagnostic::from_parse(format!("{prefix}{}", e.name), &x))
+                .and_then(|b| {
+                    crate::classfile::ClassFile::parse(&b)
+                        .map_err(|x| Diagnostic::from_parse(format!("{prefix}{}", e.name), &x))
+                }) {
+                Ok(c) => {
+                    classes.push(c.this_class());
+                    strings.extend(c.strings());
+                }
+                Err(d) => errors.push(d),
+            }
+        }
+    };
+    from(archive, "", errors);
+    for e in archive
+        .entries()
+        .iter()
+        .filter(|e| e.name.ends_with(".jar"))
+    {
+        if let Ok(bytes) = archive.read(e) {
+            if let Ok(inner) = Archive::parse(&bytes, Limits::default()) {
+                from(&inner, &format!("{}!", e.name), errors);
+            }
+        }
+    }
+    classes.sort();
+    classes.dedup();
+    strings.sort();
+    strings.dedup();
+    (classes, strings)
+}
+
+/// Scan every `.apk` inside a split set and merge them into one app view (the union of
+/// base and splits), noting which split each piece came from.
+fn scan_split_set(
+    name: &str,
+    _data: &[u8],
+    archive: &Archive<'_>,
+    mut report: ScanReport,
+    opts: &ScanOptions,
+) -> Result<ScanReport, Error> {
+    let mut parts: Vec<ScanReport> = Vec::new();
+    for e in archive
+        .entries()
+        .iter()
+        .filter(|e| e.name.ends_with(".apk"))
+    {
+        let bytes = match archive.read(e) {
+            Ok(b) => b,
+            Err(err) => {
+                report.errors.push(Diagnostic::from_parse(&e.name, &err));
+                continue;
+            }
+        };
+        match scan_bytes(&format!("{name}!{}", e.name), &bytes, opts) {
+            Ok(r) if r.kind == InputKind::Apk => parts.push(r),
+            Ok(_) => {}
+            Err(err) => report
+                .errors
+                .push(Diagnostic::message(Some(e.name.clone()), err.to_string())),
+        }
+    }
+    // base first: the part without a `split` attribute
+    parts.sort_by_key(|p| p.manifest.as_ref().and_then(|m| m.split.clone()).is_some());
+    let Some(base) = parts.first() else {
+        return Err(Error::Parse {
+            path: name.to_string(),
+            part: None,
+            error: ParseError::new(Format::Zip, 0, "split set without a readable APK"),
+        });
+    };
+    report.package = base.package.clone();
+    report.version_code = base.version_code;
+    report.version_name = base.version_name.clone();
+    report.min_sdk = base.min_sdk;
+    report.target_sdk = base.target_sdk;
+    report.manifest = base.manifest.clone();
+    for p in &parts {
+        report.splits.push(p.file.clone());
+        for perm in &p.permissions {
+            if !report.permissions.iter().any(|x| x.name == perm.name) {
+                report.permissions.push(perm.clone());
+            }
+        }
+        report.components.extend(p.components.iter().cloned());
+        report
+            .dex_files
+            .extend(p.dex_files.iter().map(|d| format!("{}!{d}", p.file)));
+        report
+            .native_libs
+            .extend(p.native_libs.iter().cloned().map(|mut l| {
+                l.path = format!("{}!{}", p.file, l.path);
+                l
+            }));
+        report.errors.extend(p.errors.iter().cloned());
+        for f in &p.sdks {
+            match report.sdks.iter_mut().find(|x| x.id == f.id) {
+                Some(x) => x.evidence.extend(f.evidence.iter().cloned()),
+                None => report.sdks.push(f.clone()),
+            }
+        }
+    }
+    Ok(report)
 }
