@@ -586,3 +586,62 @@ fn read_entry(c: &[u8], o: usize) -> Option<(u32, EntryData)> {
     let data = u32_at(c, v + 4)?;
     Some((key, EntryData::Simple { kind, data }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus_arsc() -> Option<Vec<u8>> {
+        use std::io::Read;
+        let p = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/corpus/edge/apktool_sparse-resources.apk"
+        );
+        let bytes = std::fs::read(p).ok()?;
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+        let mut f = z.by_name("resources.arsc").ok()?;
+        let mut out = Vec::new();
+        f.read_to_end(&mut out).ok()?;
+        Some(out)
+    }
+
+    /// Truncations and xorshift byte mutations of a real table never panic.
+    #[test]
+    fn mutation_never_panics() {
+        let Some(data) = corpus_arsc() else {
+            eprintln!("skipping: ../shared corpus absent");
+            return;
+        };
+        let mut s: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for i in 0..2000usize {
+            let mut d = data.clone();
+            if i % 4 == 0 {
+                let cut = (next() as usize) % (d.len() + 1);
+                d.truncate(cut);
+            } else {
+                for _ in 0..(1 + next() % 8) {
+                    let at = (next() as usize) % d.len();
+                    d[at] = next() as u8;
+                }
+            }
+            if let Ok(t) = ResourceTable::parse(&d) {
+                for id in t.ids().into_iter().take(200) {
+                    let _ = t.resolve(id);
+                    let _ = t.name(id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_non_table() {
+        assert!(ResourceTable::parse(&[]).is_err());
+        assert!(ResourceTable::parse(&[3, 0, 8, 0, 8, 0, 0, 0]).is_err());
+    }
+}
