@@ -74,3 +74,21 @@ fn corpus_parses_and_resolves() {
     }
     assert!(parsed > 0);
 }
+
+/// The compact-entry table (aapt fails on it with "ResTable_entry size 0x0 is too small")
+/// parses with no warnings and every one of its entries resolves and has a name.
+#[test]
+fn compact_entries_all_resolve() {
+    let Some(shared) = shared() else { return };
+    let rel = "edge/apktool_issue3705_no-dex.apk";
+    let arsc = read_arsc(&shared.join("corpus").join(rel)).expect("arsc");
+    let table = ResourceTable::parse(&arsc).expect("parse");
+    assert!(table.len() > 1000);
+    assert!(table.warnings().is_empty(), "{:?}", table.warnings());
+    let resolved = table
+        .ids()
+        .iter()
+        .filter(|&&id| table.resolve(id).is_some() && table.name(id).is_some())
+        .count();
+    assert_eq!(resolved, table.len());
+}
