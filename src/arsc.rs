@@ -1,6 +1,675 @@
-//! resources.arsc (placeholder until the table parser lands).
-use crate::error::Diagnostic;
-use crate::xml::Element;
+//! resources.arsc (ResTable) parser: enough to resolve the references a manifest uses
+//! (labels, versionName, meta-data values, icons) to their default-configuration value.
+//!
+//! Layout facts follow AOSP `ResourceTypes.h`: a `RES_TABLE_TYPE` header, a global string
+//! pool, then packages holding type/key string pools, `typeSpec` and `type` chunks. Type
+//! chunks carry a variable-size `ResTable_config`, entry offsets (dense 32-bit, 16-bit with
+//! `FLAG_OFFSET16`, or `(index, offset)` pairs with `FLAG_SPARSE`) and entries (normal,
+//! complex/map, or compact). Everything is bounds-checked; string pools are decoded lazily
+//! so repeated offsets cannot multiply allocations.
 
-/// Resolve attribute references in `root` through the resource table `arsc`.
-pub fn resolve_tree(_root: &mut Element, _arsc: &[u8], _errors: &mut Vec<Diagnostic>) {}
+use crate::error::{Format, ParseError};
+use crate::xml::Value;
+use std::collections::HashMap;
+
+const RES_STRING_POOL_TYPE: u16 = 0x0001;
+const RES_TABLE_TYPE: u16 = 0x0002;
+const RES_TABLE_PACKAGE_TYPE: u16 = 0x0200;
+const RES_TABLE_TYPE_TYPE: u16 = 0x0201;
+
+const FLAG_COMPLEX: u16 = 0x0001;
+const FLAG_COMPACT: u16 = 0x0008;
+const TYPE_FLAG_SPARSE: u8 = 0x01;
+const TYPE_FLAG_OFFSET16: u8 = 0x02;
+const UTF8_FLAG: u32 = 0x100;
+
+/// Maximum number of references followed by [`ResourceTable::resolve`].
+pub const MAX_REFERENCE_DEPTH: usize = 8;
+
+fn err(offset: usize, reason: impl Into<String>) -> ParseError {
+    ParseError::new(Format::Arsc, offset, reason)
+}
+
+fn u8_at(d: &[u8], o: usize) -> Option<u8> {
+    d.get(o).copied()
+}
+fn u16_at(d: &[u8], o: usize) -> Option<u16> {
+    let b = d.get(o..o.checked_add(2)?)?;
+    Some(u16::from_le_bytes([b[0], b[1]]))
+}
+fn u32_at(d: &[u8], o: usize) -> Option<u32> {
+    let b = d.get(o..o.checked_add(4)?)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// A decoded string pool (kept raw; strings are decoded on access).
+#[derive(Debug, Clone, Default)]
+struct StringPool {
+    /// The chunk bytes (header included).
+    data: Vec<u8>,
+    /// Absolute (within `data`) start of each string.
+    offsets: Vec<u32>,
+    utf8: bool,
+}
+
+impl StringPool {
+    /// Parse a string pool chunk located at the start of `chunk` (already size-limited).
+    fn parse(chunk: &[u8], base: usize) -> Result<StringPool, ParseError> {
+        let header_size =
+            u16_at(chunk, 2).ok_or_else(|| err(base, "string pool truncated"))? as usize;
+        let count = u32_at(chunk, 8).ok_or_else(|| err(base, "string pool truncated"))? as usize;
+        let flags = u32_at(chunk, 16).ok_or_else(|| err(base, "string pool truncated"))?;
+        let strings_start =
+            u32_at(chunk, 20).ok_or_else(|| err(base, "string pool truncated"))? as usize;
+        if header_size < 28 || header_size > chunk.len() {
+            return Err(err(base, "string pool header size invalid"));
+        }
+        let avail = (chunk.len() - header_size) / 4;
+        if count > avail {
+            return Err(err(base + header_size, "string pool count exceeds chunk"));
+        }
+        let mut offsets = Vec::with_capacity(count);
+        for i in 0..count {
+            let rel = u32_at(chunk, header_size + i * 4).unwrap_or(u32::MAX);
+            let abs = (strings_start as u64).saturating_add(rel as u64);
+            offsets.push(u32::try_from(abs).unwrap_or(u32::MAX));
+        }
+        Ok(StringPool {
+            data: chunk.to_vec(),
+            offsets,
+            utf8: flags & UTF8_FLAG != 0,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.offsets.len()
+    }
+
+    /// String `idx`, or `None` if out of range or malformed.
+    fn get(&self, idx: u32) -> Option<String> {
+        let o = *self.offsets.get(idx as usize)? as usize;
+        let d = &self.data;
+        if self.utf8 {
+            // UTF-16 length (skipped), then UTF-8 byte length, each 1 or 2 bytes.
+            let (_, n1) = utf8_len(d, o)?;
+            let (blen, n2) = utf8_len(d, o.checked_add(n1)?)?;
+            let start = o.checked_add(n1)?.checked_add(n2)?;
+            let bytes = d.get(start..start.checked_add(blen)?)?;
+            Some(String::from_utf8_lossy(bytes).into_owned())
+        } else {
+            let first = u16_at(d, o)? as usize;
+            let (len, start) = if first & 0x8000 != 0 {
+                let second = u16_at(d, o + 2)? as usize;
+                (((first & 0x7fff) << 16) | second, o + 4)
+            } else {
+                (first, o + 2)
+            };
+            let end = start.checked_add(len.checked_mul(2)?)?;
+            let bytes = d.get(start..end)?;
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            Some(String::from_utf16_lossy(&units))
+        }
+    }
+}
+
+fn utf8_len(d: &[u8], o: usize) -> Option<(usize, usize)> {
+    let b0 = u8_at(d, o)? as usize;
+    if b0 & 0x80 != 0 {
+        let b1 = u8_at(d, o + 1)? as usize;
+        Some((((b0 & 0x7f) << 8) | b1, 2))
+    } else {
+        Some((b0, 1))
+    }
+}
+
+/// A resource package inside the table.
+#[derive(Debug, Clone, Default)]
+struct Package {
+    id: u32,
+    name: String,
+    type_strings: StringPool,
+    key_strings: StringPool,
+}
+
+/// The payload of one entry in one configuration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum EntryData {
+    /// A simple value: Res_value data type and data.
+    Simple { kind: u8, data: u32 },
+    /// A complex (map/bag) entry: parent reference and map entry count.
+    Complex { parent: u32, count: u32 },
+}
+
+/// One entry in one configuration.
+#[derive(Debug, Clone)]
+struct Entry {
+    /// Index of the package in `packages`.
+    package: usize,
+    /// Key string index in the package's key pool.
+    key: u32,
+    /// Number of non-zero bytes in the ResTable_config after its size field (0 = default).
+    config_score: u32,
+    data: EntryData,
+}
+
+/// A resource value resolved to its default-configuration form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedValue {
+    /// The typed value (strings come from the global string pool). A reference that
+    /// could not be followed further stays a [`Value::Reference`].
+    pub value: Value,
+    /// The value as text ([`Value::to_text`] of `value`).
+    pub text: String,
+    /// False when no default configuration existed and the least specific one was used.
+    pub default_config: bool,
+}
+
+/// A parsed resources.arsc table.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceTable {
+    strings: StringPool,
+    packages: Vec<Package>,
+    entries: HashMap<u32, Vec<Entry>>,
+    warnings: Vec<String>,
+}
+
+impl ResourceTable {
+    /// Parse a resources.arsc buffer. A broken table header or global string pool is an
+    /// error; a broken package or type chunk is skipped with a warning.
+    pub fn parse(data: &[u8]) -> Result<ResourceTable, ParseError> {
+        let ty = u16_at(data, 0).ok_or_else(|| err(0, "table header truncated"))?;
+        if ty != RES_TABLE_TYPE {
+            return Err(err(
+                0,
+                format!("not a resource table (chunk type {ty:#06x})"),
+            ));
+        }
+        let header_size = u16_at(data, 2).ok_or_else(|| err(2, "table header truncated"))? as usize;
+        let size = u32_at(data, 4).ok_or_else(|| err(4, "table header truncated"))? as usize;
+        let package_count = u32_at(data, 8).ok_or_else(|| err(8, "table header truncated"))?;
+        if header_size < 12 || header_size > data.len() {
+            return Err(err(2, "table header size invalid"));
+        }
+        let mut table = ResourceTable::default();
+        let end = if size > data.len() {
+            table.warnings.push(format!(
+                "table size {size} exceeds data length {}",
+                data.len()
+            ));
+            data.len()
+        } else {
+            size.max(header_size)
+        };
+        let mut pos = header_size;
+        let mut have_pool = false;
+        while pos.checked_add(8).map_or(false, |e| e <= end) {
+            let cty = u16_at(data, pos).unwrap_or(0);
+            let chs = u16_at(data, pos + 2).unwrap_or(0) as usize;
+            let csz = u32_at(data, pos + 4).unwrap_or(0) as usize;
+            if csz < 8 || chs < 8 || chs > csz {
+                table
+                    .warnings
+                    .push(format!("bad chunk at {pos:#x}; stopping"));
+                break;
+            }
+            let cend = match pos.checked_add(csz) {
+                Some(e) if e <= end => e,
+                _ => {
+                    table.warnings.push(format!("chunk at {pos:#x} truncated"));
+                    end
+                }
+            };
+            let chunk = &data[pos..cend];
+            match cty {
+                RES_STRING_POOL_TYPE if !have_pool => {
+                    table.strings = StringPool::parse(chunk, pos)?;
+                    have_pool = true;
+                }
+                RES_TABLE_PACKAGE_TYPE => {
+                    if let Err(e) = table.parse_package(chunk, pos) {
+                        table.warnings.push(format!("package skipped: {e}"));
+                    }
+                }
+                _ => table.warnings.push(format!(
+                    "unknown table chunk {cty:#06x} at {pos:#x} skipped"
+                )),
+            }
+            pos = cend;
+        }
+        if !have_pool {
+            return Err(err(header_size, "no global string pool"));
+        }
+        if table.packages.len() as u64 != package_count as u64 {
+            table.warnings.push(format!(
+                "header says {package_count} packages, found {}",
+                table.packages.len()
+            ));
+        }
+        Ok(table)
+    }
+
+    fn parse_package(&mut self, chunk: &[u8], base: usize) -> Result<(), ParseError> {
+        let header_size = u16_at(chunk, 2).unwrap_or(0) as usize;
+        if header_size < 284 || header_size > chunk.len() {
+            return Err(err(base, "package header size invalid"));
+        }
+        let id = u32_at(chunk, 8).unwrap_or(0);
+        let name_bytes = chunk.get(12..12 + 256).unwrap_or(&[]);
+        let units: Vec<u16> = name_bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .take_while(|&u| u != 0)
+            .collect();
+        let name = String::from_utf16_lossy(&units);
+        let type_off = u32_at(chunk, 268).unwrap_or(0) as usize;
+        let key_off = u32_at(chunk, 276).unwrap_or(0) as usize;
+        let pool_at = |off: usize| -> Result<StringPool, ParseError> {
+            let sz = u32_at(chunk, off + 4)
+                .ok_or_else(|| err(base + off, "pool offset out of range"))?
+                as usize;
+            let sub = off
+                .checked_add(sz)
+                .and_then(|e| chunk.get(off..e))
+                .ok_or_else(|| err(base + off, "pool truncated"))?;
+            if u16_at(sub, 0) != Some(RES_STRING_POOL_TYPE) {
+                return Err(err(base + off, "expected string pool"));
+            }
+            StringPool::parse(sub, base + off)
+        };
+        let type_strings = pool_at(type_off)?;
+        let key_strings = pool_at(key_off)?;
+        let pkg_index = self.packages.len();
+        self.packages.push(Package {
+            id,
+            name,
+            type_strings,
+            key_strings,
+        });
+
+        let mut pos = header_size;
+        while pos.checked_add(8).map_or(false, |e| e <= chunk.len()) {
+            let cty = u16_at(chunk, pos).unwrap_or(0);
+            let chs = u16_at(chunk, pos + 2).unwrap_or(0) as usize;
+            let csz = u32_at(chunk, pos + 4).unwrap_or(0) as usize;
+            if csz < 8 || chs < 8 || chs > csz {
+                self.warnings.push(format!(
+                    "bad chunk at {:#x}; rest of package skipped",
+                    base + pos
+                ));
+                break;
+            }
+            let cend = match pos.checked_add(csz) {
+                Some(e) if e <= chunk.len() => e,
+                _ => {
+                    self.warnings
+                        .push(format!("chunk at {:#x} truncated", base + pos));
+                    chunk.len()
+                }
+            };
+            if cty == RES_TABLE_TYPE_TYPE {
+                if let Err(e) = self.parse_type(&chunk[pos..cend], base + pos, pkg_index, id) {
+                    self.warnings.push(format!("type chunk skipped: {e}"));
+                }
+            }
+            // typeSpec (0x0202), library (0x0203), overlayable, string pools already read: skipped.
+            pos = cend;
+        }
+        Ok(())
+    }
+
+    fn parse_type(
+        &mut self,
+        c: &[u8],
+        base: usize,
+        pkg: usize,
+        pkg_id: u32,
+    ) -> Result<(), ParseError> {
+        let header_size = u16_at(c, 2).unwrap_or(0) as usize;
+        let type_id = u8_at(c, 8).ok_or_else(|| err(base, "type truncated"))?;
+        let flags = u8_at(c, 9).ok_or_else(|| err(base, "type truncated"))?;
+        let entry_count = u32_at(c, 12).ok_or_else(|| err(base, "type truncated"))? as usize;
+        let entries_start = u32_at(c, 16).ok_or_else(|| err(base, "type truncated"))? as usize;
+        let config_size = u32_at(c, 20).ok_or_else(|| err(base, "type truncated"))? as usize;
+        if type_id == 0 {
+            return Err(err(base + 8, "type id 0"));
+        }
+        let config = 20usize
+            .checked_add(config_size)
+            .and_then(|e| c.get(24.min(e)..e))
+            .ok_or_else(|| err(base + 20, "config exceeds chunk"))?;
+        if config_size < 4 || header_size < 20 + config_size || header_size > c.len() {
+            return Err(err(base + 2, "type header size invalid"));
+        }
+        let config_score = config.iter().filter(|&&b| b != 0).count() as u32;
+        let sparse = flags & TYPE_FLAG_SPARSE != 0;
+        let off16 = flags & TYPE_FLAG_OFFSET16 != 0;
+        let width = if off16 { 2 } else { 4 };
+        let table_len = entry_count
+            .checked_mul(width)
+            .filter(|&l| header_size.checked_add(l).map_or(false, |e| e <= c.len()))
+            .ok_or_else(|| err(base + 12, "entry count exceeds chunk"))?;
+        if entries_start > c.len() || entries_start < header_size + table_len {
+            return Err(err(base + 16, "entries start invalid"));
+        }
+        for i in 0..entry_count {
+            let at = header_size + i * width;
+            let (index, offset) = if sparse {
+                let idx = u16_at(c, at).unwrap_or(0) as u32;
+                let off = u16_at(c, at + 2).unwrap_or(0) as usize * 4;
+                (idx, off)
+            } else if off16 {
+                match u16_at(c, at) {
+                    Some(0xffff) | None => continue,
+                    Some(o) => (i as u32, o as usize * 4),
+                }
+            } else {
+                match u32_at(c, at) {
+                    Some(0xffff_ffff) | None => continue,
+                    Some(o) => (i as u32, o as usize),
+                }
+            };
+            if index > 0xffff {
+                continue;
+            }
+            let eo = match entries_start.checked_add(offset) {
+                Some(e) if e < c.len() => e,
+                _ => {
+                    self.warnings.push(format!(
+                        "entry {index} of type {type_id} at {:#x} out of range",
+                        base
+                    ));
+                    continue;
+                }
+            };
+            match read_entry(c, eo) {
+                Some((key, data)) => {
+                    let id = ((pkg_id & 0xff) << 24) | ((type_id as u32) << 16) | index;
+                    let list = self.entries.entry(id).or_default();
+                    list.push(Entry {
+                        package: pkg,
+                        key,
+                        config_score,
+                        data,
+                    });
+                }
+                None => self.warnings.push(format!(
+                    "entry {index} of type {type_id} at {:#x} malformed",
+                    base + eo
+                )),
+            }
+        }
+        Ok(())
+    }
+
+    /// Non-fatal problems seen while parsing (skipped chunks and entries).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Number of distinct resource ids with at least one entry.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when no entry was read.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// All resource ids with at least one entry, sorted.
+    pub fn ids(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self.entries.keys().copied().collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Number of strings in the global string pool.
+    pub fn string_count(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// String `idx` of the global string pool.
+    pub fn string(&self, idx: u32) -> Option<String> {
+        self.strings.get(idx)
+    }
+
+    /// Entries for `id`, trying the shared-library fallback: a table with a single
+    /// package answers for ids whose package byte is 0x00 or 0x7f.
+    fn lookup(&self, id: u32) -> Option<&Vec<Entry>> {
+        if let Some(e) = self.entries.get(&id) {
+            return Some(e);
+        }
+        if self.packages.len() == 1 {
+            let pid = self.packages.first()?.id & 0xff;
+            let p = id >> 24;
+            if (p == 0 || p == 0x7f) && p != pid {
+                return self.entries.get(&((pid << 24) | (id & 0x00ff_ffff)));
+            }
+        }
+        None
+    }
+
+    /// The entry chosen for the default configuration: an all-zero config if present,
+    /// else the least specific one (fewest non-zero config bytes, first wins).
+    fn pick(&self, id: u32) -> Option<&Entry> {
+        self.lookup(id)?.iter().min_by_key(|e| e.config_score)
+    }
+
+    /// `package:type/key` name of a resource id.
+    pub fn name(&self, id: u32) -> Option<String> {
+        let e = self.pick(id)?;
+        let pkg = self.packages.get(e.package)?;
+        let type_id = (id >> 16) & 0xff;
+        let ty = pkg.type_strings.get(type_id.checked_sub(1)?)?;
+        let key = pkg.key_strings.get(e.key)?;
+        Some(format!("{}:{}/{}", pkg.name, ty, key))
+    }
+
+    /// Resolve `id` to its default-configuration value, following references (including
+    /// dynamic references) up to [`MAX_REFERENCE_DEPTH`]. `None` if `id` has no entry or is
+    /// a complex (map) entry.
+    pub fn resolve(&self, id: u32) -> Option<ResolvedValue> {
+        let mut cur = id;
+        let mut default_config = true;
+        let mut last: Option<Value> = None;
+        for _ in 0..=MAX_REFERENCE_DEPTH {
+            let e = match self.pick(cur) {
+                Some(e) => e,
+                None => break,
+            };
+            default_config &= e.config_score == 0;
+            let (kind, data) = match e.data {
+                EntryData::Simple { kind, data } => (kind, data),
+                EntryData::Complex { .. } => break,
+            };
+            match kind {
+                0x01 | 0x07 if data != 0 => {
+                    last = Some(Value::Reference(data));
+                    cur = data;
+                    continue;
+                }
+                _ => {
+                    let value = self.to_value(kind, data);
+                    return Some(ResolvedValue {
+                        text: value.to_text(),
+                        value,
+                        default_config,
+                    });
+                }
+            }
+        }
+        last.map(|value| ResolvedValue {
+            text: value.to_text(),
+            value,
+            default_config,
+        })
+    }
+
+    /// Raw (unresolved) default-config value of `id` as Res_value type and data, or the
+    /// parent and count of a complex entry.
+    pub fn raw(&self, id: u32) -> Option<RawValue> {
+        Some(match self.pick(id)?.data {
+            EntryData::Simple { kind, data } => RawValue::Simple { kind, data },
+            EntryData::Complex { parent, count } => RawValue::Complex { parent, count },
+        })
+    }
+
+    fn to_value(&self, kind: u8, data: u32) -> Value {
+        match kind {
+            0x00 => Value::Null,
+            0x01 | 0x07 => Value::Reference(data),
+            0x02 | 0x08 => Value::Attribute(data),
+            0x03 => match self.strings.get(data) {
+                Some(s) => Value::String(s),
+                None => Value::Other { kind, data },
+            },
+            0x04 => Value::Float(f32::from_bits(data)),
+            0x05 => Value::Dimension(data),
+            0x06 => Value::Fraction(data),
+            0x10 => Value::Int(data as i32),
+            0x11 => Value::Hex(data),
+            0x12 => Value::Bool(data != 0),
+            0x1c..=0x1f => Value::Color(data),
+            _ => Value::Other { kind, data },
+        }
+    }
+}
+
+/// An unresolved entry payload, as stored in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawValue {
+    /// Res_value type byte and data.
+    Simple {
+        /// Res_value data type.
+        kind: u8,
+        /// Raw data.
+        data: u32,
+    },
+    /// A map entry (style, array, plurals...).
+    Complex {
+        /// Parent resource id (0 if none).
+        parent: u32,
+        /// Number of ResTable_map items.
+        count: u32,
+    },
+}
+
+/// Read one entry at `o`: returns its key index and payload.
+fn read_entry(c: &[u8], o: usize) -> Option<(u32, EntryData)> {
+    let size = u16_at(c, o)?;
+    let flags = u16_at(c, o + 2)?;
+    if flags & FLAG_COMPACT != 0 {
+        let data = u32_at(c, o + 4)?;
+        return Some((
+            size as u32,
+            EntryData::Simple {
+                kind: (flags >> 8) as u8,
+                data,
+            },
+        ));
+    }
+    let key = u32_at(c, o + 4)?;
+    let size = size as usize;
+    if size < 8 {
+        return None;
+    }
+    if flags & FLAG_COMPLEX != 0 {
+        let parent = u32_at(c, o + 8)?;
+        let count = u32_at(c, o + 12)?;
+        return Some((key, EntryData::Complex { parent, count }));
+    }
+    let v = o.checked_add(size)?;
+    let kind = u8_at(c, v + 3)?;
+    let data = u32_at(c, v + 4)?;
+    Some((key, EntryData::Simple { kind, data }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus_arsc() -> Option<Vec<u8>> {
+        use std::io::Read;
+        let p = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/corpus/edge/apktool_sparse-resources.apk"
+        );
+        let bytes = std::fs::read(p).ok()?;
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+        let mut f = z.by_name("resources.arsc").ok()?;
+        let mut out = Vec::new();
+        f.read_to_end(&mut out).ok()?;
+        Some(out)
+    }
+
+    /// Truncations and xorshift byte mutations of a real table never panic.
+    #[test]
+    fn mutation_never_panics() {
+        let Some(data) = corpus_arsc() else {
+            eprintln!("skipping: ../shared corpus absent");
+            return;
+        };
+        let mut s: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for i in 0..2000usize {
+            let mut d = data.clone();
+            if i % 4 == 0 {
+                let cut = (next() as usize) % (d.len() + 1);
+                d.truncate(cut);
+            } else {
+                for _ in 0..(1 + next() % 8) {
+                    let at = (next() as usize) % d.len();
+                    d[at] = next() as u8;
+                }
+            }
+            if let Ok(t) = ResourceTable::parse(&d) {
+                for id in t.ids().into_iter().take(200) {
+                    let _ = t.resolve(id);
+                    let _ = t.name(id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_non_table() {
+        assert!(ResourceTable::parse(&[]).is_err());
+        assert!(ResourceTable::parse(&[3, 0, 8, 0, 8, 0, 0, 0]).is_err());
+    }
+}
+
+/// Resolve reference-valued attributes of an element tree through the resource table
+/// `arsc` (default configuration); a table that cannot be parsed becomes a diagnostic.
+pub fn resolve_tree(
+    root: &mut crate::xml::Element,
+    arsc: &[u8],
+    errors: &mut Vec<crate::error::Diagnostic>,
+) {
+    match ResourceTable::parse(arsc) {
+        Ok(t) => resolve_element(root, &t),
+        Err(e) => errors.push(crate::error::Diagnostic::from_parse("resources.arsc", &e)),
+    }
+}
+
+fn resolve_element(el: &mut crate::xml::Element, t: &ResourceTable) {
+    for a in &mut el.attributes {
+        if let crate::xml::Value::Reference(id) = a.value {
+            if id != 0 {
+                if let Some(r) = t.resolve(id) {
+                    a.resolved = Some(r.text);
+                }
+            }
+        }
+    }
+    for c in &mut el.children {
+        resolve_element(c, t);
+    }
+}

@@ -32,12 +32,8 @@ pub fn detect(archive: &Archive<'_>) -> ZipKind {
         let text = archive
             .read_name("AndroidManifest.xml")
             .and_then(|r| r.ok())
-            .is_some_and(|b| b.iter().take(64).any(|&c| c == b'<'));
-        return if text && has("classes.jar") || text {
-            ZipKind::Aar
-        } else {
-            ZipKind::Apk
-        };
+            .is_some_and(|b| is_text_xml(&b));
+        return if text { ZipKind::Aar } else { ZipKind::Apk };
     }
     let entries = archive.entries();
     if entries.iter().any(|e| e.name.ends_with(".apk")) {
@@ -47,6 +43,13 @@ pub fn detect(archive: &Archive<'_>) -> ZipKind {
         return ZipKind::Jar;
     }
     ZipKind::Unknown
+}
+
+/// Text XML starts (after an optional BOM and whitespace) with `<`; binary XML with a
+/// little-endian chunk type.
+pub fn is_text_xml(b: &[u8]) -> bool {
+    let b = b.strip_prefix(b"\xef\xbb\xbf").unwrap_or(b);
+    b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'<')
 }
 
 /// Parse a text XML document (an AAR's manifest) into an element tree.
