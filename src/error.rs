@@ -129,7 +129,12 @@ impl Diagnostic {
     }
     /// A free-form diagnostic.
     pub fn message(part: Option<String>, message: impl Into<String>) -> Self {
-        Diagnostic { part, format: None, offset: None, message: message.into() }
+        Diagnostic {
+            part,
+            format: None,
+            offset: None,
+            message: message.into(),
+        }
     }
 }
 

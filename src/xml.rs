@@ -139,7 +139,9 @@ pub struct Attribute {
 impl Attribute {
     /// The value as text, preferring the resolved form.
     pub fn text(&self) -> String {
-        self.resolved.clone().unwrap_or_else(|| self.value.to_text())
+        self.resolved
+            .clone()
+            .unwrap_or_else(|| self.value.to_text())
     }
 }
 
@@ -202,13 +204,20 @@ pub fn to_text_xml(root: &Element) -> String {
         prefixes.push(("android".into(), ANDROID_NS.into()));
     }
     let prefix_of = |uri: &str| -> Option<String> {
-        prefixes.iter().find(|(_, u)| u == uri).map(|(p, _)| p.clone())
+        prefixes
+            .iter()
+            .find(|(_, u)| u == uri)
+            .map(|(p, _)| p.clone())
     };
 
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let _ = w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)));
 
-    fn qname(ns: &Option<String>, name: &str, prefix_of: &dyn Fn(&str) -> Option<String>) -> String {
+    fn qname(
+        ns: &Option<String>,
+        name: &str,
+        prefix_of: &dyn Fn(&str) -> Option<String>,
+    ) -> String {
         let name = sanitize_name(name);
         match ns.as_deref().and_then(prefix_of) {
             Some(p) if !p.is_empty() => format!("{p}:{name}"),
@@ -225,10 +234,17 @@ pub fn to_text_xml(root: &Element) -> String {
     ) {
         let tag = qname(&el.namespace, &el.name, prefix_of);
         let mut start = BytesStart::new(tag.clone());
-        let decls: Vec<(String, String)> =
-            if is_root { all_decls.to_vec() } else { Vec::new() };
+        let decls: Vec<(String, String)> = if is_root {
+            all_decls.to_vec()
+        } else {
+            Vec::new()
+        };
         for (p, u) in &decls {
-            let key = if p.is_empty() { "xmlns".to_string() } else { format!("xmlns:{p}") };
+            let key = if p.is_empty() {
+                "xmlns".to_string()
+            } else {
+                format!("xmlns:{p}")
+            };
             start.push_attribute((key.as_str(), u.as_str()));
         }
         let mut seen = std::collections::HashSet::new();
@@ -272,7 +288,9 @@ fn collect_decls(el: &Element, out: &mut Vec<(String, String)>) {
 }
 
 fn uses_ns(el: &Element, uri: &str) -> bool {
-    el.attributes.iter().any(|a| a.namespace.as_deref() == Some(uri))
+    el.attributes
+        .iter()
+        .any(|a| a.namespace.as_deref() == Some(uri))
         || el.children.iter().any(|c| uses_ns(c, uri))
 }
 
@@ -292,6 +310,8 @@ fn sanitize_name(s: &str) -> String {
 /// Drop characters that XML 1.0 forbids.
 fn sanitize_text(s: &str) -> String {
     s.chars()
-        .filter(|&c| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}'))
+        .filter(|&c| {
+            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}')
+        })
         .collect()
 }
