@@ -83,8 +83,11 @@ pub struct ScanReport {
     pub manifest: Option<Manifest>,
     /// Dex files found at the root (`classes*.dex`).
     pub dex_files: Vec<String>,
-    /// Java classes read from `.class` files (AAR/JAR inputs).
+    /// Classes read (dex class definitions, or `.class` files for AAR/JAR inputs).
     pub class_count: usize,
+    /// Dex, jar and apk payloads outside the root (plugins loaded at run time, packer
+    /// payloads), reported as evidence with their path.
+    pub nested_code: Vec<String>,
     /// Split APKs of a split set, in the order read.
     pub splits: Vec<String>,
     /// Third-party SDKs found, with their evidence.
@@ -146,6 +149,7 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
         dex_files: Vec::new(),
         sdks: Vec::new(),
         class_count: 0,
+        nested_code: Vec::new(),
         splits: Vec::new(),
         native_libs: Vec::new(),
         quirks: Vec::new(),
@@ -307,6 +311,63 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
             .collect();
         ev.meta_data = m.meta_data.iter().map(|d| d.name.clone()).collect();
     }
+    // classes of every dex (root classes*.dex, AAB modules, and dex inside jars), in parallel
+    {
+        use rayon::prelude::*;
+        let dex_entries: Vec<_> = archive
+            .entries()
+            .iter()
+            .filter(|e| {
+                report.dex_files.contains(&e.name)
+                    || (kind == ZipKind::Jar && e.name.ends_with(".dex"))
+            })
+            .collect();
+        let results: Vec<Result<(Vec<String>, usize), Diagnostic>> = dex_entries
+            .par_iter()
+            .map(|e| {
+                let bytes = archive
+                    .read(e)
+                    .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
+                let dex = crate::dex::Dex::parse(&bytes)
+                    .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
+                let mut names = Vec::with_capacity(dex.class_def_count() as usize);
+                let mut bad = 0usize;
+                for n in dex.class_names() {
+                    match n {
+                        Ok(n) => names.push(n),
+                        Err(_) => bad += 1,
+                    }
+                }
+                Ok((names, bad))
+            })
+            .collect();
+        for (e, r) in dex_entries.iter().zip(results) {
+            match r {
+                Ok((names, bad)) => {
+                    if bad > 0 {
+                        report.errors.push(Diagnostic::message(
+                            Some(e.name.clone()),
+                            format!("{bad} class definitions could not be read"),
+                        ));
+                    }
+                    report.class_count += names.len();
+                    ev.classes.extend(names);
+                }
+                Err(d) => report.errors.push(d),
+            }
+        }
+    }
+    // nested payloads: dex and jars outside the root (plugins, packer payloads)
+    report.nested_code = archive
+        .entries()
+        .iter()
+        .filter(|e| {
+            let n = e.name.as_str();
+            !report.dex_files.contains(&e.name)
+                && (n.ends_with(".dex") || n.ends_with(".jar") || n.ends_with(".apk"))
+        })
+        .map(|e| e.name.clone())
+        .collect();
     if matches!(kind, ZipKind::Aar | ZipKind::Jar) {
         let (classes, strings) = java_classes(&archive, &mut report.errors);
         report.class_count = classes.len();
