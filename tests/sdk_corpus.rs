@@ -1,0 +1,82 @@
+//! Corpus test: every SDK whose package prefix appears among the dexdump class prefixes in
+//! `truth/*.json` is found by `scan`, with class evidence a person can check.
+//! Skips without ../shared.
+
+use apkaudit::scan::{scan_file, ScanOptions};
+use apkaudit::signatures::SignatureDb;
+use std::path::Path;
+
+#[test]
+fn sdks_with_prefixes_in_dexdump_truth_are_found() {
+    let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    if !corpus.is_dir() {
+        eprintln!("skipping: ../shared/corpus is absent");
+        return;
+    }
+    let db = SignatureDb::embedded().unwrap();
+    let matcher = db.compile();
+    let mut failures = Vec::new();
+    let mut expected_total = 0;
+    for dir in ["apps", "edge"] {
+        let mut files: Vec<_> = std::fs::read_dir(corpus.join(dir)).unwrap().flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "apk")) {
+            let rel = format!("{dir}/{}", f.file_name().unwrap().to_string_lossy());
+            let Ok(t) = std::fs::read_to_string(corpus.join("truth").join(format!("{rel}.json"))) else { continue };
+            let truth: serde_json::Value = serde_json::from_str(&t).unwrap();
+            let package = truth["aapt"]["package"].as_str().or(truth["androguard"]["package"].as_str()).unwrap_or("");
+            // which SDK owns each dexdump prefix (prefixes are 3 or 4 package segments)
+            let mut expected = std::collections::BTreeSet::new();
+            for key in ["prefixes_top3", "prefixes_top4"] {
+                if let Some(m) = truth["dex"][key].as_object() {
+                    for prefix in m.keys() {
+                        // a class name under this prefix, as the matcher sees it
+                        let probe = format!("{prefix}.X");
+                        if let Some((sig, p)) = matcher.owner_of_class(&probe) {
+                            let first_party = !package.is_empty()
+                                && probe.starts_with(&format!("{package}."))
+                                && p.len() <= package.len();
+                            if !first_party {
+                                expected.insert(sig.id.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            if expected.is_empty() {
+                continue;
+            }
+            let r = scan_file(f, &ScanOptions::default()).unwrap();
+            for id in &expected {
+                expected_total += 1;
+                match r.sdks.iter().find(|s| &s.id == id) {
+                    None => failures.push(format!("{rel}: {id} not found")),
+                    Some(s) if s.evidence.iter().all(|e| e.examples.is_empty()) => {
+                        failures.push(format!("{rel}: {id} has no checkable evidence"))
+                    }
+                    _ => {}
+                }
+            }
+            for s in &r.sdks {
+                assert!(s.evidence.iter().any(|e| e.count > 0 && !e.examples.is_empty()), "{rel}: {} without evidence", s.id);
+            }
+        }
+    }
+    eprintln!("{expected_total} SDK instances expected from dexdump prefixes");
+    assert!(expected_total >= 40, "only {expected_total}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn legu_packed_apk_still_shows_bugly_and_names_the_packer() {
+    let f = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/edge/packed_tencent-legu__bugly-tinker.apk"));
+    if !f.exists() {
+        eprintln!("skipping: ../shared/corpus is absent");
+        return;
+    }
+    let r = scan_file(f, &ScanOptions::default()).unwrap();
+    let ids: Vec<_> = r.sdks.iter().map(|s| s.id.as_str()).collect();
+    assert!(ids.contains(&"bugly"), "{ids:?}");
+    let packer = r.sdks.iter().find(|s| s.category == "packer").expect("packer named");
+    assert_eq!(packer.id, "tencent-legu");
+}
