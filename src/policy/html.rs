@@ -1,0 +1,122 @@
+//! HTML policies (and HTML tables inside Markdown/MDX), parsed with `scraper` (html5ever).
+
+use super::text::{best_field, parse_text, table_rows};
+use super::vocab::{column_terms, Vocabulary};
+use super::DeclaredPolicy;
+use scraper::{ElementRef, Html, Selector};
+
+/// Parse an HTML document: its tables become SDK/permission rows, the rest of its text is
+/// read like plain text (key:value blocks, prose, vague disclosures).
+pub fn parse_html(src: &str, vocab: &Vocabulary) -> DeclaredPolicy {
+    let mut pol = DeclaredPolicy::default();
+    html_tables(src, vocab, &mut pol);
+    let doc = Html::parse_document(src);
+    let mut text = String::new();
+    // Text outside tables, one block element per line.
+    if let Ok(sel) = Selector::parse("p, li, h1, h2, h3, h4, h5, h6, div, span") {
+        for el in doc.select(&sel) {
+            if el
+                .ancestors()
+                .any(|a| ElementRef::wrap(a).is_some_and(|e| e.value().name() == "table"))
+            {
+                continue;
+            }
+            if el.children().any(|c| {
+                ElementRef::wrap(c).is_some_and(|e| matches!(e.value().name(), "p" | "div" | "li"))
+            }) {
+                continue;
+            }
+            let t: String = el.text().collect::<Vec<_>>().join("");
+            let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !t.is_empty() {
+                text.push_str(&t);
+                text.push('\n');
+            }
+        }
+    }
+    let rest = parse_text(&text, vocab);
+    pol.sdks.extend(rest.sdks);
+    pol.vague.extend(rest.vague);
+    pol.data_types.extend(rest.data_types);
+    pol.warnings.extend(rest.warnings);
+    pol
+}
+
+/// Byte offsets of each `<tr` in `src`, in order (for line numbers).
+fn tr_lines(src: &str) -> Vec<usize> {
+    let lower = src.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut from = 0usize;
+    while let Some(p) = lower.get(from..).and_then(|s| s.find("<tr")) {
+        let at = from + p;
+        let line = src
+            .get(..at)
+            .map(|s| s.matches('\n').count() + 1)
+            .unwrap_or(1);
+        out.push(line);
+        from = at + 3;
+    }
+    out
+}
+
+/// Extract every `<table>` of `src` into SDK/permission rows of `pol`.
+pub fn html_tables(src: &str, vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
+    let doc = Html::parse_document(src);
+    let (Ok(tsel), Ok(rsel), Ok(csel)) = (
+        Selector::parse("table"),
+        Selector::parse("tr"),
+        Selector::parse("th, td"),
+    ) else {
+        return;
+    };
+    let lines = tr_lines(src);
+    let (scols, pcols) = column_terms();
+    let mut tr_index = 0usize;
+    for table in doc.select(&tsel) {
+        let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+        for tr in table.select(&rsel) {
+            let line = lines.get(tr_index).copied().unwrap_or(0);
+            tr_index += 1;
+            let cells: Vec<String> = tr
+                .select(&csel)
+                .map(|c| {
+                    let mut t = c.text().collect::<Vec<_>>().join(" ");
+                    // Keep link targets: a cell whose text is only anchor text still has its URL.
+                    if let Ok(a) = Selector::parse("a[href]") {
+                        for link in c.select(&a) {
+                            if let Some(h) = link.value().attr("href") {
+                                if h.starts_with("http") && !t.contains(h) {
+                                    t.push(' ');
+                                    t.push_str(h);
+                                }
+                            }
+                        }
+                    }
+                    t.split_whitespace().collect::<Vec<_>>().join(" ")
+                })
+                .collect();
+            rows.push((line, cells));
+        }
+        let known = |r: &Vec<String>| {
+            r.iter()
+                .filter(|c| best_field(c, &scols).is_some() || best_field(c, &pcols).is_some())
+                .count()
+        };
+        let Some(h) = rows.iter().position(|(_, r)| r.len() >= 2 && known(r) >= 2) else {
+            if !rows.is_empty() {
+                pol.warnings.push(format!(
+                    "html table at line {}: no recognised header; skipped",
+                    rows.first().map(|r| r.0).unwrap_or(0)
+                ));
+            }
+            continue;
+        };
+        let header = rows.get(h).map(|r| r.1.clone()).unwrap_or_default();
+        let body: Vec<(usize, Vec<String>)> = rows
+            .into_iter()
+            .skip(h + 1)
+            .filter(|(_, r)| r.len() >= 2)
+            .collect();
+        table_rows(&header, body, vocab, pol);
+    }
+}

@@ -1,0 +1,284 @@
+//! Privacy-policy reader: turns a policy document (JSON, CSV, HTML, Markdown, plain text)
+//! into a declared table of SDKs, permissions, data types and vague disclosures, each item
+//! carrying the line and row/sentence it came from. Formats are described in
+//! `docs/policy-formats.md`.
+
+pub mod html;
+pub mod normalize;
+pub mod structured;
+pub mod text;
+pub mod vocab;
+
+use crate::error::{Error, Format, ParseError};
+use serde::Serialize;
+use std::path::Path;
+pub use vocab::Vocabulary;
+
+/// Largest policy file read (bytes); larger files are rejected.
+pub const MAX_POLICY_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Where a declared item came from: 1-based line and the row or sentence (trimmed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    /// 1-based line number in the decoded text.
+    pub line: usize,
+    /// The row or sentence, trimmed to about 300 characters.
+    pub text: String,
+}
+
+impl Source {
+    /// Build a source, trimming the text to ~300 characters.
+    pub fn new(line: usize, text: &str) -> Self {
+        Source {
+            line,
+            text: normalize::clip(text.trim(), 300),
+        }
+    }
+}
+
+/// A third-party SDK row declared by the policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeclaredSdk {
+    /// Signature id, `None` when the name did not resolve (the row is kept).
+    pub id: Option<String>,
+    /// SDK name as written.
+    pub name: String,
+    /// Company / provider.
+    pub company: Option<String>,
+    /// Declared purpose.
+    pub purpose: Option<String>,
+    /// Resolved data-type ids.
+    pub data_types: Vec<String>,
+    /// Raw data cell.
+    pub data_text: Option<String>,
+    /// Resolved permission constants.
+    pub permissions: Vec<String>,
+    /// Privacy-policy link.
+    pub link: Option<String>,
+    /// Origin.
+    pub source: Source,
+}
+
+/// A permission declared by the policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeclaredPermission {
+    /// Permission constant when resolved, else the raw text.
+    pub name: String,
+    /// Whether `name` is a resolved constant.
+    pub resolved: bool,
+    /// Declared purpose.
+    pub purpose: Option<String>,
+    /// Origin.
+    pub source: Source,
+}
+
+/// A data type declared by the policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeclaredData {
+    /// Data-type id.
+    pub id: String,
+    /// Origin.
+    pub source: Source,
+}
+
+/// A category-level disclosure ("advertising partners") that names no SDK.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VagueDisclosure {
+    /// Category: ads, push, analytics, social, payment, location, crash, thirdparty.
+    pub category: String,
+    /// The matched term.
+    pub text: String,
+    /// Origin.
+    pub source: Source,
+}
+
+/// Everything read from one policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DeclaredPolicy {
+    /// Declared SDK rows.
+    pub sdks: Vec<DeclaredSdk>,
+    /// Declared permissions.
+    pub permissions: Vec<DeclaredPermission>,
+    /// Declared data types.
+    pub data_types: Vec<DeclaredData>,
+    /// Category-level disclosures.
+    pub vague: Vec<VagueDisclosure>,
+    /// What was skipped or guessed.
+    pub warnings: Vec<String>,
+}
+
+/// Input layout of a policy document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// `apkaudit-declared/1` JSON.
+    Json,
+    /// CSV with a header row.
+    Csv,
+    /// HTML document or fragment.
+    Html,
+    /// Markdown / MDX.
+    Markdown,
+    /// Plain text.
+    Text,
+    /// Apple privacy manifest (plist XML).
+    Plist,
+}
+
+/// Guess the layout from the extension and the content.
+pub fn detect_kind(ext: &str, text: &str) -> Kind {
+    let ext = ext.to_ascii_lowercase();
+    let head: String = text
+        .trim_start()
+        .chars()
+        .take(4096)
+        .collect::<String>()
+        .to_lowercase();
+    match ext.as_str() {
+        "json" => return Kind::Json,
+        "csv" => return Kind::Csv,
+        "xcprivacy" | "plist" => return Kind::Plist,
+        "html" | "htm" => return Kind::Html,
+        _ => {}
+    }
+    if head.starts_with('{') {
+        return Kind::Json;
+    }
+    if head.contains("<plist") {
+        return Kind::Plist;
+    }
+    if head.starts_with("<!doctype html") || head.starts_with("<html") {
+        return Kind::Html;
+    }
+    if ext == "md" || ext == "mdx" || ext == "markdown" {
+        return Kind::Markdown;
+    }
+    let lower_all = text.to_lowercase();
+    if lower_all.contains("<table") || lower_all.contains("<p>") || lower_all.contains("<div") {
+        return Kind::Html;
+    }
+    Kind::Text
+}
+
+/// Decode bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 with a warning.
+pub fn decode(bytes: &[u8], warnings: &mut Vec<String>) -> Result<String, ParseError> {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (s, _, bad) = enc.decode(bytes.get(bom..).unwrap_or(&[]));
+        if bad {
+            warnings.push(format!("{}: undecodable bytes replaced", enc.name()));
+        }
+        return Ok(s.into_owned());
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return check_text(s.to_string(), bytes.len());
+    }
+    let (s, _, bad) = encoding_rs::GB18030.decode(bytes);
+    if bad {
+        let pos = std::str::from_utf8(bytes)
+            .err()
+            .map(|e| e.valid_up_to())
+            .unwrap_or(0);
+        return Err(ParseError::new(
+            Format::Policy,
+            pos,
+            "not text: neither UTF-8, UTF-16 nor GB18030",
+        ));
+    }
+    warnings.push("text is not UTF-8; decoded as GB18030/GBK".to_string());
+    check_text(s.into_owned(), bytes.len())
+}
+
+fn check_text(s: String, len: usize) -> Result<String, ParseError> {
+    let ctrl = s
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
+        .count();
+    if ctrl * 20 > s.chars().count().max(1) {
+        return Err(ParseError::new(
+            Format::Policy,
+            0,
+            "binary data, not a text document",
+        ));
+    }
+    if s.trim().is_empty() {
+        return Err(ParseError::new(Format::Policy, len, "empty document"));
+    }
+    Ok(s)
+}
+
+/// Read and parse a policy file with the given vocabulary.
+pub fn read_policy_with(path: &Path, vocab: &Vocabulary) -> Result<DeclaredPolicy, Error> {
+    let p = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| Error::Io {
+        path: p.clone(),
+        source: e,
+    })?;
+    if meta.len() > MAX_POLICY_BYTES {
+        return Err(Error::Parse {
+            path: p,
+            part: None,
+            error: ParseError::new(Format::Policy, 0, "file larger than 32 MiB"),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: p.clone(),
+        source: e,
+    })?;
+    let mut warnings = Vec::new();
+    let text = decode(&bytes, &mut warnings).map_err(|error| Error::Parse {
+        path: p.clone(),
+        part: None,
+        error,
+    })?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let kind = detect_kind(ext, &text);
+    if kind == Kind::Json {
+        let mut pol = structured::parse_json(&text, vocab).map_err(|error| Error::Parse {
+            path: p.clone(),
+            part: None,
+            error,
+        })?;
+        warnings.append(&mut pol.warnings);
+        pol.warnings = warnings;
+        return Ok(pol);
+    }
+    let mut pol = parse_policy(&text, kind, vocab);
+    warnings.append(&mut pol.warnings);
+    pol.warnings = warnings;
+    Ok(pol)
+}
+
+/// Read and parse a policy file with [`Vocabulary::embedded`].
+pub fn read_policy(path: impl AsRef<Path>) -> Result<DeclaredPolicy, Error> {
+    read_policy_with(path.as_ref(), &Vocabulary::embedded())
+}
+
+/// Parse decoded policy text of a known layout. Never fails: problems become warnings.
+pub fn parse_policy(text: &str, kind: Kind, vocab: &Vocabulary) -> DeclaredPolicy {
+    let mut pol = match kind {
+        Kind::Json => structured::parse_json(text, vocab).unwrap_or_else(|e| DeclaredPolicy {
+            warnings: vec![format!("json: {e}")],
+            ..Default::default()
+        }),
+        Kind::Csv => structured::parse_csv(text, vocab),
+        Kind::Html => html::parse_html(text, vocab),
+        Kind::Plist => structured::parse_plist(text, vocab),
+        Kind::Markdown | Kind::Text => {
+            let mut p = text::parse_text(text, vocab);
+            if text.to_ascii_lowercase().contains("<table") {
+                html::html_tables(text, vocab, &mut p);
+            }
+            p
+        }
+    };
+    dedup(&mut pol);
+    pol
+}
+
+fn dedup(pol: &mut DeclaredPolicy) {
+    let mut seen = std::collections::HashSet::new();
+    pol.data_types.retain(|d| seen.insert(d.id.clone()));
+    let mut seen = std::collections::HashSet::new();
+    pol.vague
+        .retain(|v| seen.insert((v.category.clone(), v.source.line)));
+}

@@ -1,0 +1,664 @@
+//! Plain-text and Markdown policies: pipe tables (Markdown and flattened one-cell-per-line),
+//! key:value blocks per SDK, prose "“X”：该SDK由“Y”提供" sentences, and vague disclosures.
+
+use super::normalize::{clip, fold, split_packages};
+use super::vocab::{column_terms, Vocabulary};
+use super::{
+    DeclaredData, DeclaredPermission, DeclaredPolicy, DeclaredSdk, Source, VagueDisclosure,
+};
+
+/// One table cell with the 1-based line it starts on.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// Line number.
+    pub line: usize,
+    /// Cell text.
+    pub text: String,
+}
+
+/// Parse Markdown or plain text.
+pub fn parse_text(text: &str, vocab: &Vocabulary) -> DeclaredPolicy {
+    let mut pol = DeclaredPolicy::default();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0usize;
+    let mut in_table = vec![false; lines.len()];
+    while i < lines.len() {
+        if is_pipe_line(lines.get(i).copied().unwrap_or("")) {
+            let start = i;
+            while i < lines.len() && is_pipe_line(lines.get(i).copied().unwrap_or("")) {
+                i += 1;
+            }
+            for f in in_table.iter_mut().take(i).skip(start) {
+                *f = true;
+            }
+            table_group(&lines, start, i, vocab, &mut pol);
+        } else {
+            i += 1;
+        }
+    }
+    kv_blocks(&lines, &in_table, vocab, &mut pol);
+    prose(&lines, vocab, &mut pol);
+    scan_vague(&lines, vocab, &mut pol);
+    pol
+}
+
+fn is_pipe_line(l: &str) -> bool {
+    let t = l.trim();
+    t.ends_with('|') || (t.starts_with('|') && t.len() > 1)
+}
+
+fn is_sep(cells: &[String]) -> bool {
+    !cells.is_empty()
+        && cells.iter().all(|c| {
+            let c = c.trim();
+            !c.is_empty() && c.chars().all(|x| matches!(x, '-' | ':' | ' '))
+        })
+        && cells.iter().any(|c| c.contains('-'))
+}
+
+fn split_cells(l: &str) -> Vec<String> {
+    let t = l.trim();
+    let t = t.strip_prefix('|').unwrap_or(t);
+    let t = t.strip_suffix('|').unwrap_or(t);
+    t.split('|').map(|c| c.trim().to_string()).collect()
+}
+
+fn table_group(
+    lines: &[&str],
+    start: usize,
+    end: usize,
+    vocab: &Vocabulary,
+    pol: &mut DeclaredPolicy,
+) {
+    let get = |k: usize| lines.get(k).copied().unwrap_or("");
+    let md = (start..end)
+        .filter(|&k| get(k).trim_start().starts_with('|'))
+        .count()
+        * 2
+        > end - start;
+    if md {
+        let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+        for k in start..end {
+            let cells = split_cells(get(k));
+            if is_sep(&cells) {
+                continue;
+            }
+            rows.push((k + 1, cells));
+        }
+        let mut it = rows.into_iter();
+        if let Some((_, header)) = it.next() {
+            table_rows(&header, it.collect(), vocab, pol);
+        }
+        return;
+    }
+    // Flattened: cells one per line ("X |"), rows either numbered or under a header + separator.
+    let mut cells: Vec<Cell> = Vec::new();
+    let mut sep_at: Option<usize> = None;
+    for k in start..end {
+        let l = get(k).trim();
+        let parts: Vec<&str> = l.split('|').collect();
+        let n = parts.len().saturating_sub(1);
+        let body: Vec<String> = parts.iter().take(n).map(|s| s.trim().to_string()).collect();
+        if sep_at.is_none() && is_sep(&body) {
+            sep_at = Some(cells.len());
+            continue;
+        }
+        for b in body {
+            cells.push(Cell {
+                line: k + 1,
+                text: b,
+            });
+        }
+    }
+    if let Some(h) = sep_at {
+        let header: Vec<String> = cells.iter().take(h).map(|c| c.text.clone()).collect();
+        let body: Vec<Cell> = cells.into_iter().skip(h).collect();
+        let ncols = header.len().max(1);
+        let (_, pcols) = column_terms();
+        let is_perm = header
+            .first()
+            .is_some_and(|h0| best_field(h0, &pcols).as_deref() == Some("permission"));
+        let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+        if is_perm {
+            for c in body {
+                if looks_like_permission(&c.text) || rows.is_empty() {
+                    rows.push((c.line, vec![c.text]));
+                } else if let Some(r) = rows.last_mut() {
+                    r.1.push(c.text);
+                }
+            }
+        } else {
+            for chunk in body.chunks(ncols) {
+                let line = chunk.first().map(|c| c.line).unwrap_or(0);
+                rows.push((line, chunk.iter().map(|c| c.text.clone()).collect()));
+            }
+        }
+        table_rows(&header, rows, vocab, pol);
+        return;
+    }
+    // Numbered rows: "1 |", "name |", "cell |"...
+    let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut expect = 1u64;
+    for c in cells {
+        if c.text.parse::<u64>().ok() == Some(expect) {
+            expect = expect.saturating_add(1);
+            rows.push((c.line, Vec::new()));
+        } else if let Some(r) = rows.last_mut() {
+            r.1.push(c.text);
+        } else {
+            pol.warnings.push(format!(
+                "line {}: table cell outside a numbered row skipped",
+                c.line
+            ));
+        }
+    }
+    for (line, row) in rows {
+        numbered_row(line, &row, lines, vocab, pol);
+    }
+}
+
+fn row_text(lines: &[&str], line: usize, row: &[String]) -> String {
+    let _ = lines;
+    let _ = line;
+    row.join(" | ")
+}
+
+const LABELS: &[(&str, &str)] = &[
+    ("purpose of use for", "purpose"),
+    ("purpose of use", "purpose"),
+    ("scenes to be used", "scenario"),
+    ("involving the scope of personal information", "data"),
+    ("get permission", "permissions"),
+    ("privacy address:", "link"),
+    ("privacy agreement:", "link"),
+    ("privacy policy:", "link"),
+    ("使用目的", "purpose"),
+    ("使用场景", "scenario"),
+    ("收集个人信息类型", "data"),
+    ("涉及个人信息范围", "data"),
+    ("获取权限", "permissions"),
+    ("隐私政策链接", "link"),
+    ("隐私地址", "link"),
+];
+
+/// Split a long labelled cell ("Purpose of use … Privacy address: URL") into fields.
+fn labelled(cell: &str) -> Vec<(&'static str, String)> {
+    let lower = cell.to_lowercase();
+    let mut marks: Vec<(usize, usize, &'static str)> = Vec::new();
+    for (lab, field) in LABELS {
+        let mut from = 0usize;
+        while let Some(p) = lower.get(from..).and_then(|s| s.find(lab)) {
+            let at = from + p;
+            if !marks.iter().any(|(s, e, _)| at >= *s && at < *e) {
+                marks.push((at, at + lab.len(), field));
+            }
+            from = at + lab.len();
+        }
+    }
+    marks.sort();
+    let mut out = Vec::new();
+    for (k, (_, e, f)) in marks.iter().enumerate() {
+        let stop = marks.get(k + 1).map(|m| m.0).unwrap_or(cell.len());
+        if let Some(v) = cell.get(*e..stop) {
+            let v = v.trim().trim_start_matches([':', '：']).trim();
+            if !v.is_empty() {
+                out.push((*f, v.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// First http(s) URL in `s`.
+pub fn first_url(s: &str) -> Option<String> {
+    let p = s.find("http://").or_else(|| s.find("https://"))?;
+    let rest = s.get(p..)?;
+    let end = rest
+        .find(|c: char| {
+            c.is_whitespace()
+                || matches!(c, ')' | ']' | '>' | '"' | '）' | '，' | '；' | '|' | '。')
+        })
+        .unwrap_or(rest.len());
+    let u = rest.get(..end)?.trim_end_matches(['.', ',']);
+    Some(u.to_string())
+}
+
+fn clean_sdk_name(s: &str) -> String {
+    let mut n = s.trim().trim_end_matches([':', '：']).trim().to_string();
+    for pre in ["Purpose of using the SDK of ", "Purpose of using "] {
+        if let Some(x) = n.strip_prefix(pre) {
+            n = x.to_string();
+        }
+    }
+    for suf in [" Purpose", " purpose"] {
+        if let Some(x) = n.strip_suffix(suf) {
+            n = x.to_string();
+        }
+    }
+    let n = n.trim_start_matches(|c: char| {
+        c.is_ascii_digit() || matches!(c, '、' | '.' | ' ' | '#' | '*' | '-')
+    });
+    n.trim().trim_matches('*').trim().to_string()
+}
+
+fn numbered_row(
+    line: usize,
+    row: &[String],
+    lines: &[&str],
+    vocab: &Vocabulary,
+    pol: &mut DeclaredPolicy,
+) {
+    let name = row.first().cloned().unwrap_or_default();
+    let rest = row.get(1..).unwrap_or(&[]).join(" ");
+    let fields = labelled(&rest);
+    let src = Source::new(line, &row_text(lines, line, row));
+    if fields.is_empty() {
+        // A numbered two-column row without SDK labels: a permission-style row (e.g. iOS list).
+        if !name.is_empty() {
+            let purpose = row
+                .get(1..)
+                .map(|r| r.join(" "))
+                .filter(|s| !s.trim().is_empty());
+            let resolved = vocab.resolve_permission(&name);
+            pol.permissions.push(DeclaredPermission {
+                name: resolved.clone().unwrap_or_else(|| name.clone()),
+                resolved: resolved.is_some(),
+                purpose,
+                source: src,
+            });
+        }
+        return;
+    }
+    let get = |f: &str| -> Option<String> {
+        let v: Vec<&str> = fields
+            .iter()
+            .filter(|(k, _)| *k == f)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if v.is_empty() {
+            None
+        } else {
+            Some(v.join(" "))
+        }
+    };
+    let name = clean_sdk_name(&name);
+    let (bare, pkgs) = split_packages(&name);
+    let data_text = get("data");
+    let perm_text = get("permissions");
+    let mut sdk = DeclaredSdk {
+        id: vocab.resolve_sdk(&bare, &pkgs, None),
+        name,
+        company: None,
+        purpose: get("purpose"),
+        data_types: data_text
+            .as_deref()
+            .map(|d| vocab.data_types_in(d))
+            .unwrap_or_default(),
+        data_text,
+        permissions: perm_text
+            .as_deref()
+            .map(|p| vocab.permissions_in(p))
+            .unwrap_or_default(),
+        link: get("link")
+            .and_then(|l| first_url(&l))
+            .or_else(|| first_url(&rest)),
+        source: src,
+    };
+    if sdk.purpose.is_none() {
+        sdk.purpose = get("scenario");
+    }
+    push_data(pol, &sdk.data_types, &sdk.source);
+    pol.sdks.push(sdk);
+}
+
+fn push_data(pol: &mut DeclaredPolicy, ids: &[String], src: &Source) {
+    for id in ids {
+        pol.data_types.push(DeclaredData {
+            id: id.clone(),
+            source: src.clone(),
+        });
+    }
+}
+
+fn looks_like_permission(s: &str) -> bool {
+    let t = s.trim();
+    t.starts_with("android.permission.")
+        || t.starts_with("com.")
+        || (t.contains("()")
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '(' | ')')))
+        || (t.len() > 3 && t.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+}
+
+/// Best field for a header cell: exact synonym, else longest synonym contained.
+pub fn best_field(header: &str, cols: &[(String, Vec<String>)]) -> Option<String> {
+    let h = fold(header).replace(['*', '`'], "");
+    let h = h.trim();
+    if h.is_empty() {
+        return None;
+    }
+    for (f, syn) in cols {
+        if syn.iter().any(|s| fold(s) == h) {
+            return Some(f.clone());
+        }
+    }
+    let mut best: Option<(usize, &String)> = None;
+    for (f, syn) in cols {
+        for s in syn {
+            let s = fold(s);
+            if h.contains(&s) && best.is_none_or(|(l, _)| s.len() > l) {
+                best = Some((s.len(), f));
+            }
+        }
+    }
+    best.map(|(_, f)| f.clone())
+}
+
+/// Turn a table (header + rows with line numbers) into SDK or permission rows.
+pub fn table_rows(
+    header: &[String],
+    rows: Vec<(usize, Vec<String>)>,
+    vocab: &Vocabulary,
+    pol: &mut DeclaredPolicy,
+) {
+    let (scols, pcols) = column_terms();
+    let sfields: Vec<Option<String>> = header.iter().map(|h| best_field(h, &scols)).collect();
+    let pfields: Vec<Option<String>> = header.iter().map(|h| best_field(h, &pcols)).collect();
+    let has = |v: &[Option<String>], f: &str| v.iter().any(|x| x.as_deref() == Some(f));
+    let perm_first = pfields.first().and_then(|x| x.as_deref()) == Some("permission");
+    let sdkish = has(&sfields, "company")
+        || has(&sfields, "privacy_url")
+        || header.iter().any(|h| fold(h).contains("sdk"));
+    if perm_first || (!sdkish && has(&pfields, "permission")) {
+        for (line, row) in rows {
+            let col = |f: &str| -> Option<String> {
+                let i = pfields.iter().position(|x| x.as_deref() == Some(f))?;
+                row.get(i)
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+            };
+            let Some(name) = col("permission") else {
+                continue;
+            };
+            let resolved = vocab.resolve_permission(&name);
+            let purpose = match (col("function"), col("purpose")) {
+                (Some(f), Some(p)) if f != p => Some(format!("{f}: {p}")),
+                (_, Some(p)) => Some(p),
+                (f, None) => f,
+            };
+            pol.permissions.push(DeclaredPermission {
+                name: resolved.clone().unwrap_or(name),
+                resolved: resolved.is_some(),
+                purpose,
+                source: Source::new(line, &row.join(" | ")),
+            });
+        }
+        return;
+    }
+    if !sdkish && !has(&sfields, "sdk_name") {
+        if !rows.is_empty() {
+            pol.warnings.push(format!(
+                "line {}: table with header [{}] not recognised; {} rows skipped",
+                rows.first().map(|r| r.0).unwrap_or(0),
+                clip(&header.join(", "), 80),
+                rows.len()
+            ));
+        }
+        return;
+    }
+    let name_idx = sfields
+        .iter()
+        .position(|x| x.as_deref() == Some("sdk_name"))
+        .unwrap_or(0);
+    for (line, row) in rows {
+        let col = |f: &str| -> Option<String> {
+            let v: Vec<String> = sfields
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.as_deref() == Some(f))
+                .filter_map(|(i, _)| row.get(i).map(|s| s.trim().to_string()))
+                .filter(|s| !s.is_empty())
+                .collect();
+            if v.is_empty() {
+                None
+            } else {
+                Some(v.join(" "))
+            }
+        };
+        let raw = row
+            .get(name_idx)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
+        if raw.is_empty() || row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let name = clean_sdk_name(&raw);
+        let (bare, mut pkgs) = split_packages(&name);
+        if let Some(p) = col("package") {
+            pkgs.extend(split_packages(&p).1);
+        }
+        let company = col("company");
+        let data_text = col("data_collected");
+        let perm_text = col("permissions");
+        let link = col("privacy_url")
+            .or_else(|| col("official_site"))
+            .and_then(|l| first_url(&l));
+        let purpose = match (col("purpose"), col("scenario")) {
+            (Some(p), Some(s)) => Some(format!("{p}; {s}")),
+            (p, s) => p.or(s),
+        };
+        let sdk = DeclaredSdk {
+            id: vocab.resolve_sdk(&bare, &pkgs, company.as_deref()),
+            name,
+            company,
+            purpose,
+            data_types: data_text
+                .as_deref()
+                .map(|d| vocab.data_types_in(d))
+                .unwrap_or_default(),
+            data_text,
+            permissions: perm_text
+                .as_deref()
+                .map(|p| vocab.permissions_in(p))
+                .unwrap_or_default(),
+            link,
+            source: Source::new(line, &row.join(" | ")),
+        };
+        push_data(pol, &sdk.data_types, &sdk.source);
+        pol.sdks.push(sdk);
+    }
+}
+
+fn kv_split(l: &str) -> Option<(String, String)> {
+    let t = l.trim().trim_start_matches(['-', '*', ' ']).trim();
+    let p = t
+        .find('：')
+        .map(|p| (p, '：'.len_utf8()))
+        .or_else(|| t.find(':').map(|p| (p, 1)))?;
+    let key = t.get(..p.0)?.trim().trim_matches('*').trim();
+    let val = t.get(p.0 + p.1..)?.trim().trim_matches('*').trim();
+    if key.is_empty() || key.chars().count() > 20 || key.starts_with("http") {
+        return None;
+    }
+    Some((key.to_string(), val.to_string()))
+}
+
+/// Key:value blocks ("SDK名称：…", "使用目的：…") each preceded by an optional title line.
+fn kv_blocks(lines: &[&str], in_table: &[bool], vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
+    let (scols, _) = column_terms();
+    struct Block {
+        line: usize,
+        name: String,
+        fields: Vec<(String, String)>,
+        text: String,
+    }
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut title: Option<(usize, String)> = None;
+    let mut cur: Option<Block> = None;
+    let mut pending_key: Option<String> = None;
+    for (k, l) in lines.iter().enumerate() {
+        if in_table.get(k).copied().unwrap_or(false) {
+            continue;
+        }
+        let t = l.trim();
+        if t.is_empty() || t == "---" {
+            continue;
+        }
+        if let Some(pk) = pending_key.take() {
+            if let (Some(b), Some(u)) = (cur.as_mut(), first_url(t)) {
+                b.fields.push((pk, u));
+                continue;
+            }
+        }
+        let kv = kv_split(t).and_then(|(key, v)| best_field(&key, &scols).map(|f| (f, v)));
+        match kv {
+            Some((f, v)) => {
+                let new_block = f == "sdk_name"
+                    || cur.is_none()
+                    || title
+                        .as_ref()
+                        .is_some_and(|(tl, _)| cur.as_ref().is_some_and(|b| *tl > b.line));
+                if new_block {
+                    if let Some(b) = cur.take() {
+                        blocks.push(b);
+                    }
+                    let (line, name) = if f == "sdk_name" {
+                        (k + 1, v.clone())
+                    } else {
+                        title.clone().unwrap_or((k + 1, String::new()))
+                    };
+                    cur = Some(Block {
+                        line,
+                        name,
+                        fields: Vec::new(),
+                        text: String::new(),
+                    });
+                }
+                if let Some(b) = cur.as_mut() {
+                    if b.text.chars().count() < 300 {
+                        b.text.push_str(t);
+                        b.text.push(' ');
+                    }
+                    if v.is_empty() {
+                        pending_key = Some(f);
+                    } else if f != "sdk_name" || b.name.is_empty() {
+                        if f == "sdk_name" {
+                            b.name = v;
+                        } else {
+                            b.fields.push((f, v));
+                        }
+                    }
+                }
+                title = None;
+            }
+            None => {
+                if t.chars().count() <= 60 && !t.starts_with("http") {
+                    title = Some((k + 1, t.trim_start_matches('#').trim().to_string()));
+                }
+            }
+        }
+    }
+    if let Some(b) = cur.take() {
+        blocks.push(b);
+    }
+    for b in blocks {
+        let get = |f: &str| {
+            b.fields
+                .iter()
+                .find(|(k, _)| k == f)
+                .map(|(_, v)| v.clone())
+        };
+        let useful = ["company", "purpose", "data_collected", "privacy_url"]
+            .iter()
+            .filter(|f| get(f).is_some())
+            .count();
+        if b.name.is_empty() || useful < 2 {
+            continue;
+        }
+        let name = clean_sdk_name(&b.name);
+        let (bare, mut pkgs) = split_packages(&name);
+        if let Some(p) = get("package") {
+            pkgs.extend(split_packages(&p).1);
+        }
+        let company = get("company");
+        let data_text = get("data_collected");
+        let sdk = DeclaredSdk {
+            id: vocab.resolve_sdk(&bare, &pkgs, company.as_deref()),
+            name,
+            company,
+            purpose: get("purpose").or_else(|| get("scenario")),
+            data_types: data_text
+                .as_deref()
+                .map(|d| vocab.data_types_in(d))
+                .unwrap_or_default(),
+            data_text,
+            permissions: get("permissions")
+                .map(|p| vocab.permissions_in(&p))
+                .unwrap_or_default(),
+            link: get("privacy_url")
+                .or_else(|| get("official_site"))
+                .and_then(|l| first_url(&l)),
+            source: Source::new(b.line, &b.text),
+        };
+        push_data(pol, &sdk.data_types, &sdk.source);
+        pol.sdks.push(sdk);
+    }
+}
+
+/// Prose: "“极光推送”：该SDK由“深圳市和讯华谷信息技术有限公司”提供…".
+fn prose(lines: &[&str], vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
+    for (k, l) in lines.iter().enumerate() {
+        let t = l.trim();
+        let Some(p) = t.find("”：该SDK由“").or_else(|| t.find("”:该SDK由“")) else {
+            continue;
+        };
+        let Some(open) = t.get(..p).and_then(|s| s.rfind('“')) else {
+            continue;
+        };
+        let name = t.get(open + '“'.len_utf8()..p).unwrap_or("").to_string();
+        let after = t.get(p..).unwrap_or("");
+        let company = after
+            .find("由“")
+            .and_then(|s| after.get(s + "由“".len()..))
+            .and_then(|s| s.find('”').and_then(|e| s.get(..e)))
+            .map(|s| s.to_string());
+        if name.is_empty() {
+            continue;
+        }
+        let purpose = after
+            .find("目的")
+            .and_then(|s| after.get(s..))
+            .map(|s| clip(s, 200));
+        let sdk = DeclaredSdk {
+            id: vocab.resolve_sdk(&name, &[], company.as_deref()),
+            name,
+            company,
+            purpose,
+            data_types: vocab.data_types_in(after),
+            data_text: None,
+            permissions: vocab.permissions_in(after),
+            link: first_url(after),
+            source: Source::new(k + 1, t),
+        };
+        push_data(pol, &sdk.data_types, &sdk.source);
+        pol.sdks.push(sdk);
+    }
+}
+
+/// Category-level disclosures: every sentence naming a vague category term.
+pub fn scan_vague(lines: &[&str], vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
+    for (k, l) in lines.iter().enumerate() {
+        for sentence in l.split_inclusive(['。', '；', '.', ';']) {
+            let f = fold(sentence);
+            for (cat, terms) in &vocab.vague {
+                if let Some(term) = terms.iter().find(|t| f.contains(t.as_str())) {
+                    pol.vague.push(VagueDisclosure {
+                        category: cat.clone(),
+                        text: term.clone(),
+                        source: Source::new(k + 1, sentence),
+                    });
+                }
+            }
+        }
+    }
+}

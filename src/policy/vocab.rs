@@ -1,0 +1,223 @@
+//! Resolver input: names, aliases and display names for SDKs, permissions and data types.
+
+use super::normalize::{fold, sdk_key};
+use serde::Deserialize;
+
+/// Resolver vocabulary.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    /// (signature id, names + aliases + vendor names).
+    pub sdks: Vec<(String, Vec<String>)>,
+    /// (SDK id, package prefixes) used for `(com.xxx)` hints.
+    pub packages: Vec<(String, Vec<String>)>,
+    /// (permission constant, display names zh/en).
+    pub permissions: Vec<(String, Vec<String>)>,
+    /// (data-type id, aliases).
+    pub data_types: Vec<(String, Vec<String>)>,
+    /// (category, terms) for vague disclosures.
+    pub vague: Vec<(String, Vec<String>)>,
+}
+
+#[derive(Deserialize)]
+struct Terms {
+    vague: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+struct VocabFile {
+    #[serde(default)]
+    sdk: Vec<VocabEntry>,
+    #[serde(default)]
+    permission: Vec<VocabEntry>,
+    #[serde(default)]
+    data_type: Vec<VocabEntry>,
+}
+
+#[derive(Deserialize)]
+struct VocabEntry {
+    id: String,
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    packages: Vec<String>,
+}
+
+impl Vocabulary {
+    /// Build from explicit lists; vague categories come from `data/policy_terms.toml`.
+    pub fn new(
+        sdks: Vec<(String, Vec<String>)>,
+        permissions: Vec<(String, Vec<String>)>,
+        data_types: Vec<(String, Vec<String>)>,
+    ) -> Self {
+        Vocabulary {
+            sdks,
+            packages: Vec::new(),
+            permissions,
+            data_types,
+            vague: default_vague(),
+        }
+    }
+
+    /// Vocabulary with only the vague-category terms (until the data modules land).
+    pub fn embedded() -> Self {
+        Vocabulary {
+            vague: default_vague(),
+            ..Default::default()
+        }
+    }
+
+    /// Load `[[sdk]]`, `[[permission]]`, `[[data_type]]` tables (`id`, `names`, `packages`).
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let f: VocabFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut v = Vocabulary::embedded();
+        for e in f.sdk {
+            if !e.packages.is_empty() {
+                v.packages.push((e.id.clone(), e.packages));
+            }
+            v.sdks.push((e.id, e.names));
+        }
+        v.permissions = f.permission.into_iter().map(|e| (e.id, e.names)).collect();
+        v.data_types = f.data_type.into_iter().map(|e| (e.id, e.names)).collect();
+        Ok(v)
+    }
+
+    /// Resolve an SDK name cell (plus package hints and company) to a signature id.
+    pub fn resolve_sdk(
+        &self,
+        name: &str,
+        packages: &[String],
+        company: Option<&str>,
+    ) -> Option<String> {
+        for p in packages {
+            for (id, prefixes) in &self.packages {
+                if prefixes
+                    .iter()
+                    .any(|x| p.starts_with(x.as_str()) || x.starts_with(p.as_str()))
+                {
+                    return Some(id.clone());
+                }
+            }
+        }
+        let key = sdk_key(name);
+        if !key.is_empty() {
+            for (id, names) in &self.sdks {
+                if names.iter().any(|n| sdk_key(n) == key) {
+                    return Some(id.clone());
+                }
+            }
+            let full = fold(name);
+            let mut best: Option<(usize, &String)> = None;
+            for (id, names) in &self.sdks {
+                for n in names {
+                    let k = sdk_key(n);
+                    if k.chars().count() >= 2
+                        && full.contains(&k)
+                        && best.is_none_or(|(l, _)| k.len() > l)
+                    {
+                        best = Some((k.len(), id));
+                    }
+                }
+            }
+            if let Some((_, id)) = best {
+                return Some(id.clone());
+            }
+        }
+        if let Some(c) = company {
+            let c = fold(c);
+            if !c.is_empty() {
+                let hits: Vec<&String> = self
+                    .sdks
+                    .iter()
+                    .filter(|(_, names)| names.iter().any(|n| fold(n) == c))
+                    .map(|(id, _)| id)
+                    .collect();
+                if let [one] = hits.as_slice() {
+                    return Some((*one).clone());
+                }
+            }
+        }
+        None
+    }
+
+    /// Resolve a permission cell to a constant (exact constant, `android.permission.X`, or display name).
+    pub fn resolve_permission(&self, text: &str) -> Option<String> {
+        let t = text.trim();
+        let f = fold(t);
+        for (c, names) in &self.permissions {
+            let short = c.rsplit('.').next().unwrap_or(c);
+            if c.eq_ignore_ascii_case(t)
+                || short.eq_ignore_ascii_case(t)
+                || names.iter().any(|n| fold(n) == f)
+            {
+                return Some(c.clone());
+            }
+        }
+        if t.starts_with("android.permission.")
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+        {
+            return Some(t.to_string());
+        }
+        None
+    }
+
+    /// Permission constants whose display names occur in `text`.
+    pub fn permissions_in(&self, text: &str) -> Vec<String> {
+        let f = fold(text);
+        let mut out = Vec::new();
+        for (c, names) in &self.permissions {
+            if f.contains(&c.to_lowercase())
+                || names
+                    .iter()
+                    .any(|n| n.chars().count() >= 2 && f.contains(&fold(n)))
+            {
+                out.push(c.clone());
+            }
+        }
+        out
+    }
+
+    /// Data-type ids whose aliases occur in `text`.
+    pub fn data_types_in(&self, text: &str) -> Vec<String> {
+        let f = fold(text);
+        let mut out = Vec::new();
+        for (id, names) in &self.data_types {
+            if names
+                .iter()
+                .any(|n| n.chars().count() >= 2 && f.contains(&fold(n)))
+            {
+                out.push(id.clone());
+            }
+        }
+        out
+    }
+}
+
+fn default_vague() -> Vec<(String, Vec<String>)> {
+    let t: Result<Terms, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
+    match t {
+        Ok(t) => t
+            .vague
+            .into_iter()
+            .map(|(k, v)| (k, v.iter().map(|s| fold(s)).collect()))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Column-header synonyms from `data/policy_terms.toml`: (field, synonyms) for SDK and permission tables.
+pub fn column_terms() -> (Vec<(String, Vec<String>)>, Vec<(String, Vec<String>)>) {
+    #[derive(Deserialize)]
+    struct Cols {
+        sdk_columns: std::collections::BTreeMap<String, Vec<String>>,
+        permission_columns: std::collections::BTreeMap<String, Vec<String>>,
+    }
+    let t: Result<Cols, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
+    match t {
+        Ok(c) => (
+            c.sdk_columns.into_iter().collect(),
+            c.permission_columns.into_iter().collect(),
+        ),
+        Err(_) => (Vec::new(), Vec::new()),
+    }
+}

@@ -1,0 +1,159 @@
+//! Policy reader against the real seed policies in ../shared (skipped when absent).
+
+use apkaudit::policy::{parse_policy, read_policy_with, Kind, Vocabulary};
+use std::path::{Path, PathBuf};
+
+fn shared() -> Option<PathBuf> {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("../shared absent; skipping");
+        None
+    }
+}
+
+fn vocab() -> Vocabulary {
+    Vocabulary::from_toml(include_str!("fixtures/policy_vocab.toml")).expect("fixture vocab")
+}
+
+fn seed(dir: &Path, prefix: &str) -> PathBuf {
+    let d = dir.join("seeds");
+    std::fs::read_dir(&d)
+        .expect("seeds dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix))
+        })
+        .expect("seed file")
+}
+
+#[test]
+fn seed_002_sdk_table() {
+    let Some(dir) = shared() else { return };
+    let path = seed(&dir, "002_");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let pol = read_policy_with(&path, &vocab()).unwrap();
+    let want = [
+        "WeChat login",
+        "Facebook login",
+        "Line login",
+        "Huawei Push",
+        "Tencent Bugly",
+        "BeiZi",
+        "Pangolin",
+        "Youlianghui",
+        "Baiqingteng",
+        "Kuaishou",
+        "inmobi",
+        "ZXing",
+    ];
+    assert_eq!(
+        pol.sdks.len(),
+        12,
+        "{:#?}",
+        pol.sdks.iter().map(|s| &s.name).collect::<Vec<_>>()
+    );
+    for (s, w) in pol.sdks.iter().zip(want) {
+        assert!(s.name.contains(w), "{} vs {}", s.name, w);
+        assert!(
+            s.purpose.as_deref().is_some_and(|p| !p.is_empty()),
+            "{} purpose",
+            s.name
+        );
+        // the source line is the row number line; the name is on the next line
+        let next = lines.get(s.source.line).copied().unwrap_or("");
+        assert!(next.contains(w), "line {} -> {next}", s.source.line);
+        if w != "ZXing" {
+            let link = s.link.as_deref().expect("link");
+            assert!(text.contains(link) && link.starts_with("http"), "{link}");
+            assert!(s.data_text.is_some(), "{} data", s.name);
+        }
+    }
+    assert_eq!(
+        pol.sdks[4].link.as_deref(),
+        Some("http://bugly.qq.com/v2/contract")
+    );
+    assert_eq!(pol.sdks[4].id.as_deref(), Some("tencent_bugly"));
+    assert_eq!(pol.sdks[6].id.as_deref(), Some("pangle"));
+    assert_eq!(pol.sdks[0].id, None);
+    assert!(pol.sdks[6]
+        .data_types
+        .contains(&"installed_apps".to_string()));
+}
+
+#[test]
+fn seed_002_permission_table() {
+    let Some(dir) = shared() else { return };
+    let path = seed(&dir, "002_");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let pol = read_policy_with(&path, &vocab()).unwrap();
+    let android: Vec<_> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("android.permission."))
+        .collect();
+    let got: Vec<&str> = pol.permissions.iter().map(|p| p.name.as_str()).collect();
+    for l in &android {
+        let c = l.trim().trim_end_matches('|').trim();
+        assert!(got.contains(&c), "missing {c}");
+    }
+    let gip = pol
+        .permissions
+        .iter()
+        .find(|p| p.name.contains("getInstalledPackages"))
+        .expect("getInstalledPackages row");
+    assert!(gip
+        .purpose
+        .as_deref()
+        .unwrap()
+        .contains("Facebook, WeChat and Line"));
+    let cam = pol
+        .permissions
+        .iter()
+        .find(|p| p.name == "android.permission.CAMERA")
+        .unwrap();
+    assert!(cam.resolved && cam.purpose.as_deref().unwrap().contains("QR code"));
+    let wake = pol
+        .permissions
+        .iter()
+        .find(|p| p.name == "android.permission.WAKE_LOCK")
+        .unwrap();
+    assert!(wake.purpose.as_deref().unwrap().contains("always on"));
+    let bt = pol
+        .permissions
+        .iter()
+        .find(|p| p.name == "android.permission.BLUETOOTH_ADMIN")
+        .unwrap();
+    assert_eq!(bt.purpose, None);
+}
+
+#[test]
+fn seeds_vague_categories() {
+    let Some(dir) = shared() else { return };
+    for (p, cat) in [("000_", "push"), ("001_", "ads"), ("003_", "push")] {
+        let pol = read_policy_with(&seed(&dir, p), &vocab()).unwrap();
+        assert!(pol.sdks.is_empty(), "{p}: {:?}", pol.sdks);
+        assert!(
+            pol.vague.iter().any(|v| v.category == cat),
+            "{p}: {:?}",
+            pol.vague
+        );
+    }
+}
+
+#[test]
+fn inline_markdown_table_and_kv() {
+    let md = "| SDK名称 | 公司名称 | 使用目的 | 隐私政策链接 |\n|---|---|---|---|\n| 穿山甲SDK(com.bytedance.sdk.openadsdk) | 北京巨量引擎 | 广告 | https://www.pangle.cn/privacy |\n";
+    let pol = parse_policy(md, Kind::Markdown, &vocab());
+    assert_eq!(pol.sdks.len(), 1);
+    assert_eq!(pol.sdks[0].id.as_deref(), Some("pangle"));
+    assert_eq!(pol.sdks[0].source.line, 3);
+    assert_eq!(
+        pol.sdks[0].link.as_deref(),
+        Some("https://www.pangle.cn/privacy")
+    );
+}
