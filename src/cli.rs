@@ -25,6 +25,19 @@ pub enum OutputFormat {
     Jsonl,
 }
 
+/// Audit report formats.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// Terminal table grouped by severity.
+    Table,
+    /// JSON.
+    Json,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+    /// Markdown compliance report.
+    Markdown,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Scan APKs (or raw binary manifests): manifest facts, permissions, components.
@@ -35,6 +48,28 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
+    },
+    /// Show what was understood from a privacy policy (JSON, CSV, text, Markdown, HTML).
+    Policy {
+        /// Policy file.
+        file: PathBuf,
+        /// Output format (table or json).
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+    /// Diff an APK against its privacy policy.
+    Audit {
+        /// APK (or AAB, split set) to audit.
+        file: PathBuf,
+        /// The app's privacy policy or declared table.
+        #[arg(long)]
+        policy: PathBuf,
+        /// Report format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+        /// Exit with 1 when a finding reaches this severity.
+        #[arg(long, value_enum)]
+        fail_on: Option<crate::audit::Severity>,
     },
     /// List the SDK signature database, or validate a signature folder with --check.
     Signatures {
@@ -58,6 +93,13 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Scan { files, format } => cmd_scan(&files, format),
         Command::Manifest { file } => cmd_manifest(&file),
+        Command::Policy { file, format } => cmd_policy(&file, format),
+        Command::Audit {
+            file,
+            policy,
+            format,
+            fail_on,
+        } => cmd_audit(&file, &policy, format, fail_on),
         Command::Signatures { check, format } => cmd_signatures(check.as_deref(), format),
     }
 }
@@ -152,4 +194,63 @@ fn cmd_signatures(check: Option<&std::path::Path>, format: OutputFormat) -> i32 
         )),
     }
     0
+}
+
+fn cmd_policy(file: &std::path::Path, format: OutputFormat) -> i32 {
+    match crate::policy::read_policy(file) {
+        Ok(p) => {
+            match format {
+                OutputFormat::Table => emit(&crate::report::policy_table(&p)),
+                _ => emit(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&p).unwrap_or_default()
+                )),
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("apkaudit: {e}");
+            2
+        }
+    }
+}
+
+fn cmd_audit(
+    file: &std::path::Path,
+    policy: &std::path::Path,
+    format: ReportFormat,
+    fail_on: Option<crate::audit::Severity>,
+) -> i32 {
+    let scan = match scan_file(file, &ScanOptions::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("apkaudit: {e}");
+            return 2;
+        }
+    };
+    let declared = match crate::policy::read_policy(policy) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("apkaudit: {e}");
+            return 2;
+        }
+    };
+    let report = crate::audit::audit(&scan, declared);
+    match format {
+        ReportFormat::Table => emit(&crate::report::audit_table(&report)),
+        ReportFormat::Json => emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        )),
+        ReportFormat::Sarif => emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&crate::report::audit_sarif(&report, policy))
+                .unwrap_or_default()
+        )),
+        ReportFormat::Markdown => emit(&crate::report::audit_markdown(&report)),
+    }
+    match fail_on {
+        Some(level) if report.findings.iter().any(|f| f.severity >= level) => 1,
+        _ => 0,
+    }
 }

@@ -118,3 +118,140 @@ pub fn signatures_table(sigs: &[crate::signatures::Signature]) -> String {
     }
     format!("{t}\n{} signatures\n", sigs.len())
 }
+
+/// Render what was understood from a policy.
+pub fn policy_table(p: &crate::policy::DeclaredPolicy) -> String {
+    let mut out = String::new();
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    t.set_header(vec!["sdk row", "resolved id", "company", "link", "line"]);
+    for s in &p.sdks {
+        t.add_row(vec![
+            s.name.clone(),
+            s.id.clone().unwrap_or_else(|| "(unresolved)".into()),
+            s.company.clone().unwrap_or_default(),
+            s.link.clone().unwrap_or_default(),
+            s.source.line.to_string(),
+        ]);
+    }
+    out.push_str(&format!("{t}\n"));
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    t.set_header(vec!["permission", "purpose", "line"]);
+    for d in &p.permissions {
+        t.add_row(vec![
+            d.name.clone(),
+            d.purpose.clone().unwrap_or_default(),
+            d.source.line.to_string(),
+        ]);
+    }
+    out.push_str(&format!("{t}\n"));
+    for v in &p.vague {
+        out.push_str(&format!(
+            "vague ({}) line {}: {}\n",
+            v.category, v.source.line, v.text
+        ));
+    }
+    for w in &p.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out
+}
+
+/// Render an audit report as tables grouped by severity.
+pub fn audit_table(r: &crate::audit::AuditReport) -> String {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    t.set_width(100);
+    t.set_header(vec!["severity", "kind", "subject", "why"]);
+    for f in &r.findings {
+        let subject = f.sdk.clone().or(f.permission.clone()).unwrap_or_default();
+        let mut why = f.message.clone();
+        if let Some(e) = f.evidence.first() {
+            why.push_str(&format!("\napk: {e}"));
+        }
+        if let Some(s) = &f.policy_source {
+            why.push_str(&format!("\npolicy line {}", s.line));
+        }
+        t.add_row(vec![
+            format!("{:?}", f.severity).to_lowercase(),
+            f.kind.clone(),
+            subject,
+            why,
+        ]);
+    }
+    format!(
+        "{} {} — {} findings\n{t}\n",
+        r.app.package.clone().unwrap_or_default(),
+        r.app.file,
+        r.findings.len()
+    )
+}
+
+/// Render an audit report as a Markdown compliance report.
+pub fn audit_markdown(r: &crate::audit::AuditReport) -> String {
+    let mut out = format!(
+        "# Privacy disclosure audit: {}\n\nFile `{}` (sha256 `{}`). SDKs found: {}. Findings: {}.\n\n| severity | kind | subject | rule | detail |\n|---|---|---|---|---|\n",
+        r.app.package.clone().unwrap_or_default(),
+        r.app.file,
+        r.app.sha256,
+        r.app.sdks.join(", "),
+        r.findings.len()
+    );
+    for f in &r.findings {
+        let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        out.push_str(&format!(
+            "| {:?} | {} | {} | {} | {} |\n",
+            f.severity,
+            f.kind,
+            esc(&f.sdk.clone().or(f.permission.clone()).unwrap_or_default()),
+            f.rule,
+            esc(&f.message)
+        ));
+    }
+    out
+}
+
+/// Render an audit report as SARIF 2.1.0.
+pub fn audit_sarif(r: &crate::audit::AuditReport, policy: &std::path::Path) -> serde_json::Value {
+    use crate::audit::Severity;
+    let results: Vec<serde_json::Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let level = match f.severity {
+                Severity::High => "error",
+                Severity::Medium => "warning",
+                _ => "note",
+            };
+            let line = f.policy_source.as_ref().map(|s| s.line.max(1)).unwrap_or(1);
+            serde_json::json!({
+                "ruleId": f.kind,
+                "level": level,
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": policy.display().to_string()},
+                    "region": {"startLine": line}
+                }}],
+                "properties": {"rule": f.rule, "evidence": f.evidence, "sdk": f.sdk, "permission": f.permission}
+            })
+        })
+        .collect();
+    let rules: Vec<serde_json::Value> = [
+        "undeclared_sdk",
+        "stale_sdk",
+        "incomplete_entry",
+        "vague_disclosure",
+        "undeclared_permission",
+        "unrequested_permission",
+    ]
+    .iter()
+    .map(|id| serde_json::json!({"id": id, "shortDescription": {"text": id.replace('_', " ")}}))
+    .collect();
+    serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "apkaudit", "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "results": results}]
+    })
+}

@@ -18,13 +18,26 @@ fn sdks_with_prefixes_in_dexdump_truth_are_found() {
     let mut failures = Vec::new();
     let mut expected_total = 0;
     for dir in ["apps", "edge"] {
-        let mut files: Vec<_> = std::fs::read_dir(corpus.join(dir)).unwrap().flatten().map(|e| e.path()).collect();
+        let mut files: Vec<_> = std::fs::read_dir(corpus.join(dir))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         files.sort();
-        for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "apk")) {
+        for f in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "apk"))
+        {
             let rel = format!("{dir}/{}", f.file_name().unwrap().to_string_lossy());
-            let Ok(t) = std::fs::read_to_string(corpus.join("truth").join(format!("{rel}.json"))) else { continue };
+            let Ok(t) = std::fs::read_to_string(corpus.join("truth").join(format!("{rel}.json")))
+            else {
+                continue;
+            };
             let truth: serde_json::Value = serde_json::from_str(&t).unwrap();
-            let package = truth["aapt"]["package"].as_str().or(truth["androguard"]["package"].as_str()).unwrap_or("");
+            let package = truth["aapt"]["package"]
+                .as_str()
+                .or(truth["androguard"]["package"].as_str())
+                .unwrap_or("");
             // which SDK owns each dexdump prefix (prefixes are 3 or 4 package segments)
             let mut expected = std::collections::BTreeSet::new();
             for key in ["prefixes_top3", "prefixes_top4"] {
@@ -58,7 +71,13 @@ fn sdks_with_prefixes_in_dexdump_truth_are_found() {
                 }
             }
             for s in &r.sdks {
-                assert!(s.evidence.iter().any(|e| e.count > 0 && !e.examples.is_empty()), "{rel}: {} without evidence", s.id);
+                assert!(
+                    s.evidence
+                        .iter()
+                        .any(|e| e.count > 0 && !e.examples.is_empty()),
+                    "{rel}: {} without evidence",
+                    s.id
+                );
             }
         }
     }
@@ -69,7 +88,10 @@ fn sdks_with_prefixes_in_dexdump_truth_are_found() {
 
 #[test]
 fn legu_packed_apk_still_shows_bugly_and_names_the_packer() {
-    let f = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/edge/packed_tencent-legu__bugly-tinker.apk"));
+    let f = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/edge/packed_tencent-legu__bugly-tinker.apk"
+    ));
     if !f.exists() {
         eprintln!("skipping: ../shared/corpus is absent");
         return;
@@ -77,6 +99,10 @@ fn legu_packed_apk_still_shows_bugly_and_names_the_packer() {
     let r = scan_file(f, &ScanOptions::default()).unwrap();
     let ids: Vec<_> = r.sdks.iter().map(|s| s.id.as_str()).collect();
     assert!(ids.contains(&"bugly"), "{ids:?}");
-    let packer = r.sdks.iter().find(|s| s.category == "packer").expect("packer named");
+    let packer = r
+        .sdks
+        .iter()
+        .find(|s| s.category == "packer")
+        .expect("packer named");
     assert_eq!(packer.id, "tencent-legu");
 }

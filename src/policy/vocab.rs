@@ -60,6 +60,36 @@ impl Vocabulary {
 
     /// Vocabulary with only the vague-category terms (until the data modules land).
     pub fn embedded() -> Self {
+        let mut v = Vocabulary {
+            vague: default_vague(),
+            ..Default::default()
+        };
+        if let Ok(db) = crate::signatures::SignatureDb::embedded() {
+            for s in db.all() {
+                let mut names = vec![s.id.clone(), s.name.clone()];
+                names.extend(s.name_zh.iter().cloned());
+                names.extend(s.aliases.iter().cloned());
+                v.sdks.push((s.id.clone(), names));
+                if !s.rules.packages.is_empty() {
+                    v.packages.push((s.id.clone(), s.rules.packages.clone()));
+                }
+            }
+        }
+        for p in crate::permissions::PermissionDb::embedded().all() {
+            let mut names = vec![p.name.clone(), p.short_name().to_string()];
+            names.extend(p.names_zh.iter().cloned());
+            names.extend(p.names_en.iter().cloned());
+            v.permissions.push((p.name.clone(), names));
+        }
+        for id in crate::datatypes::DATA_TYPE_IDS {
+            v.data_types
+                .push((id.to_string(), vec![id.to_string(), id.replace('_', " ")]));
+        }
+        v
+    }
+
+    /// Only the vague-category terms (for tests with their own vocabulary).
+    pub fn terms_only() -> Self {
         Vocabulary {
             vague: default_vague(),
             ..Default::default()
@@ -69,7 +99,7 @@ impl Vocabulary {
     /// Load `[[sdk]]`, `[[permission]]`, `[[data_type]]` tables (`id`, `names`, `packages`).
     pub fn from_toml(text: &str) -> Result<Self, String> {
         let f: VocabFile = toml::from_str(text).map_err(|e| e.to_string())?;
-        let mut v = Vocabulary::embedded();
+        let mut v = Vocabulary::terms_only();
         for e in f.sdk {
             if !e.packages.is_empty() {
                 v.packages.push((e.id.clone(), e.packages));
