@@ -48,6 +48,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
+        /// Extra signature folder (adds or overrides SDKs of the embedded database).
+        #[arg(long)]
+        signatures: Option<PathBuf>,
     },
     /// Show what was understood from a privacy policy (JSON, CSV, text, Markdown, HTML).
     Policy {
@@ -91,7 +94,31 @@ enum Command {
 pub fn run() -> i32 {
     let cli = Cli::parse();
     match cli.command {
-        Command::Scan { files, format } => cmd_scan(&files, format),
+        Command::Scan {
+            files,
+            format,
+            signatures,
+        } => {
+            let mut opts = ScanOptions::default();
+            if let Some(dir) = signatures {
+                let mut db = match crate::signatures::SignatureDb::embedded() {
+                    Ok(db) => db,
+                    Err(e) => {
+                        eprintln!("apkaudit: {e}");
+                        return 2;
+                    }
+                };
+                match crate::signatures::SignatureDb::load_dir(&dir) {
+                    Ok(extra) => db.extend(extra),
+                    Err(e) => {
+                        eprintln!("apkaudit: {e}");
+                        return 2;
+                    }
+                }
+                opts.matcher = Some(std::sync::Arc::new(db.compile()));
+            }
+            cmd_scan(&files, format, &opts)
+        }
         Command::Manifest { file } => cmd_manifest(&file),
         Command::Policy { file, format } => cmd_policy(&file, format),
         Command::Audit {
@@ -117,12 +144,11 @@ fn cmd_manifest(file: &std::path::Path) -> i32 {
     }
 }
 
-fn cmd_scan(files: &[PathBuf], format: OutputFormat) -> i32 {
-    let opts = ScanOptions::default();
+fn cmd_scan(files: &[PathBuf], format: OutputFormat, opts: &ScanOptions) -> i32 {
     let mut code = 0;
     let single = files.len() == 1;
     for f in files {
-        match scan_file(f, &opts) {
+        match scan_file(f, opts) {
             Ok(r) => match format {
                 OutputFormat::Json if single => emit(&format!("{}\n", to_json(&r, true))),
                 OutputFormat::Json | OutputFormat::Jsonl => {

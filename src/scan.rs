@@ -322,7 +322,11 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
                     || (kind == ZipKind::Jar && e.name.ends_with(".dex"))
             })
             .collect();
-        let results: Vec<Result<(Vec<String>, usize), Diagnostic>> = dex_entries
+        let want_strings = opts.matcher.as_ref().map_or_else(
+            || embedded_matcher().has_string_patterns(),
+            |m| m.has_string_patterns(),
+        );
+        let results: Vec<Result<(Vec<String>, usize, Vec<String>), Diagnostic>> = dex_entries
             .par_iter()
             .map(|e| {
                 let bytes = archive
@@ -338,12 +342,24 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
                         Err(_) => bad += 1,
                     }
                 }
-                Ok((names, bad))
+                // dex strings that can carry a domain or SDK key (contain a dot)
+                let mut strings = Vec::new();
+                if want_strings {
+                    for i in 0..dex.string_count() as u32 {
+                        if let Ok(b) = dex.string_bytes(i) {
+                            if b.len() >= 6 && b.len() <= 512 && b.contains(&b'.') {
+                                strings.push(String::from_utf8_lossy(b).into_owned());
+                            }
+                        }
+                    }
+                }
+                Ok((names, bad, strings))
             })
             .collect();
         for (e, r) in dex_entries.iter().zip(results) {
             match r {
-                Ok((names, bad)) => {
+                Ok((names, bad, strings)) => {
+                    ev.strings.extend(strings);
                     if bad > 0 {
                         report.errors.push(Diagnostic::message(
                             Some(e.name.clone()),

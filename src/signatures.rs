@@ -515,6 +515,11 @@ impl Matcher {
         m
     }
 
+    /// Whether any signature has string patterns (so dex strings are worth collecting).
+    pub fn has_string_patterns(&self) -> bool {
+        self.strings.is_some()
+    }
+
     /// The SDK owning a class by most specific package prefix, if any.
     pub fn owner_of_class<'c>(&self, class: &'c str) -> Option<(&Signature, &'c str)> {
         let mut end = class.len();

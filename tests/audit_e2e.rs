@@ -125,3 +125,13 @@ fn vague_seeds_give_vague_disclosure() {
         );
     }
 }
+
+#[test]
+fn shipped_sample_is_what_the_fixture_builder_writes() {
+    let shipped = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/demo.apk")).unwrap();
+    assert_eq!(
+        shipped,
+        apkaudit::fixture::demo_apk().unwrap(),
+        "run `cargo run --example make_samples`"
+    );
+}
