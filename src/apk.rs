@@ -56,6 +56,8 @@ pub struct Entry {
     pub compressed_size: u64,
     /// Declared uncompressed size.
     pub size: u64,
+    /// Offset of the entry's data (after its local header), when the header is readable.
+    pub data_start: Option<u64>,
 }
 
 /// An opened ZIP container over a borrowed buffer.
@@ -132,6 +134,7 @@ impl<'a> Archive<'a> {
                 method,
                 compressed_size: f.compressed_size(),
                 size: f.size(),
+                data_start: f.data_start(),
             };
             drop(f);
             if raw.contains(&0) || raw.contains(&b'\r') || raw.contains(&b'\n') {
@@ -189,12 +192,9 @@ impl<'a> Archive<'a> {
 
     /// Read (inflate) one entry, applying the caps.
     pub fn read(&self, entry: &Entry) -> Result<Cow<'a, [u8]>, ParseError> {
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(self.data))
-            .map_err(|e| zerr(0, format!("not a readable ZIP: {e}")))?;
-        let f = zip
-            .by_index_raw(entry.index)
-            .map_err(|e| zerr(0, format!("{}: {e}", entry.name)))?;
-        let start = f.data_start().unwrap_or(0);
+        let start = entry
+            .data_start
+            .ok_or_else(|| zerr(0, format!("{}: local header unreadable", entry.name)))?;
         let csize = entry.compressed_size;
         let end = start
             .checked_add(csize)
@@ -208,7 +208,6 @@ impl<'a> Archive<'a> {
                     ),
                 )
             })?;
-        drop(f);
         let raw = &self.data[start as usize..end as usize];
         let declared = entry.size;
         if declared > self.limits.max_entry_size {
