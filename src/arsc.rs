@@ -519,21 +519,11 @@ impl ResourceTable {
 
     fn to_value(&self, kind: u8, data: u32) -> Value {
         match kind {
-            0x00 => Value::Null,
-            0x01 | 0x07 => Value::Reference(data),
-            0x02 | 0x08 => Value::Attribute(data),
             0x03 => match self.strings.get(data) {
                 Some(s) => Value::String(s),
                 None => Value::Other { kind, data },
             },
-            0x04 => Value::Float(f32::from_bits(data)),
-            0x05 => Value::Dimension(data),
-            0x06 => Value::Fraction(data),
-            0x10 => Value::Int(data as i32),
-            0x11 => Value::Hex(data),
-            0x12 => Value::Bool(data != 0),
-            0x1c..=0x1f => Value::Color(data),
-            _ => Value::Other { kind, data },
+            _ => Value::from_res_value(kind, data),
         }
     }
 }

@@ -377,23 +377,13 @@ fn decode_attribute(rec: &[u8], pool: &StringPool, res_map: &[u32]) -> Attribute
         namespace = Some(ANDROID_NS.to_string());
     }
     let value = match dtype {
-        0x00 => Value::Null,
-        0x01 | 0x07 => Value::Reference(data),
-        0x02 | 0x08 => Value::Attribute(data),
         0x03 => Value::String(
             pool.get(data)
                 .or_else(|| pool.get(raw))
                 .unwrap_or("")
                 .to_string(),
         ),
-        0x04 => Value::Float(f32::from_bits(data)),
-        0x05 => Value::Dimension(data),
-        0x06 => Value::Fraction(data),
-        0x10 => Value::Int(data as i32),
-        0x11 => Value::Hex(data),
-        0x12 => Value::Bool(data != 0),
-        0x1c..=0x1f => Value::Color(data),
-        k => Value::Other { kind: k, data },
+        k => Value::from_res_value(k, data),
     };
     // A raw string value wins for display when the typed value is a string
     let value = match (&value, pool.get(raw)) {

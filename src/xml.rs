@@ -45,6 +45,24 @@ pub enum Value {
 }
 
 impl Value {
+    /// Decode a non-string `Res_value` (type byte, 32-bit data) as AXML and ARSC store it.
+    /// Strings (type 0x03) need a string pool and are handled by the caller.
+    pub fn from_res_value(kind: u8, data: u32) -> Value {
+        match kind {
+            0x00 => Value::Null,
+            0x01 | 0x07 => Value::Reference(data),
+            0x02 | 0x08 => Value::Attribute(data),
+            0x04 => Value::Float(f32::from_bits(data)),
+            0x05 => Value::Dimension(data),
+            0x06 => Value::Fraction(data),
+            0x10 => Value::Int(data as i32),
+            0x11 => Value::Hex(data),
+            0x12 => Value::Bool(data != 0),
+            0x1c..=0x1f => Value::Color(data),
+            k => Value::Other { kind: k, data },
+        }
+    }
+
     /// The value as Android's `aapt dump xmltree`-style text (`@0x7f..`, `true`, `12`, ...).
     pub fn to_text(&self) -> String {
         match self {
