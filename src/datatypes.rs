@@ -34,6 +34,7 @@ pub const DATA_TYPE_IDS: &[&str] = &[
     "sms",
     "calendar",
     "photos_videos",
+    "camera",
     "files",
     "audio",
     "crash_logs",
