@@ -20,6 +20,9 @@ pub struct ScanOptions {
     pub limits: Limits,
     /// Signature matcher; the embedded database when `None`.
     pub matcher: Option<std::sync::Arc<crate::signatures::Matcher>>,
+    /// Batch budget of this file (dex-buffer permits, inflated-byte and time caps);
+    /// `None` outside batches.
+    pub guard: Option<std::sync::Arc<crate::batch::guard::FileGuard>>,
 }
 
 /// The embedded signature database, compiled once.
@@ -252,6 +255,7 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
             ))
         }
     }
+    guard_check(name, opts)?;
     let lib_entries: Vec<_> = archive
         .entries()
         .iter()
@@ -267,8 +271,7 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
         lib_entries
             .par_iter()
             .map(|e| {
-                let bytes = archive
-                    .read(e)
+                let bytes = guarded_read(&archive, e, opts)
                     .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
                 let lib = crate::native::NativeLib::parse(&e.name, &bytes)
                     .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
@@ -293,6 +296,7 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
             Err(d) => report.errors.push(d),
         }
     }
+    guard_check(name, opts)?;
     jni_classes.sort();
     jni_classes.dedup();
     let mut ev = crate::signatures::AppEvidence {
@@ -329,8 +333,8 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
         let results: Vec<Result<(Vec<String>, usize, Vec<String>), Diagnostic>> = dex_entries
             .par_iter()
             .map(|e| {
-                let bytes = archive
-                    .read(e)
+                let _permit = opts.guard.as_ref().and_then(|g| g.dex_permit());
+                let bytes = guarded_read(&archive, e, opts)
                     .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
                 let dex = crate::dex::Dex::parse(&bytes)
                     .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
@@ -373,6 +377,7 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
             }
         }
     }
+    guard_check(name, opts)?;
     // nested payloads: dex and jars outside the root (plugins, packer payloads)
     report.nested_code = archive
         .entries()
@@ -396,6 +401,34 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
     };
     report.sdks = matcher.match_app(&ev);
     Ok(report)
+}
+
+/// Batch guard: `Err` once this file's inflate or time budget is spent.
+fn guard_check(name: &str, opts: &ScanOptions) -> Result<(), Error> {
+    match &opts.guard {
+        Some(g) => g.check().map_err(|error| Error::Parse {
+            path: name.to_string(),
+            part: None,
+            error,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Read an entry, counting inflated bytes against the batch guard (if any).
+fn guarded_read<'a>(
+    archive: &Archive<'a>,
+    e: &crate::apk::Entry,
+    opts: &ScanOptions,
+) -> Result<std::borrow::Cow<'a, [u8]>, ParseError> {
+    if let Some(g) = &opts.guard {
+        g.check()?;
+    }
+    let bytes = archive.read(e)?;
+    if let (Some(g), std::borrow::Cow::Owned(v)) = (&opts.guard, &bytes) {
+        g.charge(v.len() as u64)?;
+    }
+    Ok(bytes)
 }
 
 /// `classes.dex`, `classes2.dex`, ... at the root of the archive.
@@ -520,6 +553,7 @@ fn scan_split_set(
         .iter()
         .filter(|e| e.name.ends_with(".apk"))
     {
+        guard_check(name, opts)?;
         let bytes = match archive.read(e) {
             Ok(b) => b,
             Err(err) => {
