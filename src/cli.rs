@@ -125,7 +125,7 @@ struct BatchArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j')]
     jobs: Option<usize>,
-    /// Most inflated dex buffers alive at once (default: 2 per thread; 0: no bound).
+    /// Most inflated dex buffers alive at once (default: one per thread; 0: no bound).
     #[arg(long)]
     dex_buffers: Option<usize>,
     /// Per-file cap on inflated bytes (suffixes K, M, G).
@@ -292,7 +292,7 @@ fn cmd_batch(files: &[PathBuf], args: BatchArgs, scan: ScanOptions) -> i32 {
         shard_by: args.shard_by,
         dex_buffers: args
             .dex_buffers
-            .unwrap_or_else(|| pool.current_num_threads().saturating_mul(2).max(2)),
+            .unwrap_or_else(|| pool.current_num_threads().max(1)),
         max_inflated: args.max_inflated,
         timeout: (args.timeout > 0.0)
             .then(|| std::time::Duration::try_from_secs_f64(args.timeout).ok())

@@ -77,9 +77,10 @@ impl Default for BatchOptions {
     }
 }
 
-/// Default bound on live dex buffers: two per thread of the current rayon pool.
+/// Default bound on live dex buffers: one per thread of the current rayon pool (each
+/// thread holds at most one at a time anyway; a lower bound trades speed for memory).
 pub fn default_dex_buffers() -> usize {
-    rayon::current_num_threads().saturating_mul(2).max(2)
+    rayon::current_num_threads().max(1)
 }
 
 /// Counts of a finished run.
