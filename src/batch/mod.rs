@@ -290,7 +290,10 @@ fn audit_record(dir: &Path, report: &crate::scan::ScanReport) -> AuditRecord {
         );
     };
     let shown = Some(path.display().to_string());
-    match crate::policy::read_policy(&path) {
+    static VOCAB: std::sync::OnceLock<crate::policy::vocab::Vocabulary> =
+        std::sync::OnceLock::new();
+    let vocab = VOCAB.get_or_init(crate::policy::vocab::Vocabulary::embedded);
+    match crate::policy::read_policy_with(&path, vocab) {
         Ok(declared) => {
             let a = crate::audit::audit(report, declared);
             AuditRecord {
@@ -360,6 +363,7 @@ pub fn run(
     let pb = progress_bar(work.len(), opts.progress);
     let stop = AtomicBool::new(false);
     let skipped_done = AtomicUsize::new(0);
+    let skipped_shard = AtomicUsize::new(0);
     let window = if opts.sorted {
         threads.saturating_mul(64).max(256)
     } else {
@@ -378,9 +382,15 @@ pub fn run(
                         return;
                     }
                     let o = process(input, opts, &permits);
-                    if let Outcome::Skip { done: true } = o {
-                        skipped_done.fetch_add(1, Ordering::Relaxed);
-                    }
+                    match o {
+                        Outcome::Skip { done: true } => {
+                            skipped_done.fetch_add(1, Ordering::Relaxed)
+                        }
+                        Outcome::Skip { done: false } => {
+                            skipped_shard.fetch_add(1, Ordering::Relaxed)
+                        }
+                        Outcome::Line { .. } => 0,
+                    };
                     let _ = tx.send((i, o));
                 });
         };
@@ -427,6 +437,7 @@ pub fn run(
     }
     pb.finish_and_clear();
     stats.skipped_done = skipped_done.load(Ordering::Relaxed);
+    stats.skipped_shard += skipped_shard.load(Ordering::Relaxed);
     stats.peak_dex_buffers = permits.as_ref().map_or(0, |p| p.peak());
     stats.seconds = start.elapsed().as_secs_f64();
     result.map(|_| stats)
