@@ -84,6 +84,23 @@ fn tiny(c: &mut Criterion) {
                 .count()
         })
     });
+    g.bench_function("scan_bytes+json-in-memory", |b| {
+        b.iter(|| {
+            (0..N)
+                .filter_map(|_| scan_bytes("t.apk", &apk, &opts).ok())
+                .map(|r| serde_json::to_string(&r).map_or(0, |s| s.len()))
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("open+map+read-files", |b| {
+        b.iter(|| {
+            inputs
+                .iter()
+                .filter_map(|i| apkaudit::apk::map_file(&i.path).ok())
+                .map(|m| m.iter().map(|&x| x as usize).sum::<usize>())
+                .sum::<usize>()
+        })
+    });
     g.bench_function("batch-1-thread", |b| b.iter(|| pass(&inputs, &p1)));
     g.bench_function(format!("batch-{all}-threads"), |b| {
         b.iter(|| pass(&inputs, &pn))

@@ -331,9 +331,14 @@ fn progress_bar(len: usize, on: bool) -> indicatif::ProgressBar {
         indicatif::ProgressDrawTarget::stderr(),
     );
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files, {per_sec}, ETA {eta} {msg}",
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files, {rate}, ETA {eta} {msg}",
     ) {
-        pb.set_style(style);
+        pb.set_style(style.with_key(
+            "rate",
+            |st: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1} files/s", st.per_sec());
+            },
+        ));
     }
     pb
 }
