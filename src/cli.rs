@@ -360,27 +360,22 @@ fn cmd_batch(files: &[PathBuf], args: BatchArgs, scan: ScanOptions) -> i32 {
 }
 
 fn cmd_summary(file: &std::path::Path, format: crate::batch::summary::SummaryFormat) -> i32 {
-    let text = if file.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        match std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf) {
-            Ok(_) => buf,
-            Err(e) => {
-                eprintln!("apkaudit: stdin: {e}");
-                return 2;
-            }
-        }
+    use crate::batch::summary::Summary;
+    let s = if file.as_os_str() == "-" {
+        Summary::from_reader(std::io::stdin().lock())
     } else {
-        match std::fs::read(file) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("apkaudit: {}: {e}", file.display());
-                return 2;
-            }
-        }
+        Summary::from_path(file)
     };
-    let s = crate::batch::summary::Summary::from_jsonl(&String::from_utf8_lossy(&text));
-    emit(&s.render(format));
-    0
+    match s {
+        Ok(s) => {
+            emit(&s.render(format));
+            0
+        }
+        Err(e) => {
+            eprintln!("apkaudit: {}: {e}", file.display());
+            2
+        }
+    }
 }
 
 fn to_json(r: &ScanReport, pretty: bool) -> String {

@@ -1,9 +1,9 @@
 //! `apkaudit summary`: aggregate a batch JSONL file into the prevalence of each SDK,
 //! permission and audit-finding kind across the apps, and the errors by reason.
 
-use serde::Serialize;
-use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
 
 /// Output formats of the summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -98,94 +98,177 @@ fn tally<'a>(
     }
 }
 
+/// The fields of a record the summary needs (others are skipped by the parser).
+#[derive(Deserialize)]
+struct Rec {
+    file: String,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    error_kind: Option<String>,
+    #[serde(default)]
+    sdks: Vec<IdName>,
+    #[serde(default)]
+    permissions: Vec<Named>,
+    #[serde(default)]
+    audit: Option<AuditPart>,
+}
+
+#[derive(Deserialize)]
+struct IdName {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct AuditPart {
+    #[serde(default)]
+    findings: Vec<Kinded>,
+}
+
+#[derive(Deserialize)]
+struct Kinded {
+    kind: String,
+}
+
+fn parse_line(line: &[u8]) -> Option<Rec> {
+    serde_json::from_slice(line).ok()
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Running counts.
+#[derive(Default)]
+struct Acc {
+    s: Summary,
+    kinds: HashMap<String, Tally>,
+    sdks: HashMap<String, Tally>,
+    perms: HashMap<String, Tally>,
+    finds: HashMap<String, Tally>,
+    errs: HashMap<String, Tally>,
+}
+
+impl Acc {
+    fn add(&mut self, r: &Rec) {
+        self.s.records += 1;
+        if r.error.is_some() {
+            self.s.errors += 1;
+            let kind = r.error_kind.as_deref().unwrap_or("unknown");
+            tally(&mut self.errs, std::iter::once((kind, None)));
+            return;
+        }
+        self.s.scanned += 1;
+        if let Some(k) = &r.kind {
+            tally(&mut self.kinds, std::iter::once((k.as_str(), None)));
+        }
+        tally(
+            &mut self.sdks,
+            r.sdks.iter().map(|x| (x.id.as_str(), x.name.as_deref())),
+        );
+        tally(
+            &mut self.perms,
+            r.permissions.iter().map(|x| (x.name.as_str(), None)),
+        );
+        if let Some(a) = &r.audit {
+            tally(
+                &mut self.finds,
+                a.findings.iter().map(|x| (x.kind.as_str(), None)),
+            );
+        }
+    }
+
+    fn finish(mut self) -> Summary {
+        let scanned = self.s.scanned;
+        self.s.kinds = finish(self.kinds, scanned);
+        self.s.sdks = finish(self.sdks, scanned);
+        self.s.permissions = finish(self.perms, scanned);
+        self.s.findings = finish(self.finds, scanned);
+        self.s.errors_by_reason = finish(self.errs, self.s.records);
+        self.s
+    }
+}
+
+/// Read the lines of `r`, calling `f(index, line)` for each non-blank line.
+fn each_line(mut r: impl BufRead, mut f: impl FnMut(usize, &[u8])) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut i = 0usize;
+    loop {
+        buf.clear();
+        if r.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(());
+        }
+        if !is_blank(&buf) {
+            f(i, &buf);
+            i += 1;
+        }
+    }
+}
+
 impl Summary {
-    /// Aggregate JSONL text. Lines that are not JSON objects with a `file` are counted in
+    /// Aggregate JSONL text. Lines that are not JSON records with a `file` are counted in
     /// `invalid_lines`; when a file appears several times (a resumed run after the file
     /// changed), its last record counts.
     pub fn from_jsonl(text: &str) -> Summary {
-        let mut s = Summary::default();
-        let mut last: BTreeMap<String, Value> = BTreeMap::new();
-        for line in text.lines() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            match serde_json::from_str::<Value>(line) {
-                Ok(v) if v.get("file").and_then(Value::as_str).is_some() => {
-                    let file = v
-                        .get("file")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    last.insert(file, v);
+        Summary::two_pass(|f| each_line(text.as_bytes(), f)).unwrap_or_default()
+    }
+
+    /// Aggregate a JSONL file, streaming it twice (first to find the last record of each
+    /// file, then to count), so memory holds only the paths.
+    pub fn from_path(path: &std::path::Path) -> std::io::Result<Summary> {
+        Summary::two_pass(|f| each_line(BufReader::new(std::fs::File::open(path)?), f))
+    }
+
+    /// Aggregate a stream in one pass (every record counts, no de-duplication).
+    pub fn from_reader(r: impl BufRead) -> std::io::Result<Summary> {
+        let mut acc = Acc::default();
+        let mut invalid = 0;
+        each_line(r, |_, line| match parse_line(line) {
+            Some(rec) => acc.add(&rec),
+            None => invalid += 1,
+        })?;
+        let mut s = acc.finish();
+        s.invalid_lines = invalid;
+        Ok(s)
+    }
+
+    fn two_pass(
+        mut read: impl FnMut(&mut dyn FnMut(usize, &[u8])) -> std::io::Result<()>,
+    ) -> std::io::Result<Summary> {
+        #[derive(Deserialize)]
+        struct FileOnly {
+            file: String,
+        }
+        let mut last: HashMap<String, usize> = HashMap::new();
+        let mut invalid = 0usize;
+        read(
+            &mut |i, line| match serde_json::from_slice::<FileOnly>(line) {
+                Ok(k) => {
+                    last.insert(k.file, i);
                 }
-                _ => s.invalid_lines += 1,
+                Err(_) => invalid += 1,
+            },
+        )?;
+        let mut acc = Acc::default();
+        read(&mut |i, line| {
+            if let Some(rec) = parse_line(line) {
+                if last.get(&rec.file) == Some(&i) {
+                    acc.add(&rec);
+                }
             }
-        }
-        let (mut kinds, mut sdks, mut perms, mut finds, mut errs) = (
-            HashMap::new(),
-            HashMap::new(),
-            HashMap::new(),
-            HashMap::new(),
-            HashMap::new(),
-        );
-        for v in last.values() {
-            s.records += 1;
-            let error = v.get("error").filter(|e| !e.is_null());
-            if error.is_some() {
-                s.errors += 1;
-                let kind = v
-                    .get("error_kind")
-                    .and_then(Value::as_str)
-                    .unwrap_or("unknown");
-                tally(&mut errs, std::iter::once((kind, None)));
-                continue;
-            }
-            s.scanned += 1;
-            if let Some(k) = v.get("kind").and_then(Value::as_str) {
-                tally(&mut kinds, std::iter::once((k, None)));
-            }
-            let arr = |key: &str| {
-                v.get(key)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            let sdk_list = arr("sdks");
-            tally(
-                &mut sdks,
-                sdk_list.iter().filter_map(|x| {
-                    Some((
-                        x.get("id")?.as_str()?,
-                        x.get("name").and_then(Value::as_str),
-                    ))
-                }),
-            );
-            let perm_list = arr("permissions");
-            tally(
-                &mut perms,
-                perm_list
-                    .iter()
-                    .filter_map(|x| Some((x.get("name")?.as_str()?, None))),
-            );
-            let find_list = v
-                .get("audit")
-                .and_then(|a| a.get("findings"))
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            tally(
-                &mut finds,
-                find_list
-                    .iter()
-                    .filter_map(|x| Some((x.get("kind")?.as_str()?, None))),
-            );
-        }
-        s.kinds = finish(kinds, s.scanned);
-        s.sdks = finish(sdks, s.scanned);
-        s.permissions = finish(perms, s.scanned);
-        s.findings = finish(finds, s.scanned);
-        s.errors_by_reason = finish(errs, s.records);
-        s
+        })?;
+        let mut s = acc.finish();
+        s.invalid_lines = invalid;
+        Ok(s)
     }
 
     fn sections(&self) -> [(&'static str, &Vec<Count>); 5] {
@@ -284,6 +367,7 @@ fn csv_field(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn counts_prevalence_and_errors() {
