@@ -12,7 +12,7 @@ pub enum SummaryFormat {
     Table,
     /// One JSON object.
     Json,
-    /// `section,id,name,count,percent` rows.
+    /// `section,id,name,apps,percent,total` rows.
     Csv,
 }
 
