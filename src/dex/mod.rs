@@ -7,6 +7,10 @@
 use crate::error::{Format, ParseError};
 use std::borrow::Cow;
 
+pub mod code;
+
+pub use code::{walk_refs, CodeItem, CodeWalkSummary, InsnRef, RefKind};
+
 /// Result alias for this module.
 pub type Result<T, E = ParseError> = std::result::Result<T, E>;
 
