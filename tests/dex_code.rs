@@ -389,3 +389,185 @@ fn walker_matches_dexdump_on_corpus() {
         "{tally:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// DexBuilder round trips
+
+use apkaudit::dex::builder::{DexBuilder, Insn};
+
+const TM: &str = "Landroid/telephony/TelephonyManager;";
+
+/// A small app: an Activity-like class calling sensitive APIs, a helper with a long
+/// invoke (range form), raw payloads, non-ASCII strings.
+fn sample_dex() -> Vec<u8> {
+    let mut b = DexBuilder::new();
+    b.class("Lcom/example/app/Main;", Some("Lcom/example/app/Base;"))
+        .constructor()
+        .virtual_method(
+            "collect",
+            "()V",
+            vec![
+                Insn::sget_object("Landroid/os/Build;", "MODEL", "Ljava/lang/String;"),
+                Insn::invoke_virtual(TM, "getDeviceId", "()Ljava/lang/String;"),
+                Insn::const_string("https://ads.example.com/v1/track"),
+                Insn::invoke_static(
+                    "Lcom/example/app/Net;",
+                    "post",
+                    "(Ljava/lang/String;JJLjava/lang/String;)V",
+                ),
+                Insn::const_string("caf\u{e9} \u{1F600} nul\0 end"),
+                Insn::ConstClass("[Ljava/lang/Object;".into()),
+                Insn::return_void(),
+            ],
+        )
+        .static_method(
+            "switchy",
+            "(I)V",
+            vec![
+                // packed-switch v1 (the parameter), payload at +4; then return; payload
+                Insn::Raw(vec![0x012b, 4, 0]),
+                Insn::return_void(),
+                Insn::Raw(vec![0x0100, 1, 0, 0, 3, 0]),
+                // fill-array-data payload (width 1, 3 elements) just skipped
+                Insn::Raw(vec![0x0300, 1, 3, 0, 0x0201, 0x0003]),
+            ],
+        );
+    b.class("Lcom/example/app/Base;", Some("Ljava/lang/Object;"))
+        .constructor();
+    b.build().unwrap()
+}
+
+/// (kind, rendered target) in walk order for every method of `bytes`.
+fn walk_all(bytes: &[u8]) -> Vec<(String, Vec<(RefKind, String)>)> {
+    let dex = Dex::parse(bytes).unwrap();
+    let mut out = Vec::new();
+    let s = dex.for_each_method_code(|_, m, code| {
+        let code = code.unwrap();
+        let mut v = Vec::new();
+        walk_refs(&code, |r| {
+            v.push((
+                r.kind,
+                String::from_utf8_lossy(&render(&dex, &r)).into_owned(),
+            ))
+        })
+        .unwrap();
+        out.push((dex.method_dexdump_name(m.method_idx).unwrap(), v));
+    });
+    assert!(s.class_errors.is_empty());
+    out
+}
+
+#[test]
+fn builder_output_reads_back() {
+    let bytes = sample_dex();
+    let dex = Dex::parse(&bytes).unwrap();
+    // Base is the superclass of Main, so it is defined first.
+    let names: Vec<String> = dex.class_names().map(|n| n.unwrap()).collect();
+    assert_eq!(names, ["com.example.app.Base", "com.example.app.Main"]);
+    let got = walk_all(&bytes);
+    let find = |n: &str| got.iter().find(|(m, _)| m == n).unwrap().1.clone();
+    let collect = find("Lcom/example/app/Main;.collect:()V");
+    let want: Vec<(RefKind, String)> = vec![
+        (
+            RefKind::Field,
+            "Landroid/os/Build;.MODEL:Ljava/lang/String;".into(),
+        ),
+        (
+            RefKind::Method,
+            format!("{TM}.getDeviceId:()Ljava/lang/String;"),
+        ),
+        (RefKind::String, "https://ads.example.com/v1/track".into()),
+        (
+            RefKind::Method,
+            "Lcom/example/app/Net;.post:(Ljava/lang/String;JJLjava/lang/String;)V".into(),
+        ),
+        (
+            RefKind::String,
+            String::from_utf8_lossy(&mutf8_of("caf\u{e9} \u{1F600} nul\0 end")).into_owned(),
+        ),
+        (RefKind::Type, "[Ljava/lang/Object;".into()),
+    ];
+    assert_eq!(collect, want);
+    assert_eq!(
+        find("Lcom/example/app/Main;.<init>:()V"),
+        vec![(
+            RefKind::Method,
+            "Lcom/example/app/Base;.<init>:()V".to_string()
+        )]
+    );
+    assert!(find("Lcom/example/app/Main;.switchy:(I)V").is_empty());
+    // The decoded string value is exact.
+    let s = (0..dex.string_count())
+        .map(|i| dex.string(i).unwrap())
+        .find(|s| s.starts_with("caf"))
+        .unwrap();
+    assert_eq!(s, "caf\u{e9} \u{1F600} nul\0 end");
+    // Header checksum (adler32 of bytes 12..) is correct.
+    assert_eq!(
+        u32::from_le_bytes(bytes[8..12].try_into().unwrap()),
+        adler32_ref(&bytes[12..])
+    );
+}
+
+/// MUTF-8 of `s`, written independently of the builder (for byte comparisons).
+fn mutf8_of(s: &str) -> Vec<u8> {
+    let mut v = Vec::new();
+    for u in s.encode_utf16() {
+        let c = char::from_u32(u as u32);
+        match (u, c) {
+            (1..=0x7f, _) => v.push(u as u8),
+            (0, _) | (0x80..=0x7ff, _) => {
+                v.extend([0xc0 | (u >> 6) as u8, 0x80 | (u & 0x3f) as u8])
+            }
+            _ => v.extend([
+                0xe0 | (u >> 12) as u8,
+                0x80 | ((u >> 6) & 0x3f) as u8,
+                0x80 | (u & 0x3f) as u8,
+            ]),
+        }
+    }
+    v
+}
+
+/// Textbook adler32, independent of the builder's.
+fn adler32_ref(d: &[u8]) -> u32 {
+    let (mut a, mut b) = (1u64, 0u64);
+    for &x in d {
+        a = (a + x as u64) % 65521;
+        b = (b + a) % 65521;
+    }
+    ((b << 16) | a) as u32
+}
+
+#[test]
+fn builder_output_passes_dexdump() {
+    if !Path::new(DEXDUMP).exists() {
+        eprintln!("SKIP: {DEXDUMP} absent");
+        return;
+    }
+    let bytes = sample_dex();
+    let path =
+        std::env::temp_dir().join(format!("apkaudit-dexcode-{}-built.dex", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    // -c verifies the checksum; a plain run verifies the file (DexFileVerifier).
+    for args in [&["-c"][..], &["-d"][..]] {
+        let o = Command::new(DEXDUMP)
+            .args(args)
+            .arg(&path)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            o.status.success() && err.trim().is_empty(),
+            "dexdump {args:?}: {err}"
+        );
+    }
+    let _ = std::fs::remove_file(&path);
+    // dexdump's disassembly of our file equals our walk of it.
+    let mut tally = Tally::default();
+    let bad = compare_with_dexdump("built.dex", &bytes, &mut tally);
+    assert!(bad.is_empty(), "{bad:#?}");
+    assert_eq!(tally.methods, 4);
+    assert_eq!(tally.invokes, 4);
+    assert_eq!(tally.strings, 2);
+}
