@@ -98,10 +98,21 @@ fn header_line(line: &[u8]) -> Option<u32> {
 
 /// Parse the `// kind@hex[, kind@hex]` marker of one instruction's text.
 fn parse_insn(pc: u32, text: &[u8], out: &mut Vec<DumpRef>) {
-    let Some(m) = rfind(text, b" // ") else {
-        return;
+    // dexdump prints call sites and method handles as a bare last operand
+    // (`invoke-custom {}, call_site@0000`), every other reference as a `// kind@hex`
+    // comment.
+    let (before, marker) = match rfind(text, b", ") {
+        Some(i)
+            if text[i + 2..].starts_with(b"call_site@")
+                || text[i + 2..].starts_with(b"method_handle@") =>
+        {
+            (&text[..i], &text[i + 2..])
+        }
+        _ => match rfind(text, b" // ") {
+            Some(m) => (&text[..m], &text[m + 4..]),
+            None => return,
+        },
     };
-    let (before, marker) = (&text[..m], &text[m + 4..]);
     let mut parts = Vec::new();
     for p in marker.split(|&b| b == b',') {
         let p = p.strip_prefix(b" ").unwrap_or(p);
@@ -306,13 +317,17 @@ fn compare_with_dexdump(label: &str, bytes: &[u8], tally: &mut Tally) -> Vec<Str
         let got: Vec<(u32, RefKind, u32)> = ours.iter().map(|r| (r.pc, r.kind, r.index)).collect();
         let exp: Vec<(u32, RefKind, u32)> = want.iter().map(|r| (r.pc, r.kind, r.index)).collect();
         if got != exp {
+            let i = got.iter().zip(&exp).take_while(|(a, b)| a == b).count();
+            let s = i.saturating_sub(1);
             bad.push(format!(
-                "{label}: class {} method {} @{:#x}: walker {:?} vs dexdump {:?}",
+                "{label}: class {} method {} @{:#x}: first difference at ref #{i}: walker {:?} vs dexdump {:?} ({} vs {} refs)",
                 def.index,
                 m.method_idx,
                 code.offset,
-                &got[..got.len().min(6)],
-                &exp[..exp.len().min(6)]
+                &got[s..got.len().min(i + 3)],
+                &exp[s..exp.len().min(i + 3)],
+                got.len(),
+                exp.len()
             ));
             return;
         }
@@ -570,4 +585,81 @@ fn builder_output_passes_dexdump() {
     assert_eq!(tally.methods, 4);
     assert_eq!(tally.invokes, 4);
     assert_eq!(tally.strings, 2);
+}
+
+/// Every used opcode once (index 0, registers 0, branch offsets 0), so dexdump's own
+/// instruction widths and reference markers check ours for all formats, including
+/// invoke-polymorphic/custom and const-method-handle/type that the corpus lacks.
+#[test]
+fn every_opcode_width_agrees_with_dexdump() {
+    if !Path::new(DEXDUMP).exists() {
+        eprintln!("SKIP: {DEXDUMP} absent");
+        return;
+    }
+    let mut units = Vec::new();
+    let mut n_ops = 0;
+    for op in 1..=255u8 {
+        let Some(w) = apkaudit::dex::code::opcode_width(op) else {
+            continue;
+        };
+        if op == 0x0e || (0x28..=0x2c).contains(&op) || op == 0x26 {
+            continue; // return-void / branches / payload refs are placed below
+        }
+        units.push(op as u16);
+        units.extend(std::iter::repeat(0).take(w as usize - 1));
+        n_ops += 1;
+    }
+    units.push(0x0e);
+    let mut b = DexBuilder::new();
+    b.class("Lcom/example/Ops;", Some("Ljava/lang/Object;"))
+        .static_method(
+            "all",
+            "()V",
+            vec![
+                // references so that index 0 of each id section exists
+                Insn::sget_object("La/A;", "f", "La/A;"),
+                Insn::const_string("s"),
+                Insn::Raw(units),
+            ],
+        )
+        .static_method(
+            "payloads",
+            "()V",
+            vec![
+                // goto +1, goto/16 +2, goto/32 +3: each lands on the next instruction
+                Insn::Raw(vec![0x0128, 0x0029, 2, 0x002a, 3, 0]),
+                // at pc 6/9/12: fill-array-data v0 → pc 16, packed-switch v0 → pc 24,
+                // sparse-switch v0 → pc 32 (the payloads below)
+                Insn::Raw(vec![0x0026, 10, 0, 0x002b, 15, 0, 0x002c, 20, 0, 0x000e]),
+                Insn::Raw(vec![0x0300, 2, 2, 0, 1, 2]), // 6 units
+                Insn::const_string("after array"),
+                Insn::Raw(vec![0x0100, 1, 0, 0, 1, 0]), // 6 units
+                Insn::const_string("after packed"),
+                Insn::Raw(vec![0x0200, 1, 5, 0, 1, 0]), // 6 units
+                Insn::const_string("after sparse"),
+                Insn::Raw(vec![0x0300, 1, 5, 0, 0x0201, 0x0403, 0x05]), // 7 units
+                Insn::const_string("after odd array"),
+            ],
+        );
+    let bytes = b.build().unwrap();
+    let mut tally = Tally::default();
+    let bad = compare_with_dexdump("ops.dex", &bytes, &mut tally);
+    assert!(bad.is_empty(), "{bad:#?}");
+    assert_eq!(tally.methods, 2);
+    assert!(n_ops > 200);
+    let dex = Dex::parse(&bytes).unwrap();
+    let mut kinds = std::collections::BTreeMap::new();
+    dex.for_each_method_code(|_, _, c| {
+        walk_refs(&c.unwrap(), |r| {
+            *kinds.entry(format!("{:?}", r.kind)).or_insert(0) += 1
+        })
+        .unwrap()
+    });
+    eprintln!("{kinds:?}");
+    assert_eq!(kinds["CallSite"], 2);
+    assert_eq!(kinds["MethodHandle"], 1);
+    assert_eq!(kinds["Proto"], 3);
+    // 5 invoke-kind, 5 invoke-kind/range, 2 invoke-polymorphic(/range)
+    assert_eq!(kinds["Method"], 12);
+    assert_eq!(kinds["String"], 3 + 4);
 }
