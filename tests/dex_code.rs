@@ -663,3 +663,230 @@ fn every_opcode_width_agrees_with_dexdump() {
     assert_eq!(kinds["Method"], 12);
     assert_eq!(kinds["String"], 3 + 4);
 }
+
+// ---------------------------------------------------------------------------------------
+// Malformed code: per-method errors, the rest of the dex still walks
+
+type Walked = std::collections::BTreeMap<u32, Result<Vec<(u32, RefKind, u32)>, u64>>;
+
+/// Per method (by code offset): its refs, or the error offset. Plus class-level errors.
+fn outcomes(bytes: &[u8]) -> (Walked, usize) {
+    let dex = Dex::parse(bytes).unwrap();
+    let mut out = Walked::new();
+    let s = dex.for_each_method_code(|_, m, code| {
+        let r = code.and_then(|c| {
+            let mut v = Vec::new();
+            walk_refs(&c, |r| v.push((r.pc, r.kind, r.index))).map(|_| v)
+        });
+        out.insert(m.code_off, r.map_err(|e| e.offset));
+    });
+    (out, s.class_errors.len())
+}
+
+fn code_off_of(bytes: &[u8], name: &str) -> u32 {
+    let dex = Dex::parse(bytes).unwrap();
+    let mut found = 0;
+    dex.for_each_method_code(|_, m, _| {
+        if dex.method_dexdump_name(m.method_idx).unwrap() == name {
+            found = m.code_off;
+        }
+    });
+    assert_ne!(found, 0, "{name}");
+    found
+}
+
+/// `bad` differs from `good` only in method at `off` (error at `err_at`).
+fn assert_only_method_fails(good: &Walked, bad: &Walked, off: u32, err_at: u64) {
+    assert_eq!(good.len(), bad.len());
+    for (k, v) in good {
+        if *k == off {
+            assert_eq!(bad[k], Err(err_at), "method @{k:#x}");
+        } else {
+            assert_eq!(&bad[k], v, "method @{k:#x} must be unaffected");
+        }
+    }
+}
+
+#[test]
+fn malformed_code_is_a_per_method_error() {
+    let good_bytes = sample_dex();
+    let (good, ce) = outcomes(&good_bytes);
+    assert_eq!(ce, 0);
+    assert_eq!(good.len(), 4);
+    assert!(good.values().all(|r| r.is_ok()));
+    let put = |b: &mut Vec<u8>, at: usize, v: &[u8]| b[at..at + v.len()].copy_from_slice(v);
+
+    // 1. insns_size far beyond the file: the code item itself is rejected.
+    let off = code_off_of(&good_bytes, "Lcom/example/app/Main;.collect:()V");
+    let mut b = good_bytes.clone();
+    put(&mut b, off as usize + 12, &0x4000_0000u32.to_le_bytes());
+    assert_only_method_fails(&good, &outcomes(&b).0, off, off as u64 + 12);
+
+    // 2. Last instruction (return-void) turned into const-wide (5 units): runs past end.
+    let mut b = good_bytes.clone();
+    let dex = Dex::parse(&good_bytes).unwrap();
+    let code = dex.code_item(off).unwrap();
+    let last = code.insns_offset() as usize + code.insns.len() - 2;
+    assert_eq!(&b[last..last + 2], &[0x0e, 0x00]);
+    put(&mut b, last, &[0x18, 0x00]);
+    let (bad, _) = outcomes(&b);
+    assert_only_method_fails(&good, &bad, off, last as u64);
+
+    // 3. Truncated insns: insns_size 1 keeps only the first unit of the 2-unit
+    //    sget-object that starts the method.
+    let mut b = good_bytes.clone();
+    put(&mut b, off as usize + 12, &1u32.to_le_bytes());
+    let (bad, _) = outcomes(&b);
+    assert_only_method_fails(&good, &bad, off, code.insns_offset());
+
+    // 4. Packed-switch payload claiming 0x7fff entries.
+    let sw = code_off_of(&good_bytes, "Lcom/example/app/Main;.switchy:(I)V");
+    let sc = dex.code_item(sw).unwrap();
+    let payload = sc.insns_offset() as usize + 4 * 2; // pc 4
+    assert_eq!(&good_bytes[payload..payload + 2], &[0x00, 0x01]);
+    let mut b = good_bytes.clone();
+    put(&mut b, payload + 2, &0x7fffu16.to_le_bytes());
+    assert_only_method_fails(&good, &outcomes(&b).0, sw, payload as u64);
+    // ... and a fill-array-data payload whose element count overflows the method.
+    let mut b = good_bytes.clone();
+    let arr = payload + 6 * 2;
+    assert_eq!(&b[arr..arr + 2], &[0x00, 0x03]);
+    put(&mut b, arr + 4, &u32::MAX.to_le_bytes());
+    assert_only_method_fails(&good, &outcomes(&b).0, sw, arr as u64);
+
+    // 5. Unused opcode.
+    let mut b = good_bytes.clone();
+    put(&mut b, code.insns_offset() as usize, &[0x73]);
+    assert_only_method_fails(&good, &outcomes(&b).0, off, code.insns_offset());
+
+    // 6. A class_data_off past the end: that class is skipped with an error, the other
+    //    class still walks.
+    let mut b = good_bytes.clone();
+    let cd = dex.class_def(0).unwrap();
+    let at = 0x70
+        + 4 * (dex.string_count() + dex.type_count()) as usize
+        + 12 * dex.proto_count() as usize
+        + 8 * (dex.field_count() + dex.method_count()) as usize;
+    assert_eq!(
+        u32::from_le_bytes(b[at + 24..at + 28].try_into().unwrap()),
+        cd.class_data_off
+    );
+    put(&mut b, at + 24, &0x00ff_fff0u32.to_le_bytes());
+    let (bad, ce) = outcomes(&b);
+    assert_eq!(ce, 1);
+    // class 0 (Base) has one method; Main's three are intact.
+    assert_eq!(bad.len(), 3);
+    for (k, v) in &bad {
+        assert_eq!(&good[k], v);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Fuzz-style robustness: mutated dex never panics
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Parse, walk every method and resolve every reference; errors are fine, panics not.
+fn exercise(bytes: &[u8]) -> (u32, u32) {
+    let Ok(dex) = Dex::parse(bytes) else {
+        return (0, 0);
+    };
+    let (mut ok, mut err) = (0, 0);
+    dex.for_each_method_code(|_, _, code| {
+        let Ok(code) = code else {
+            err += 1;
+            return;
+        };
+        let r = walk_refs(&code, |r| {
+            let _ = match r.kind {
+                RefKind::Method => dex.method_dexdump_name(r.index).map(|_| ()),
+                RefKind::Field => dex.field_id(r.index).map(|_| ()),
+                RefKind::String => dex.string(r.index).map(|_| ()),
+                RefKind::Type => dex.type_name(r.index).map(|_| ()),
+                RefKind::Proto => dex.proto_signature(r.index).map(|_| ()),
+                _ => Ok(()),
+            };
+        });
+        if r.is_ok() {
+            ok += 1
+        } else {
+            err += 1
+        }
+    });
+    (ok, err)
+}
+
+fn fuzz(seed_dex: &[u8], cases: usize, seed: u64) -> (u32, u32) {
+    let dex = Dex::parse(seed_dex).unwrap();
+    // Offsets of code items, to aim half of the mutations at bytecode.
+    let mut code_ranges = Vec::new();
+    dex.for_each_method_code(|_, _, c| {
+        if let Ok(c) = c {
+            code_ranges.push((c.offset as usize, c.insns_offset() as usize + c.insns.len()));
+        }
+    });
+    let mut rng = Rng(seed);
+    let (mut ok, mut err) = (0, 0);
+    for _ in 0..cases {
+        let mut b = seed_dex.to_vec();
+        for _ in 0..1 + rng.below(8) {
+            let at = if rng.below(2) == 0 && !code_ranges.is_empty() {
+                let (s, e) = code_ranges[rng.below(code_ranges.len())];
+                s + rng.below(e - s)
+            } else {
+                rng.below(b.len())
+            };
+            match rng.below(4) {
+                0 => b[at] ^= 1 << rng.below(8),
+                1 => b[at] = rng.next() as u8,
+                2 => {
+                    let v = [0u32, u32::MAX, b.len() as u32, 0x7fff_ffff][rng.below(4)];
+                    if let Some(s) = b.get_mut(at..at + 4) {
+                        s.copy_from_slice(&v.to_le_bytes());
+                    }
+                }
+                _ => {
+                    // payload idents and wide opcodes at an instruction-ish position
+                    let v = [0x0100u16, 0x0200, 0x0300, 0x0018, 0x00fa, 0x001b][rng.below(6)];
+                    if let Some(s) = b.get_mut(at & !1..(at & !1) + 2) {
+                        s.copy_from_slice(&v.to_le_bytes());
+                    }
+                }
+            }
+        }
+        if rng.below(10) == 0 {
+            b.truncate(rng.below(b.len()));
+        }
+        let (o, e) = exercise(&b);
+        ok += o;
+        err += e;
+    }
+    (ok, err)
+}
+
+#[test]
+fn mutated_dex_never_panics() {
+    let (ok, err) = fuzz(&sample_dex(), 4000, 0x5eed_0001);
+    eprintln!("built sample: {ok} methods walked, {err} method errors");
+    assert!(ok > 0 && err > 0);
+    if let Some(root) = corpus() {
+        let p = root.join("apps/souch.smsbypass_9.apk");
+        if let Some((_, bytes)) = root_dex(&p).into_iter().next() {
+            let (ok, err) = fuzz(&bytes, 1000, 0x5eed_0002);
+            eprintln!("souch classes.dex: {ok} methods walked, {err} method errors");
+            assert!(ok > 0 && err > 0);
+        }
+    }
+}
