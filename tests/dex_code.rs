@@ -890,3 +890,92 @@ fn mutated_dex_never_panics() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Measurement (run: cargo test --release --test dex_code measure -- --ignored --nocapture)
+
+#[test]
+#[ignore]
+fn measure_walk_vs_inflate() {
+    let Some(root) = corpus() else { return };
+    let p = root.join("apps/large-multidex__appium-uiautomator2-server-v10.6.6.apk");
+    let apk = std::fs::read(&p).unwrap();
+    let best = |f: &mut dyn FnMut() -> u64| {
+        let mut t = f64::MAX;
+        let mut out = 0;
+        for _ in 0..5 {
+            let s = std::time::Instant::now();
+            out = f();
+            t = t.min(s.elapsed().as_secs_f64());
+        }
+        (t * 1000.0, out)
+    };
+    let ar = Archive::parse(&apk, Limits::default()).unwrap();
+    let entries: Vec<_> = ar
+        .entries()
+        .iter()
+        .filter(|e| is_root_dex(&e.name))
+        .cloned()
+        .collect();
+    let (inflate_ms, bytes) = best(&mut || {
+        entries
+            .iter()
+            .map(|e| ar.read(e).unwrap().len() as u64)
+            .sum()
+    });
+    let dexes: Vec<Vec<u8>> = entries
+        .iter()
+        .map(|e| ar.read(e).unwrap().into_owned())
+        .collect();
+    let (walk_ms, refs) = best(&mut || {
+        let mut n = 0u64;
+        for d in &dexes {
+            let dex = Dex::parse(d).unwrap();
+            dex.for_each_method_code(|_, _, c| {
+                if let Ok(c) = c {
+                    let _ = walk_refs(&c, |_| n += 1);
+                }
+            });
+        }
+        n
+    });
+    // Realistic use: flag invokes of a set of sensitive API method names, resolved once
+    // per dex over the method ids (not per call site).
+    let sensitive = [
+        "getDeviceId",
+        "getLastKnownLocation",
+        "getInstalledPackages",
+        "query",
+    ];
+    let (flag_ms, hits) = best(&mut || {
+        let mut n = 0u64;
+        for d in &dexes {
+            let dex = Dex::parse(d).unwrap();
+            let wanted: Vec<bool> = (0..dex.method_count())
+                .map(|i| {
+                    dex.method_id(i)
+                        .and_then(|m| dex.string_bytes(m.name_idx))
+                        .is_ok_and(|s| sensitive.iter().any(|w| w.as_bytes() == s))
+                })
+                .collect();
+            dex.for_each_method_code(|_, _, c| {
+                if let Ok(c) = c {
+                    let _ = walk_refs(&c, |r| {
+                        if r.kind == RefKind::Method && wanted.get(r.index as usize) == Some(&true)
+                        {
+                            n += 1;
+                        }
+                    });
+                }
+            });
+        }
+        n
+    });
+    eprintln!(
+        "{} dex, {:.1} MB inflated: inflate {inflate_ms:.1} ms; parse+walk all code {walk_ms:.1} ms \
+         ({refs} refs); walk + flag {} sensitive names {flag_ms:.1} ms ({hits} call sites)",
+        dexes.len(),
+        bytes as f64 / 1e6,
+        sensitive.len()
+    );
+}

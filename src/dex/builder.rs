@@ -410,6 +410,13 @@ fn u32len(n: usize, what: &str) -> Result<u32, BuildError> {
     u32::try_from(n).map_err(|_| BuildError(format!("too many {what}")))
 }
 
+/// Sort key of a field or method id: (class type, name string, type or proto) indices.
+type IdKey = (u32, u32, u32);
+/// A field by (class, name, type) descriptors.
+type FieldKey = (String, String, String);
+/// A method by (class, name, signature).
+type MethodKey = (String, String, Sig);
+
 /// Ids assigned to everything the classes reference.
 struct Layout<'b> {
     b: &'b DexBuilder,
@@ -418,10 +425,10 @@ struct Layout<'b> {
     types: Vec<String>,
     type_idx: HashMap<String, u32>,
     protos: Vec<Sig>,
-    fields: Vec<(u32, u32, u32)>,
-    field_idx: HashMap<(String, String, String), u32>,
-    methods: Vec<(u32, u32, u32)>,
-    method_idx: HashMap<(String, String, Sig), u32>,
+    fields: Vec<IdKey>,
+    field_idx: HashMap<FieldKey, u32>,
+    methods: Vec<IdKey>,
+    method_idx: HashMap<MethodKey, u32>,
     /// Class spec indices in class-def order.
     order: Vec<usize>,
 }
@@ -543,7 +550,7 @@ impl<'b> Layout<'b> {
             .map(|(i, s)| (s.clone(), i as u32))
             .collect();
         // Fields: class, name, type.
-        let mut fv: Vec<((u32, u32, u32), (String, String, String))> = fields
+        let mut fv: Vec<(IdKey, FieldKey)> = fields
             .into_iter()
             .map(|(c, n, t)| ((ti(&c), si(&n), ti(&t)), (c, n, t)))
             .collect();
@@ -557,7 +564,7 @@ impl<'b> Layout<'b> {
             .map(|(i, (_, k))| (k.clone(), i as u32))
             .collect();
         // Methods: class, name, proto.
-        let mut mv: Vec<((u32, u32, u32), (String, String, Sig))> = methods
+        let mut mv: Vec<(IdKey, MethodKey)> = methods
             .into_iter()
             .map(|(c, n, s)| {
                 let p = proto_idx.get(&s).copied().unwrap_or(0);
@@ -839,7 +846,6 @@ impl<'b> Layout<'b> {
         align4(&mut out);
         let map_off = out.len();
         sec(0x1000, 1, map_off);
-        drop(sec);
         out.extend_from_slice(&(map.len() as u32).to_le_bytes());
         for (code, n, off) in &map {
             out.extend_from_slice(&code.to_le_bytes());
