@@ -300,8 +300,7 @@ c("com.android.launcher.permission.UNINSTALL_SHORTCUT", en="Uninstall shortcut")
 for fg in ("LOCATION", "DATA_SYNC", "MEDIA_PLAYBACK", "CAMERA", "MICROPHONE", "SPECIAL_USE",
            "CONNECTED_DEVICE", "HEALTH", "MEDIA_PROJECTION", "PHONE_CALL", "REMOTE_MESSAGING",
            "SYSTEM_EXEMPTED", "FILE_MANAGEMENT", "MEDIA_PROCESSING"):
-    c("FOREGROUND_SERVICE_" + fg, zh="前台服务", en="Foreground service "
-      + fg.lower().replace("_", " "))
+    c("FOREGROUND_SERVICE_" + fg, en="Foreground service " + fg.lower().replace("_", " "))
 
 # Permissions no AOSP core manifest declares but apps request and policies cite.
 #   origin: aosp-app (declared by an AOSP app/provider, not frameworks/base core),
@@ -495,13 +494,16 @@ def build():
             row["label_zh"] = zh[key]
             row["label_zh_key"] = key
         row["names_zh"] = split(cur.get("zh"))
-        names_en = list(en_names)
-        if aosp_en and aosp_en not in names_en:
-            names_en.append(aosp_en)
-        row["names_en"] = names_en
         row["data_types"] = split(cur.get("dt"))
         base = row["protection"].split("|")[0]
         row["privacy_relevant"] = bool(cur.get("priv")) or base == "dangerous"
+        # names_en feed the policy reader's vocabulary: curated names, plus the AOSP English
+        # label for privacy-relevant permissions only (generic labels of system permissions
+        # would match ordinary policy prose).
+        names_en = list(en_names)
+        if row["privacy_relevant"] and aosp_en and aosp_en not in names_en:
+            names_en.append(aosp_en)
+        row["names_en"] = names_en
         if cur.get("note"):
             row["note"] = cur["note"]
         out_rows.append(row)
