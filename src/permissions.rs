@@ -103,6 +103,10 @@ pub struct PermissionInfo {
     /// When set, the removal may have happened as early as this level (source gap).
     #[serde(default)]
     pub removed_min: Option<u32>,
+    /// Target SDK level from which requesting it grants nothing (a behaviour change, not a
+    /// formal deprecation), e.g. READ_EXTERNAL_STORAGE 33, WRITE_EXTERNAL_STORAGE 30.
+    #[serde(default)]
+    pub no_effect_from: Option<u32>,
     /// Runtime permission group.
     #[serde(default)]
     pub group: Option<String>,
@@ -159,7 +163,7 @@ impl PermissionInfo {
     /// True if the platform manifest still declares it at `api` (false before `added`
     /// and from `removed` on; unknown bounds count as present).
     pub fn exists_at(&self, api: u32) -> bool {
-        self.added.is_none_or(|a| api >= a) && self.removed.is_none_or(|r| api < r)
+        self.added.map_or(true, |a| api >= a) && self.removed.map_or(true, |r| api < r)
     }
 }
 
@@ -349,6 +353,7 @@ fn validate_row(p: &PermissionInfo) -> Result<(), String> {
     lo_hi(p.removed_min, p.removed, "removed_min after removed")?;
     lo_hi(p.added, p.removed, "added after removed")?;
     lo_hi(p.added, p.deprecated, "added after deprecated")?;
+    lo_hi(p.added, p.no_effect_from, "added after no_effect_from")?;
     if p.added_min.is_some() && p.added.is_none() {
         return Err(format!("{n}: added_min without added"));
     }
@@ -366,11 +371,11 @@ fn constant_match(upper: &str, c: &str) -> Option<usize> {
         let before_ok = upper[..start]
             .chars()
             .next_back()
-            .is_none_or(|ch| !is_id(ch));
+            .map_or(true, |ch| !is_id(ch));
         let after_ok = upper[start + c.len()..]
             .chars()
             .next()
-            .is_none_or(|ch| !is_id(ch));
+            .map_or(true, |ch| !is_id(ch));
         if before_ok && after_ok {
             return Some(c.len());
         }
@@ -388,11 +393,11 @@ fn constant_match(upper: &str, c: &str) -> Option<usize> {
             let before_ok = upper[..start]
                 .chars()
                 .next_back()
-                .is_none_or(|ch| !is_id(ch));
+                .map_or(true, |ch| !is_id(ch));
             let after_ok = upper[start + n..]
                 .chars()
                 .next()
-                .is_none_or(|ch| !is_id(ch));
+                .map_or(true, |ch| !is_id(ch));
             if before_ok && after_ok {
                 return Some(n);
             }
@@ -407,16 +412,25 @@ fn contains_word(hay: &str, needle: &str) -> bool {
         let b = hay[..start]
             .chars()
             .next_back()
-            .is_none_or(|c| !c.is_ascii_alphanumeric());
+            .map_or(true, |c| !c.is_ascii_alphanumeric());
         let a = hay[start + needle.len()..]
             .chars()
             .next()
-            .is_none_or(|c| !c.is_ascii_alphanumeric());
+            .map_or(true, |c| !c.is_ascii_alphanumeric());
         if a && b {
             return true;
         }
     }
     false
+}
+
+/// Protection level of a permission from the embedded table, or `unknown` for custom
+/// permissions the table does not know.
+pub fn protection_of(name: &str) -> String {
+    PermissionDb::embedded()
+        .get(name)
+        .map(|p| p.protection.clone())
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 #[cfg(test)]
@@ -550,13 +564,4 @@ mod tests {
         missing.dedup();
         assert!(missing.is_empty(), "missing: {missing:?}");
     }
-}
-
-/// Protection level of a permission from the embedded table, or `unknown` for custom
-/// permissions the table does not know.
-pub fn protection_of(name: &str) -> String {
-    PermissionDb::embedded()
-        .get(name)
-        .map(|p| p.protection.clone())
-        .unwrap_or_else(|| "unknown".to_string())
 }

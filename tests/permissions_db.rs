@@ -263,6 +263,13 @@ fn documented_api_levels() {
         assert!(p.protection_flags().any(|f| f == "appop"), "{name}");
     }
     assert_eq!(db.get("GET_TASKS").unwrap().deprecated, Some(21));
+    assert_eq!(
+        db.get("PROCESS_OUTGOING_CALLS").unwrap().deprecated,
+        Some(29)
+    );
+    let storage = |n: &str| db.get(n).unwrap().no_effect_from;
+    assert_eq!(storage("READ_EXTERNAL_STORAGE"), Some(33));
+    assert_eq!(storage("WRITE_EXTERNAL_STORAGE"), Some(30));
 }
 
 #[test]

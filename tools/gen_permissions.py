@@ -101,6 +101,7 @@ def snapshot(d):
 #   group: runtime permission group as the Android permission UI shows it (GROUPS in
 #          src/permissions.rs); dt: data types (src/datatypes.rs ids); zh/en: display names
 #          as privacy policies write them ("|"-separated); dep: API level deprecated;
+#          noeff: target SDK from which requesting it has no effect (behaviour change);
 #          added: documented API level added (Manifest.permission reference) where the
 #          snapshot has a gap before its first level; priv: privacy relevant; note: text.
 C = {}
@@ -127,11 +128,11 @@ c("CAMERA", group="CAMERA", added=1, dt="camera", priv=1,
 c("RECORD_AUDIO", group="MICROPHONE", added=1, dt="audio", priv=1,
   zh="麦克风|录音|使用麦克风录制音频", en="Microphone|Record audio")
 # storage
-c("READ_EXTERNAL_STORAGE", group="STORAGE", dep=33, dt="files|photos_videos", priv=1,
+c("READ_EXTERNAL_STORAGE", group="STORAGE", noeff=33, dt="files|photos_videos", priv=1,
   zh="存储|读写存储|读取外部存储|读写外部存储|内存卡|读取手机储存空间SD卡内数据",
   en="Storage|Read external storage",
   note="No effect for apps targeting API 33+; media access moved to READ_MEDIA_IMAGES/VIDEO/AUDIO.")
-c("WRITE_EXTERNAL_STORAGE", group="STORAGE", added=4, dt="files|photos_videos", priv=1,
+c("WRITE_EXTERNAL_STORAGE", group="STORAGE", added=4, noeff=30, dt="files|photos_videos", priv=1,
   zh="存储|读写存储|写入外部存储|读写外部存储", en="Storage|Write external storage",
   note="Scoped storage: grants no write access for apps targeting API 30+ (API 29 with legacy opt-out); not needed for app-specific directories since API 19.")
 c("READ_MEDIA_IMAGES", group="READ_MEDIA_VISUAL", dt="photos_videos", priv=1,
@@ -229,9 +230,9 @@ c("UWB_RANGING", group="NEARBY_DEVICES", dt="nearby_devices", priv=1, zh="超宽
 c("RANGING", group="NEARBY_DEVICES", dt="nearby_devices", priv=1, en="Ranging")
 c("NEARBY_WIFI_DEVICES", group="NEARBY_DEVICES", dt="nearby_devices|wifi_info", priv=1,
   zh="附近的WLAN设备|附近的设备", en="Nearby Wi-Fi devices")
-c("BLUETOOTH", added=1, dep=31, dt="mac_address|nearby_devices", priv=1, zh="蓝牙",
+c("BLUETOOTH", added=1, noeff=31, dt="mac_address|nearby_devices", priv=1, zh="蓝牙",
   en="Bluetooth", note="Apps targeting API 31+ use BLUETOOTH_SCAN/CONNECT/ADVERTISE instead.")
-c("BLUETOOTH_ADMIN", added=1, dep=31, dt="nearby_devices", priv=1, zh="蓝牙管理",
+c("BLUETOOTH_ADMIN", added=1, noeff=31, dt="nearby_devices", priv=1, zh="蓝牙管理",
   en="Bluetooth admin", note="Apps targeting API 31+ use BLUETOOTH_SCAN/CONNECT/ADVERTISE instead.")
 c("LOCAL_MAC_ADDRESS", dt="mac_address", priv=1, en="Local MAC address")
 # notifications
@@ -476,6 +477,8 @@ def build():
             row["added"] = first
         if cur.get("dep"):
             row["deprecated"] = cur["dep"]
+        if cur.get("noeff"):
+            row["no_effect_from"] = cur["noeff"]
         if last != latest:
             nxt = [l for l in levels if l > last][0]
             row["removed"] = nxt
@@ -531,7 +534,7 @@ def build():
              "# and curated policy names; schema and sources: docs/permissions.md. Do not edit by hand.",
              ""]
     order = ["name", "origin", "protection", "added", "added_min", "deprecated", "removed",
-             "removed_min", "group", "aosp_group", "label_en", "label_zh", "label_zh_key",
+             "removed_min", "no_effect_from", "group", "aosp_group", "label_en", "label_zh", "label_zh_key",
              "names_zh", "names_en", "data_types", "privacy_relevant", "note"]
     for r in out_rows:
         lines.append("[[permission]]")
