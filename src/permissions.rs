@@ -87,6 +87,11 @@ pub struct PermissionInfo {
     /// Protection level as AOSP declares it at the latest API level that has it: base level
     /// first, then flags (`dangerous|instant`, `signature|privileged|development`).
     pub protection: String,
+    /// Where the base level changed over time: `"API:protection"` entries from the first
+    /// level on, e.g. `["4:dangerous", "23:signature|appop"]` (install-time `dangerous`
+    /// before runtime permissions). Empty when the base level never changed.
+    #[serde(default)]
+    pub protection_history: Vec<String>,
     /// API level the permission was added (absent when unknown / not platform).
     #[serde(default)]
     pub added: Option<u32>,
@@ -339,6 +344,20 @@ fn validate_row(p: &PermissionInfo) -> Result<(), String> {
         }
         seen.push(f);
     }
+    let mut prev_level = 0u32;
+    for h in &p.protection_history {
+        let (lvl, prot) = h
+            .split_once(':')
+            .ok_or_else(|| format!("{n}: bad protection_history entry {h:?}"))?;
+        let lvl: u32 = lvl
+            .parse()
+            .map_err(|_| format!("{n}: bad protection_history level {h:?}"))?;
+        let base = prot.split('|').next().unwrap_or("");
+        if lvl <= prev_level || !PROTECTIONS.contains(&base) {
+            return Err(format!("{n}: bad protection_history entry {h:?}"));
+        }
+        prev_level = lvl;
+    }
     if !ORIGINS.contains(&p.origin.as_str()) {
         return Err(format!("{n}: unknown origin {}", p.origin));
     }
@@ -468,6 +487,11 @@ mod tests {
         assert!(PermissionDb::load(&row("added=30\nremoved=29")).is_err());
         assert!(PermissionDb::load(&row("added=4\nadded_min=5")).is_err());
         assert!(PermissionDb::load(&row("added_min=1")).is_err());
+        let hist = |h: &str| row(&format!("protection_history={h}"));
+        assert!(PermissionDb::load(&hist("[\"4:dangerous\", \"23:normal\"]")).is_ok());
+        assert!(PermissionDb::load(&hist("[\"23:dangerous\", \"4:normal\"]")).is_err());
+        assert!(PermissionDb::load(&hist("[\"x:dangerous\"]")).is_err());
+        assert!(PermissionDb::load(&hist("[\"4:bogus\"]")).is_err());
     }
 
     #[test]

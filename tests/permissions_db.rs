@@ -118,6 +118,30 @@ fn every_aosp_permission_matches_the_snapshot() {
         assert_eq!(p.base_protection(), want_base, "{}", r.name);
         let got_flags: BTreeSet<String> = p.protection_flags().map(String::from).collect();
         assert_eq!(got_flags, want_flags, "{} {}", r.name, p.protection);
+        // base-level history: recorded exactly when the base level changed
+        let mut changes: Vec<(u32, String)> = Vec::new();
+        for (lvl, raw) in &r.prot {
+            let (base, _) = parse_level(raw);
+            if changes.last().map_or(true, |(_, b)| *b != base) {
+                changes.push((*lvl, base));
+            }
+        }
+        let got: Vec<(u32, String)> = p
+            .protection_history
+            .iter()
+            .map(|h| {
+                let (l, prot) = h.split_once(':').unwrap();
+                (
+                    l.parse().unwrap(),
+                    prot.split('|').next().unwrap().to_string(),
+                )
+            })
+            .collect();
+        if changes.len() > 1 {
+            assert_eq!(got, changes, "{}", r.name);
+        } else {
+            assert!(got.is_empty(), "{}", r.name);
+        }
         // added: the first level present; a documented earlier level is allowed only inside
         // the gap the snapshot has before it
         let first = r.present[0];
@@ -263,6 +287,12 @@ fn documented_api_levels() {
         assert!(p.protection_flags().any(|f| f == "appop"), "{name}");
     }
     assert_eq!(db.get("GET_TASKS").unwrap().deprecated, Some(21));
+    // install-time "dangerous" before API 23, special access (appop) from 23
+    let saw = db.get("SYSTEM_ALERT_WINDOW").unwrap();
+    assert_eq!(
+        saw.protection_history.first().map(String::as_str),
+        Some("4:dangerous")
+    );
     assert_eq!(
         db.get("PROCESS_OUTGOING_CALLS").unwrap().deprecated,
         Some(29)

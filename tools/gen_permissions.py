@@ -303,6 +303,17 @@ for fg in ("LOCATION", "DATA_SYNC", "MEDIA_PLAYBACK", "CAMERA", "MICROPHONE", "S
            "SYSTEM_EXEMPTED", "FILE_MANAGEMENT", "MEDIA_PROCESSING"):
     c("FOREGROUND_SERVICE_" + fg, en="Foreground service " + fg.lower().replace("_", " "))
 
+# documented in the Manifest.permission reference as added in API 1 or 3 (the snapshot starts
+# at API 4)
+for n in ("BROADCAST_STICKY", "REORDER_TASKS", "GET_PACKAGE_SIZE", "READ_SYNC_SETTINGS",
+          "WRITE_SYNC_SETTINGS", "READ_SYNC_STATS", "BATTERY_STATS", "BROADCAST_PACKAGE_REMOVED",
+          "CHANGE_COMPONENT_ENABLED_STATE", "CHANGE_CONFIGURATION", "CLEAR_APP_CACHE",
+          "DELETE_CACHE_FILES", "DELETE_PACKAGES", "INSTALL_PACKAGES", "INTERNAL_SYSTEM_WINDOW",
+          "MOUNT_UNMOUNT_FILESYSTEMS", "REBOOT", "STATUS_BAR"):
+    C.setdefault(P + n, {})["added"] = 1
+for n in ("BIND_INPUT_METHOD", "UPDATE_DEVICE_STATS", "WRITE_SECURE_SETTINGS"):
+    C.setdefault(P + n, {})["added"] = 3
+
 # Permissions no AOSP core manifest declares but apps request and policies cite.
 #   origin: aosp-app (declared by an AOSP app/provider, not frameworks/base core),
 #   google (Google Play services / Play Store), vendor (device maker ROM or launcher),
@@ -466,6 +477,14 @@ def build():
         gap_lo = (prev[-1] + 1) if prev else 1
         row = {"name": name, "origin": "aosp"}
         row["protection"] = norm_protection(r["hist"][-1][1])
+        # base-level changes over time (e.g. install-time "dangerous" before API 23)
+        changes = []
+        for lvl, raw in r["hist"]:
+            full = norm_protection(raw)
+            if not changes or changes[-1][1].split("|")[0] != full.split("|")[0]:
+                changes.append((lvl, full))
+        if len(changes) > 1:
+            row["protection_history"] = [f"{l}:{f}" for l, f in changes]
         documented = cur.get("added")
         if gap_lo < first:
             if documented and gap_lo <= documented <= first:
@@ -533,7 +552,7 @@ def build():
              "# tools/permission-sources/ (AOSP per-API-level permission lists, AOSP zh-CN labels)",
              "# and curated policy names; schema and sources: docs/permissions.md. Do not edit by hand.",
              ""]
-    order = ["name", "origin", "protection", "added", "added_min", "deprecated", "removed",
+    order = ["name", "origin", "protection", "protection_history", "added", "added_min", "deprecated", "removed",
              "removed_min", "no_effect_from", "group", "aosp_group", "label_en", "label_zh", "label_zh_key",
              "names_zh", "names_en", "data_types", "privacy_relevant", "note"]
     for r in out_rows:
