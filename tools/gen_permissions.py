@@ -25,6 +25,7 @@ ROOT = os.path.dirname(HERE)
 SRC = os.path.join(HERE, "permission-sources")
 SNAP = os.path.join(SRC, "aosp_permissions.tsv")
 ZH = os.path.join(SRC, "aosp_zh_CN_permlab.tsv")
+ZH_LEGACY = os.path.join(SRC, "aosp_zh_CN_permlab_legacy.tsv")
 OUT = os.path.join(ROOT, "data", "permissions.toml")
 P = "android.permission."
 
@@ -432,9 +433,9 @@ def read_snapshot():
     return levels, rows
 
 
-def read_zh():
+def read_zh(path=ZH):
     out = {}
-    with open(ZH, encoding="utf-8") as fh:
+    with open(path, encoding="utf-8") as fh:
         for line in fh:
             line = line.rstrip("\n")
             if not line or line.startswith("#"):
@@ -464,6 +465,9 @@ def split(s):
 def build():
     levels, rows = read_snapshot()
     zh = read_zh()
+    # older AOSP labels only for keys the current strings no longer carry
+    for k, v in read_zh(ZH_LEGACY).items():
+        zh.setdefault(k, v)
     latest = levels[-1]
     out_rows = []
     seen = set()
