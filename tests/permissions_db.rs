@@ -248,6 +248,10 @@ fn every_dangerous_permission_has_a_chinese_name() {
         n += 1;
     }
     assert!(n >= 45, "{n}");
+    for p in db.all().iter().filter(|p| p.privacy_relevant) {
+        let zh = db.display(&p.name, Lang::Zh);
+        assert!(is_cjk(&zh), "privacy-relevant {} displays as {zh}", p.name);
+    }
 }
 
 /// API levels from the Android Manifest.permission reference (independent of the

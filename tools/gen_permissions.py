@@ -171,7 +171,8 @@ c("WRITE_CALL_LOG", group="CALL_LOG", dt="call_log", priv=1, zh="通话记录|�
   en="Write call log")
 c("READ_PRIVILEGED_PHONE_STATE", dt="imei|meid|imsi|iccid|device_serial", priv=1,
   zh="读取特权电话状态", en="Read privileged phone state")
-c("READ_PRECISE_PHONE_STATE", dt="cell_info", priv=1, en="Read precise phone state")
+c("READ_PRECISE_PHONE_STATE", dt="cell_info", priv=1, zh="读取精确的电话状态",
+  en="Read precise phone state")
 # contacts / accounts
 c("READ_CONTACTS", group="CONTACTS", added=1, dt="contacts", priv=1,
   zh="通讯录|联系人|读取联系人", en="Contacts|Read contacts")
@@ -179,7 +180,8 @@ c("WRITE_CONTACTS", group="CONTACTS", added=1, dt="contacts", priv=1,
   zh="通讯录|写入联系人|修改通讯录", en="Write contacts")
 c("GET_ACCOUNTS", group="CONTACTS", added=1, dt="device_accounts", priv=1,
   zh="账户信息|获取账户|读取账户|获取设备上的帐号列表", en="Accounts|Get accounts")
-c("GET_ACCOUNTS_PRIVILEGED", dt="device_accounts", priv=1, en="Get accounts privileged")
+c("GET_ACCOUNTS_PRIVILEGED", dt="device_accounts", priv=1, zh="读取设备账号（特权）",
+  en="Get accounts privileged")
 c("READ_PROFILE", dep=23, dt="contacts", priv=1, zh="读取个人资料", en="Read profile")
 c("WRITE_PROFILE", dep=23, dt="contacts", en="Write profile")
 c("READ_SOCIAL_STREAM", dep=23, en="Read social stream")
@@ -235,7 +237,8 @@ c("BLUETOOTH", added=1, noeff=31, dt="mac_address|nearby_devices", priv=1, zh="�
   en="Bluetooth", note="Apps targeting API 31+ use BLUETOOTH_SCAN/CONNECT/ADVERTISE instead.")
 c("BLUETOOTH_ADMIN", added=1, noeff=31, dt="nearby_devices", priv=1, zh="蓝牙管理",
   en="Bluetooth admin", note="Apps targeting API 31+ use BLUETOOTH_SCAN/CONNECT/ADVERTISE instead.")
-c("LOCAL_MAC_ADDRESS", dt="mac_address", priv=1, en="Local MAC address")
+c("LOCAL_MAC_ADDRESS", dt="mac_address", priv=1, zh="读取本机MAC地址|MAC地址",
+  en="Local MAC address")
 # notifications
 c("POST_NOTIFICATIONS", group="NOTIFICATIONS", zh="通知|发送通知|通知的运行时权限",
   en="Notifications")
