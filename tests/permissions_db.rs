@@ -430,3 +430,38 @@ fn policy_names_occur_in_real_policies() {
     }
     eprintln!("names_zh attested in shared policies/seeds: {seen}/{all}");
 }
+
+/// Declarations read directly from AOSP's core manifest agree with the table built from the
+/// androguard lists; the only ones missing are flag-guarded declarations newer than API 36.
+#[test]
+fn aosp_manifest_spot_check() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tools/permission-sources/aosp_manifest_spotcheck.tsv"
+    );
+    let text = std::fs::read_to_string(path).expect("spot-check file present");
+    let db = PermissionDb::embedded();
+    let (mut matched, mut newer) = (0, 0);
+    for line in text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 3, "{line}");
+        match db.get(f[0]) {
+            Some(p) => {
+                let (base, flags) = parse_level(f[1]);
+                assert_eq!(p.base_protection(), base, "{}", f[0]);
+                let got: BTreeSet<String> = p.protection_flags().map(String::from).collect();
+                assert_eq!(got, flags, "{}", f[0]);
+                matched += 1;
+            }
+            None => {
+                assert_eq!(f[2], "1", "{} missing but not flag-guarded", f[0]);
+                newer += 1;
+            }
+        }
+    }
+    assert!(matched >= 30, "{matched}");
+    assert!(newer <= 3, "{newer}");
+}
