@@ -16,6 +16,7 @@ pub mod arsc;
 pub mod audit;
 pub mod axml;
 pub mod batch;
+pub mod bundle;
 pub mod classfile;
 pub mod cli;
 pub mod container;
