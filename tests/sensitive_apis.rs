@@ -432,6 +432,14 @@ fn corpus_references() {
         "locationmanager.location",
         "activitymanager.getRunningAppProcesses",
         "oaid.msa.supplier",
+        "accountmanager.getAccounts",
+        "wifimanager.getScanResults",
+        "telephony.cellLocation",
+        "smsmessage.read",
+        "camera.open",
+        "mediarecorder.setAudioSource",
+        "sensormanager.register",
+        "bluetoothadapter.getAddress",
     ] {
         assert!(
             per_entry.contains_key(core),
