@@ -482,3 +482,135 @@ fn corpus_references() {
     eprintln!("dexdump confirmed {compared} (app, entry) pairs");
     assert!(compared >= 50, "only {compared} dexdump-confirmed pairs");
 }
+
+// ─────────────────────── synthetic dex (no corpus needed) ───────────────────────
+
+/// Builds a minimal dex (header, string/type/proto/field/method ids, string data) with
+/// the given method and field refs as (class type idx, name string idx).
+fn tiny_dex(
+    strings: &[&str],
+    types: &[u32],
+    fields: &[(u16, u32)],
+    methods: &[(u16, u32)],
+) -> Vec<u8> {
+    let n = |x: usize| x as u32;
+    let str_off = 0x70;
+    let type_off = str_off + 4 * strings.len();
+    let proto_off = type_off + 4 * types.len();
+    let field_off = proto_off + 12;
+    let method_off = field_off + 8 * fields.len();
+    let data_off = method_off + 8 * methods.len();
+    let mut data = Vec::new();
+    let mut string_offs = Vec::new();
+    for s in strings {
+        string_offs.push(n(data_off + data.len()));
+        assert!(s.len() < 128);
+        data.push(s.len() as u8); // uleb128 utf16 length (ASCII)
+        data.extend_from_slice(s.as_bytes());
+        data.push(0);
+    }
+    let size = data_off + data.len();
+    let mut d = vec![0u8; data_off];
+    d[..8].copy_from_slice(b"dex\n035\0");
+    let put =
+        |d: &mut Vec<u8>, off: usize, v: u32| d[off..off + 4].copy_from_slice(&v.to_le_bytes());
+    put(&mut d, 0x20, n(size));
+    put(&mut d, 0x24, 0x70);
+    put(&mut d, 0x28, 0x1234_5678);
+    for (i, (cnt, off)) in [
+        (strings.len(), str_off),
+        (types.len(), type_off),
+        (1, proto_off),
+        (fields.len(), field_off),
+        (methods.len(), method_off),
+        (0, 0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        put(&mut d, 0x38 + 8 * i, n(cnt));
+        put(&mut d, 0x3C + 8 * i, if cnt == 0 { 0 } else { n(off) });
+    }
+    put(&mut d, 0x68, n(data.len()));
+    put(&mut d, 0x6C, n(data_off));
+    for (i, o) in string_offs.iter().enumerate() {
+        put(&mut d, str_off + 4 * i, *o);
+    }
+    for (i, t) in types.iter().enumerate() {
+        put(&mut d, type_off + 4 * i, *t);
+    }
+    // proto 0: shorty = string 0 (any), return type 0, no parameters.
+    for (i, (c, name)) in fields.iter().enumerate() {
+        let o = field_off + 8 * i;
+        d[o..o + 2].copy_from_slice(&c.to_le_bytes());
+        put(&mut d, o + 4, *name);
+    }
+    for (i, (c, name)) in methods.iter().enumerate() {
+        let o = method_off + 8 * i;
+        d[o..o + 2].copy_from_slice(&c.to_le_bytes());
+        put(&mut d, o + 4, *name);
+    }
+    d.extend_from_slice(&data);
+    d
+}
+
+#[test]
+fn index_dex_on_synthetic_dex() {
+    let db = db();
+    let strings = [
+        "Landroid/telephony/TelephonyManager;", // 0
+        "getDeviceId",                          // 1
+        "Lcom/fake/TelephonyManager;",          // 2
+        "getCallState",                         // 3
+        "Landroid/os/Build;",                   // 4
+        "SERIAL",                               // 5
+        "MODEL",                                // 6
+        "content://sms/inbox",                  // 7
+        "android_id",                           // 8
+        "content://smsx",                       // 9
+    ];
+    // type 0 = TelephonyManager, 1 = fake, 2 = Build
+    let types = [0, 2, 4];
+    let fields = [(2, 5), (2, 6), (1, 5)];
+    let methods = [(0, 1), (1, 1), (0, 3), (0, 999)];
+    let bytes = tiny_dex(&strings, &types, &fields, &methods);
+    let dex = Dex::parse(&bytes).expect("synthetic dex parses");
+    assert_eq!(dex.method_count(), 4);
+    let refs = db.index_dex(&dex);
+    let id = |a: Option<&apkaudit::sensitive::SensitiveApi>| a.map(|a| a.id.clone());
+    assert_eq!(id(refs.method(0)).as_deref(), Some("telephony.getDeviceId"));
+    assert_eq!(id(refs.method(1)), None, "same name on a look-alike class");
+    assert_eq!(id(refs.method(2)), None, "another name on the same class");
+    assert_eq!(id(refs.method(3)), None, "unreadable name");
+    assert_eq!(
+        refs.errors, 1,
+        "the out-of-range name index is counted, not a panic"
+    );
+    assert_eq!(id(refs.field(0)).as_deref(), Some("build.SERIAL"));
+    assert_eq!(id(refs.field(1)), None);
+    assert_eq!(id(refs.field(2)), None);
+    assert_eq!(id(refs.string(7)).as_deref(), Some("uri.sms"));
+    assert_eq!(
+        id(refs.string(8)).as_deref(),
+        Some("settings.key.android_id")
+    );
+    assert_eq!(id(refs.string(9)), None);
+    assert_eq!(id(refs.string(1)), None);
+    let ids: Vec<String> = refs.entries().into_iter().map(|a| a.id.clone()).collect();
+    assert_eq!(
+        ids,
+        [
+            "telephony.getDeviceId",
+            "build.SERIAL",
+            "settings.key.android_id",
+            "uri.sms"
+        ]
+    );
+    assert!(!refs.is_empty());
+    // Truncated copies never panic.
+    for cut in (0..bytes.len()).step_by(7) {
+        if let Ok(d) = Dex::parse(&bytes[..cut]) {
+            let _ = db.index_dex(&d);
+        }
+    }
+}
