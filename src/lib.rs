@@ -30,6 +30,7 @@ pub mod permissions;
 pub mod policy;
 pub mod report;
 pub mod scan;
+pub mod sensitive;
 pub mod signatures;
 pub mod xml;
 
