@@ -401,6 +401,7 @@ fn merge_parts(
             d
         }));
         merge_findings(&mut report.sdks, &p.sdks, Some(&p.file));
+        crate::data_access::merge_access(&mut report.data_access, &p.data_access, &p.file);
     }
     report.bundle = Some(info);
     Ok(())

@@ -20,6 +20,7 @@ pub mod bundle;
 pub mod classfile;
 pub mod cli;
 pub mod container;
+pub mod data_access;
 pub mod datatypes;
 pub mod dex;
 pub mod error;

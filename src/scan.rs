@@ -95,6 +95,9 @@ pub struct ScanReport {
     pub bundle: Option<crate::bundle::BundleInfo>,
     /// Third-party SDKs found, with their evidence.
     pub sdks: Vec<crate::signatures::SdkFinding>,
+    /// Personal data read by sensitive API calls in the dex code, per owner (SDK, app,
+    /// unknown), with call sites as evidence.
+    pub data_access: Vec<crate::data_access::DataAccess>,
     /// Native libraries (`lib/<abi>/*.so`).
     pub native_libs: Vec<NativeLibInfo>,
     /// Container quirks (Android accepts them; other tools may not).
@@ -202,6 +205,7 @@ pub(crate) fn empty_report(name: &str, kind: InputKind) -> ScanReport {
         nested_code: Vec::new(),
         splits: Vec::new(),
         bundle: None,
+        data_access: Vec::new(),
         native_libs: Vec::new(),
         quirks: Vec::new(),
         warnings: Vec::new(),
@@ -364,6 +368,7 @@ fn scan_archive(
         ev.meta_data = m.meta_data.iter().map(|d| d.name.clone()).collect();
     }
     // classes of every dex (root classes*.dex, AAB modules, and dex inside jars), in parallel
+    let mut raw_hits = Vec::new();
     {
         use rayon::prelude::*;
         let dex_entries: Vec<_> = archive
@@ -378,7 +383,14 @@ fn scan_archive(
             || embedded_matcher().has_string_patterns(),
             |m| m.has_string_patterns(),
         );
-        let results: Vec<Result<(Vec<String>, usize, Vec<String>), Diagnostic>> = dex_entries
+        type DexResult = (
+            Vec<String>,
+            usize,
+            Vec<String>,
+            Vec<crate::data_access::RawHit>,
+            Vec<Diagnostic>,
+        );
+        let results: Vec<Result<DexResult, Diagnostic>> = dex_entries
             .par_iter()
             .map(|e| {
                 let bytes = archive
@@ -405,12 +417,22 @@ fn scan_archive(
                         }
                     }
                 }
-                Ok((names, bad, strings))
+                // sensitive API call sites (bytecode walk)
+                let mut code_errors = Vec::new();
+                let hits = crate::data_access::dex_hits(
+                    &dex,
+                    &e.name,
+                    crate::sensitive::SensitiveApiDb::embedded(),
+                    &mut code_errors,
+                );
+                Ok((names, bad, strings, hits, code_errors))
             })
             .collect();
         for (e, r) in dex_entries.iter().zip(results) {
             match r {
-                Ok((names, bad, strings)) => {
+                Ok((names, bad, strings, hits, code_errors)) => {
+                    raw_hits.extend(hits);
+                    report.errors.extend(code_errors);
                     ev.strings.extend(strings);
                     if bad > 0 {
                         report.errors.push(Diagnostic::message(
@@ -476,6 +498,8 @@ fn scan_archive(
     for (path, found) in nested_findings {
         crate::bundle::merge_findings(&mut report.sdks, &found, Some(&path));
     }
+    report.data_access =
+        crate::data_access::attribute(raw_hits, matcher, report.package.as_deref(), &report.sdks);
     Ok(report)
 }
 
