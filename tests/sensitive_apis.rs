@@ -392,6 +392,7 @@ fn corpus_references() {
     assert!(!apps.is_empty());
     let mut per_entry: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut per_app: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let started = std::time::Instant::now();
     for p in &apps {
         let name = p.file_stem().unwrap().to_string_lossy().to_string();
         let ids = referenced_ids(p, &db);
@@ -401,8 +402,9 @@ fn corpus_references() {
         per_app.insert(name, ids);
     }
     eprintln!(
-        "sensitive entries referenced in {} corpus apps:",
-        apps.len()
+        "sensitive entries referenced in {} corpus apps (read + index_dex: {:?}):",
+        apps.len(),
+        started.elapsed()
     );
     for a in db.all() {
         let seen = per_entry.get(&a.id).map_or(0, Vec::len);
