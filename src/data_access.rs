@@ -103,7 +103,10 @@ pub fn dex_hits(
         let walked = walk_refs(&code, |r| {
             let api = match r.kind {
                 RefKind::Method => refs.method(r.index),
-                RefKind::Field => refs.field(r.index),
+                // reads only: iget* (0x52..=0x58) and sget* (0x60..=0x66), not writes
+                RefKind::Field if matches!(r.opcode, 0x52..=0x58 | 0x60..=0x66) => {
+                    refs.field(r.index)
+                }
                 RefKind::String => refs.string(r.index),
                 _ => None,
             };
