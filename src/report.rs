@@ -131,6 +131,40 @@ pub fn scan_table(r: &ScanReport) -> String {
         out.push_str(&t.to_string());
         out.push('\n');
     }
+    if !r.data_access.is_empty() {
+        let mut t = Table::new();
+        t.load_style(UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        t.set_width(100);
+        t.set_header(vec!["reads", "owner", "call sites", "e.g."]);
+        for a in &r.data_access {
+            let owner = match (&a.name, a.owner.as_str()) {
+                (Some(n), _) => format!("{n} [{}]", a.owner),
+                (None, "app") => "app".to_string(),
+                _ => "unknown code".to_string(),
+            };
+            for d in &a.data_types {
+                t.add_row(vec![
+                    format!(
+                        "{} [{}]",
+                        crate::sensitive::SensitiveApiDb::embedded()
+                            .get(d.apis.first().map(String::as_str).unwrap_or(""))
+                            .map(|x| x.label_zh.clone())
+                            .unwrap_or_default(),
+                        d.data_type
+                    ),
+                    owner.clone(),
+                    d.count.to_string(),
+                    d.call_sites
+                        .first()
+                        .map(|c| format!("{} → {}", c.caller, c.api))
+                        .unwrap_or_default(),
+                ]);
+            }
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
     for q in &r.quirks {
         out.push_str(&format!(
             "quirk {}: {}{}\n",
