@@ -459,7 +459,7 @@ fn scan_archive(
                 && (n.ends_with(".dex") || n.ends_with(".jar") || n.ends_with(".apk"))
         })
         .collect();
-    let nested_results: Vec<(NestedCode, Vec<String>)> = {
+    let nested_results: Vec<(NestedCode, Vec<String>, Vec<crate::data_access::RawHit>)> = {
         use rayon::prelude::*;
         nested
             .par_iter()
@@ -467,7 +467,8 @@ fn scan_archive(
             .collect()
     };
     let mut nested_findings = Vec::new();
-    for (mut code, classes) in nested_results {
+    for (mut code, classes, hits) in nested_results {
+        raw_hits.extend(hits);
         if !classes.is_empty() {
             let sub = crate::signatures::AppEvidence {
                 package: report.package.clone(),
@@ -616,7 +617,7 @@ fn read_nested(
     archive: &Archive<'_>,
     e: &crate::apk::Entry,
     opts: &ScanOptions,
-) -> (NestedCode, Vec<String>) {
+) -> (NestedCode, Vec<String>, Vec<crate::data_access::RawHit>) {
     let mut code = NestedCode {
         path: e.name.clone(),
         format: "opaque".into(),
@@ -628,19 +629,36 @@ fn read_nested(
         Ok(b) => b,
         Err(err) => {
             code.error = Some(err.to_string());
-            return (code, Vec::new());
+            return (code, Vec::new(), Vec::new());
         }
     };
     let mut classes = Vec::new();
-    let from_dex = |bytes: &[u8], code: &mut NestedCode, classes: &mut Vec<String>| {
+    let mut hits = Vec::new();
+    let from_dex = |bytes: &[u8],
+                    dex_name: &str,
+                    code: &mut NestedCode,
+                    classes: &mut Vec<String>,
+                    hits: &mut Vec<crate::data_access::RawHit>| {
         match crate::dex::Dex::parse(bytes) {
-            Ok(dex) => classes.extend(dex.class_names().flatten()),
+            Ok(dex) => {
+                classes.extend(dex.class_names().flatten());
+                let mut errs = Vec::new();
+                hits.extend(crate::data_access::dex_hits(
+                    &dex,
+                    dex_name,
+                    crate::sensitive::SensitiveApiDb::embedded(),
+                    &mut errs,
+                ));
+                if let Some(d) = errs.first() {
+                    code.error = Some(d.message.clone());
+                }
+            }
             Err(err) => code.error = Some(err.to_string()),
         }
     };
     if bytes.starts_with(b"dex\n") {
         code.format = "dex".into();
-        from_dex(&bytes, &mut code, &mut classes);
+        from_dex(&bytes, &e.name, &mut code, &mut classes, &mut hits);
     } else if bytes.starts_with(b"PK") {
         match Archive::parse(&bytes, opts.limits) {
             Ok(inner) => {
@@ -652,7 +670,13 @@ fn read_nested(
                 for ie in inner.entries() {
                     if ie.name.ends_with(".dex") {
                         match inner.read(ie) {
-                            Ok(b) => from_dex(&b, &mut code, &mut classes),
+                            Ok(b) => from_dex(
+                                &b,
+                                &format!("{}!{}", e.name, ie.name),
+                                &mut code,
+                                &mut classes,
+                                &mut hits,
+                            ),
                             Err(err) => code.error = Some(format!("{}: {err}", ie.name)),
                         }
                     } else if ie.name.ends_with(".class") {
@@ -672,5 +696,5 @@ fn read_nested(
     classes.sort();
     classes.dedup();
     code.class_count = classes.len();
-    (code, classes)
+    (code, classes, hits)
 }

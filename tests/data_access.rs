@@ -98,8 +98,17 @@ fn confirm_all_with_dexdump(apk: &Path, report: &ScanReport) -> usize {
         for d in &a.data_types {
             for c in &d.call_sites {
                 let dump = dumps.entry(c.dex.clone()).or_insert_with(|| {
-                    let bytes = archive.read_name(&c.dex).unwrap().unwrap();
-                    dexdump_methods(&bytes, &c.dex)
+                    // `classes2.dex`, or `assets/plugin.jar!classes.dex` for nested code
+                    let bytes = match c.dex.split_once('!') {
+                        None => archive.read_name(&c.dex).unwrap().unwrap().into_owned(),
+                        Some((outer, inner)) => {
+                            let jar = archive.read_name(outer).unwrap().unwrap();
+                            let inner_zip =
+                                apkaudit::apk::Archive::parse(&jar, Default::default()).unwrap();
+                            inner_zip.read_name(inner).unwrap().unwrap().into_owned()
+                        }
+                    };
+                    dexdump_methods(&bytes, &c.dex.replace(['/', '!'], "_"))
                 });
                 let header = dexdump_header(&c.caller);
                 let body = dump
@@ -164,6 +173,14 @@ fn pangle_gdt_app_sdks_read_device_ids_and_app_list() {
     assert!(site(&r, "gdt", "imei").contains(
         &"Lcom/qq/e/comm/managers/status/DeviceStatus;.getPlainDid:()Ljava/lang/String;"
     ));
+    // the plugin jar in assets/ is walked too, and its calls name it
+    assert!(r
+        .data_access
+        .iter()
+        .filter(|a| a.owner == "gdt")
+        .flat_map(|a| &a.data_types)
+        .flat_map(|d| &d.call_sites)
+        .any(|c| c.dex == "assets/gdt_plugin/gdtadv2.jar!classes.dex"));
     if have_dexdump() {
         let n = confirm_all_with_dexdump(&apk, &r);
         assert!(n >= 20, "only {n} call sites checked");
