@@ -106,3 +106,49 @@ fn legu_packed_apk_still_shows_bugly_and_names_the_packer() {
         .expect("packer named");
     assert_eq!(packer.id, "tencent-legu");
 }
+
+#[test]
+fn string_only_findings_are_low_confidence_on_the_corpus() {
+    let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    if !corpus.is_dir() {
+        eprintln!("skipping: ../shared/corpus is absent");
+        return;
+    }
+    // the reported false positive: Facebook from graph.facebook.com URLs alone
+    let miiad = corpus.join("apps/cn_pangle-gdt__miiad-app-test0817.apk");
+    let r = scan_file(&miiad, &ScanOptions::default()).unwrap();
+    let fb = r.sdks.iter().find(|s| s.id == "facebook");
+    if let Some(fb) = fb {
+        assert!(
+            fb.evidence.iter().all(|e| e.kind == "strings"),
+            "miiad app now has non-string Facebook evidence: {fb:?}"
+        );
+        assert_eq!(fb.confidence, "low", "{fb:?}");
+    }
+    let mut string_only = Vec::new();
+    for dir in ["apps", "edge"] {
+        let mut files: Vec<_> = std::fs::read_dir(corpus.join(dir))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|f| f.extension().is_some_and(|e| e == "apk"))
+            .collect();
+        files.sort();
+        for f in files {
+            let Ok(r) = scan_file(&f, &ScanOptions::default()) else {
+                continue;
+            };
+            for s in &r.sdks {
+                if s.evidence.iter().all(|e| e.kind == "strings") {
+                    string_only.push(format!("{}: {}", f.display(), s.id));
+                    assert_eq!(s.confidence, "low", "{}: {s:?}", f.display());
+                }
+            }
+        }
+    }
+    eprintln!("string-only findings:\n{}", string_only.join("\n"));
+    assert!(
+        !string_only.is_empty(),
+        "the corpus has known string-only findings (miiad: facebook); none seen"
+    );
+}

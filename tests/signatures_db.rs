@@ -67,3 +67,45 @@ fn database_covers_the_required_sdks() {
         assert!(db.get(id).is_some(), "missing fixed id {id}");
     }
 }
+
+#[test]
+fn string_only_evidence_is_low_confidence() {
+    use apkaudit::signatures::AppEvidence;
+    let db = SignatureDb::embedded().unwrap();
+    let m = db.compile();
+    // the strings the Facebook signature itself lists, many times over: still only strings
+    let fb = db.get("facebook").expect("facebook signature");
+    assert!(
+        !fb.rules.strings.is_empty(),
+        "facebook has no string patterns"
+    );
+    let strings: Vec<String> = fb
+        .rules
+        .strings
+        .iter()
+        .flat_map(|s| (0..4).map(move |i| format!("https://{s}/v{i}")))
+        .collect();
+    let ev = AppEvidence {
+        strings: strings.clone(),
+        ..Default::default()
+    };
+    let f = m.match_app(&ev);
+    let f = f
+        .iter()
+        .find(|f| f.id == "facebook")
+        .expect("facebook found");
+    assert_eq!(f.confidence, "low", "{f:?}");
+    // the same strings plus one class of the SDK are code evidence: no longer low
+    let pkg = fb.rules.packages.first().expect("facebook package");
+    let ev = AppEvidence {
+        strings,
+        classes: vec![format!("{pkg}.Probe")],
+        ..Default::default()
+    };
+    let f = m.match_app(&ev);
+    let f = f
+        .iter()
+        .find(|f| f.id == "facebook")
+        .expect("facebook found");
+    assert_ne!(f.confidence, "low", "{f:?}");
+}
