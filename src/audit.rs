@@ -124,10 +124,11 @@ pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
         }
         findings.push(Finding {
             kind: "undeclared_sdk".into(),
-            severity: if required {
-                Severity::High
-            } else {
-                Severity::Info
+            // a lone string/domain hit (low confidence) is a lead to review, not a verdict
+            severity: match (required, f.confidence.as_str()) {
+                (true, "low") => Severity::Low,
+                (true, _) => Severity::High,
+                (false, _) => Severity::Info,
             },
             sdk: Some(f.id.clone()),
             permission: None,
