@@ -70,6 +70,7 @@ fn pangle_gdt_app_against_partial_and_complete_policies() {
             .collect::<Vec<_>>()
     };
     assert_eq!(sev("undeclared_sdk", "pangle"), [Severity::High]);
+    assert_eq!(sev("undeclared_sdk", "facebook"), [Severity::Low]);
     for f in r.findings.iter().filter(|f| f.sdk.as_deref() == Some("facebook")) {
         assert_eq!(f.severity, Severity::Low, "{f:?}");
     }
