@@ -302,7 +302,7 @@ fn cmd_batch(files: &[PathBuf], args: BatchArgs, scan: ScanOptions) -> i32 {
         progress: !args.no_progress,
     };
     let inputs = crate::batch::collect_inputs(files);
-    let mut out: Box<dyn std::io::Write> = match &args.output {
+    let mut out: Box<dyn std::io::Write + Send> = match &args.output {
         Some(path) => {
             let file = if args.resume {
                 match Done::load_and_repair(path) {
@@ -336,7 +336,7 @@ fn cmd_batch(files: &[PathBuf], args: BatchArgs, scan: ScanOptions) -> i32 {
                 }
             }
         }
-        None => Box::new(std::io::stdout().lock()),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
     match crate::batch::run(&inputs, &opts, Some(&pool), &mut out) {
         Ok(stats) => {

@@ -140,6 +140,19 @@ fn error_kind(e: &Error, guard: &FileGuard) -> String {
     }
 }
 
+/// Inputs up to this size are read into memory instead of mapped: for small files a
+/// `read` is cheaper than `mmap` + page fault + `munmap` (with its TLB shootdown across
+/// the worker threads).
+const READ_BELOW: u64 = 1 << 20;
+
+fn open_input(path: &Path) -> std::io::Result<crate::apk::Mapped> {
+    let small = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= READ_BELOW);
+    if small {
+        return std::fs::read(path).map(crate::apk::Mapped::Vec);
+    }
+    crate::apk::map_file(path)
+}
+
 /// Scan one input into its JSON record line (without newline), or `None` when it is
 /// skipped (other shard, already done).
 fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -> Outcome {
@@ -163,7 +176,7 @@ fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -
         }
         return err_line(None, None, e.clone(), "io");
     }
-    let data = match crate::apk::map_file(&input.path) {
+    let data = match open_input(&input.path) {
         Ok(d) => d,
         Err(e) => {
             if done.is_some_and(|d| d.contains(&input.display, None)) {
@@ -343,19 +356,70 @@ fn progress_bar(len: usize, on: bool) -> indicatif::ProgressBar {
     pb
 }
 
+/// The output side of a run, shared by the workers under a mutex: each worker writes its
+/// own record (no writer thread, no hand-off per record).
+struct Sink<'w> {
+    out: &'w mut (dyn Write + Send),
+    /// Finished records waiting for their turn (`--sorted`), by index in the window.
+    pending: BTreeMap<usize, Outcome>,
+    next: usize,
+    written: usize,
+    errors: usize,
+    failed: Option<std::io::Error>,
+}
+
+impl Sink<'_> {
+    /// Take the outcome of input `i`; write it now, or (sorted) once its predecessors are
+    /// written. Returns false once writing has failed.
+    fn put(&mut self, i: usize, o: Outcome, sorted: bool) -> bool {
+        if self.failed.is_some() {
+            return false;
+        }
+        if !sorted {
+            return self.write(o);
+        }
+        self.pending.insert(i, o);
+        while let Some(o) = self.pending.remove(&self.next) {
+            self.next += 1;
+            if !self.write(o) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn write(&mut self, o: Outcome) -> bool {
+        if let Outcome::Line { mut text, error } = o {
+            text.push('\n');
+            if let Err(e) = self
+                .out
+                .write_all(text.as_bytes())
+                .and_then(|_| self.out.flush())
+            {
+                self.failed = Some(e);
+                return false;
+            }
+            self.written += 1;
+            self.errors += usize::from(error);
+        }
+        true
+    }
+}
+
 /// Scan `inputs` and write one JSON record per input (one line each) to `out`.
 ///
 /// Files run in parallel on `pool` (the global rayon pool when `None`), and within a file
 /// its dex and native libraries too. Without `sorted`, records are written as files
 /// finish; with it, in path order (in windows of a few hundred files, so memory stays
-/// bounded). An input that cannot be read or parsed gets a record with `error`; the batch
-/// goes on. Returns when every input is done, or with the first write error (a closed
-/// pipe included) after stopping the workers.
+/// bounded). Each worker writes its own record under a lock, flushed per record, so a
+/// killed run leaves at most one partial line. An input that cannot be read or parsed
+/// gets a record with `error`; the batch goes on. Returns when every input is done, or
+/// with the first write error (a closed pipe included) after stopping the workers.
 pub fn run(
     inputs: &[Input],
     opts: &BatchOptions,
     pool: Option<&rayon::ThreadPool>,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
 ) -> std::io::Result<BatchStats> {
     let start = Instant::now();
     let mut stats = BatchStats {
@@ -374,72 +438,53 @@ pub fn run(
     } else {
         work.len().max(1)
     };
-    let mut result = Ok(());
+    let sink = std::sync::Mutex::new(Sink {
+        out,
+        pending: BTreeMap::new(),
+        next: 0,
+        written: 0,
+        errors: 0,
+        failed: None,
+    });
     for chunk in work.chunks(window) {
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, Outcome)>();
         let job = || {
             use rayon::prelude::*;
-            chunk
-                .par_iter()
-                .enumerate()
-                .for_each_with(tx, |tx, (i, input)| {
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let o = process(input, opts, &permits);
-                    match o {
-                        Outcome::Skip { done: true } => {
-                            skipped_done.fetch_add(1, Ordering::Relaxed)
-                        }
-                        Outcome::Skip { done: false } => {
-                            skipped_shard.fetch_add(1, Ordering::Relaxed)
-                        }
-                        Outcome::Line { .. } => 0,
-                    };
-                    let _ = tx.send((i, o));
-                });
-        };
-        std::thread::scope(|s| {
-            s.spawn(|| match pool {
-                Some(p) => p.install(job),
-                None => job(),
-            });
-            let mut pending: BTreeMap<usize, Outcome> = BTreeMap::new();
-            let mut next = 0usize;
-            for (i, o) in rx {
-                pb.inc(1);
-                if result.is_err() {
-                    continue;
+            chunk.par_iter().enumerate().for_each(|(i, input)| {
+                if stop.load(Ordering::Relaxed) {
+                    return;
                 }
-                let ready: Vec<Outcome> = if opts.sorted {
-                    pending.insert(i, o);
-                    let mut v = Vec::new();
-                    while let Some(o) = pending.remove(&next) {
-                        v.push(o);
-                        next += 1;
-                    }
-                    v
-                } else {
-                    vec![o]
+                let o = process(input, opts, &permits);
+                match o {
+                    Outcome::Skip { done: true } => skipped_done.fetch_add(1, Ordering::Relaxed),
+                    Outcome::Skip { done: false } => skipped_shard.fetch_add(1, Ordering::Relaxed),
+                    Outcome::Line { .. } => 0,
                 };
-                for o in ready {
-                    if let Outcome::Line { mut text, error } = o {
-                        text.push('\n');
-                        if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                            stop.store(true, Ordering::Relaxed);
-                            result = Err(e);
-                            break;
-                        }
-                        stats.written += 1;
-                        stats.errors += usize::from(error);
-                    }
+                pb.inc(1);
+                let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
+                if !s.put(i, o, opts.sorted) {
+                    stop.store(true, Ordering::Relaxed);
                 }
-            }
-        });
-        if result.is_err() {
+            });
+        };
+        match pool {
+            Some(p) => p.install(job),
+            None => job(),
+        }
+        let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
+        // the next window numbers its inputs from 0 again
+        s.next = 0;
+        s.pending.clear();
+        if s.failed.is_some() {
             break;
         }
     }
+    let s = sink.into_inner().unwrap_or_else(|e| e.into_inner());
+    stats.written = s.written;
+    stats.errors = s.errors;
+    let result = match s.failed {
+        Some(e) => Err(e),
+        None => Ok(()),
+    };
     pb.finish_and_clear();
     stats.skipped_done = skipped_done.load(Ordering::Relaxed);
     stats.skipped_shard += skipped_shard.load(Ordering::Relaxed);
