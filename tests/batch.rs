@@ -127,6 +127,16 @@ fn generated_dump_one_record_per_input() {
         String::from_utf8_lossy(&out.stderr)
     );
     let recs = records(&String::from_utf8_lossy(&out.stdout));
+    // stderr is a pipe here: no progress bar, only the closing count line
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !err.contains("files/s") && !err.contains('\u{2588}'),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{} records written", expect.len())),
+        "{err}"
+    );
     assert_eq!(recs.len(), expect.len());
     assert_eq!(files_of(&recs), expect);
     // --sorted: path order
