@@ -204,13 +204,15 @@ pub fn run() -> i32 {
                 }
                 opts.matcher = Some(std::sync::Arc::new(db.compile()));
             }
+            // a folder of split APKs is one app (scan_file reads it), not a dump to walk
+            let walked = |f: &PathBuf| f.is_dir() && !crate::batch::input::is_app_folder(f);
             let is_batch = files.len() > 1
                 || batch.any()
                 || files
                     .iter()
-                    .any(|f| f.to_string_lossy().starts_with('@') || f.is_dir());
+                    .any(|f| f.to_string_lossy().starts_with('@') || walked(f));
             if !is_batch || (format == Some(OutputFormat::Table) && !batch.any()) {
-                if files.iter().any(|f| f.is_dir()) {
+                if files.iter().any(walked) {
                     eprintln!("apkaudit: a batch (directory input) writes JSONL; use `apkaudit summary` for a table");
                     return 2;
                 }

@@ -544,3 +544,57 @@ fn corpus_batch_matches_truth() {
     assert_eq!(s["errors"].as_u64(), Some(errors as u64));
     std::fs::remove_dir_all(&tmp).ok();
 }
+
+#[test]
+fn split_folder_is_one_input() {
+    let dir = tempdir("splitdir");
+    let app = dir.join("com.example.split");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        app.join("base.apk"),
+        apk_with_package("com.example.split", &[]),
+    )
+    .unwrap();
+    let mut m = fixture::Node::new("manifest")
+        .plain("package", AttrValue::Str("com.example.split".into()))
+        .plain("split", AttrValue::Str("config.xhdpi".into()));
+    m = m.child(fixture::Node::new("application"));
+    let split = fixture::write_zip(&[("AndroidManifest.xml", &fixture::write_axml(&m))]).unwrap();
+    std::fs::write(app.join("split_config.xhdpi.apk"), split).unwrap();
+    std::fs::write(
+        dir.join("other.apk"),
+        apk_with_package("com.example.other", &[]),
+    )
+    .unwrap();
+    let out = run(&["scan", dir.to_str().unwrap(), "--sorted"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&String::from_utf8_lossy(&out.stdout));
+    let m = by_file(&recs);
+    assert_eq!(m.len(), 2, "{:?}", m.keys());
+    let folder = &m[&app.display().to_string()];
+    assert_eq!(folder["kind"], "split-set", "{folder}");
+    assert_eq!(folder["package"], "com.example.split");
+    assert_eq!(folder["splits"].as_array().map(Vec::len), Some(2));
+    // resume recognises the folder by its set hash
+    let o = dir.join("out.jsonl");
+    run(&["scan", dir.to_str().unwrap(), "-o", o.to_str().unwrap()]);
+    let before = std::fs::read_to_string(&o).unwrap();
+    run(&[
+        "scan",
+        dir.to_str().unwrap(),
+        "-o",
+        o.to_str().unwrap(),
+        "--resume",
+    ]);
+    assert_eq!(std::fs::read_to_string(&o).unwrap(), before);
+    // given alone, the folder is one app: the single-file table
+    let single = run(&["scan", app.to_str().unwrap()]);
+    assert_eq!(single.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&single.stdout).contains("com.example.split"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -26,6 +26,8 @@ pub struct Input {
     /// Why this input cannot be scanned, known before opening it (e.g. a directory that
     /// could not be listed, an unreadable `@LIST`).
     pub error: Option<String>,
+    /// A folder of split APKs of one app (`bundle::is_split_folder`), scanned as one input.
+    pub split_folder: bool,
 }
 
 impl Input {
@@ -35,6 +37,7 @@ impl Input {
             path,
             key,
             error: None,
+            split_folder: false,
         }
     }
 }
@@ -71,7 +74,8 @@ pub fn sniff(path: &Path) -> bool {
 
 /// Expand command-line arguments: plain files are taken as they are (whatever their
 /// content), directories are walked recursively in name order (symbolic links to
-/// directories are not followed, so the walk ends), `@LIST` reads one path per line
+/// directories are not followed, so the walk ends) except that a folder of split APKs of
+/// one app (`bundle::is_split_folder`) is one input, `@LIST` reads one path per line
 /// (blank lines and lines starting with `#` skipped). Duplicates are dropped, keeping the
 /// first. A path that does not exist becomes an input with an `error`.
 pub fn collect_inputs(args: &[PathBuf]) -> Vec<Input> {
@@ -90,6 +94,7 @@ pub fn collect_inputs(args: &[PathBuf]) -> Vec<Input> {
                     display: s.to_string(),
                     key: s.to_string(),
                     error: Some(format!("cannot read list {list}: {e}")),
+                    split_folder: false,
                 }),
             }
         } else {
@@ -115,6 +120,11 @@ fn read_list(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 fn expand(arg: &Path, out: &mut Vec<Input>) {
     let key = arg.to_string_lossy().replace('\\', "/");
     match std::fs::metadata(arg) {
+        Ok(m) if m.is_dir() && is_app_folder(arg) => {
+            let mut i = Input::file(arg.to_path_buf(), key);
+            i.split_folder = true;
+            out.push(i);
+        }
         Ok(m) if m.is_dir() => walk(arg, out),
         // a file named directly (or a missing path: its record will carry the I/O error)
         _ => out.push(Input::file(arg.to_path_buf(), key)),
@@ -133,6 +143,7 @@ fn walk(root: &Path, out: &mut Vec<Input>) {
                     key: rel_key(root, &dir),
                     path: dir,
                     error: Some(format!("cannot list directory: {e}")),
+                    split_folder: false,
                 });
                 continue;
             }
@@ -144,7 +155,12 @@ fn walk(root: &Path, out: &mut Vec<Input>) {
             let Ok(lm) = std::fs::symlink_metadata(&p) else {
                 continue;
             };
-            if lm.is_dir() {
+            if lm.is_dir() && is_app_folder(&p) {
+                let key = rel_key(root, &p);
+                let mut i = Input::file(p, key);
+                i.split_folder = true;
+                out.push(i);
+            } else if lm.is_dir() {
                 subdirs.push(p);
             } else if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) && sniff(&p) {
                 let key = rel_key(root, &p);
@@ -154,6 +170,29 @@ fn walk(root: &Path, out: &mut Vec<Input>) {
         // visit subdirectories in name order after this directory's files
         stack.extend(subdirs.into_iter().rev());
     }
+}
+
+/// A folder that is one app: split APKs of one package (`bundle::is_split_folder`) and
+/// nothing else a batch would take (no subfolder, no other input file), so treating it as
+/// one input loses nothing.
+pub fn is_app_folder(dir: &Path) -> bool {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            return false;
+        }
+        let apk = p
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| x.eq_ignore_ascii_case("apk"));
+        if !apk && sniff(&p) {
+            return false;
+        }
+    }
+    crate::bundle::is_split_folder(dir)
 }
 
 fn rel_key(root: &Path, p: &Path) -> String {

@@ -176,6 +176,10 @@ fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -
         }
         return err_line(None, None, e.clone(), "io");
     }
+    let content_shard = opts.shard.filter(|_| opts.shard_by == ShardBy::Content);
+    if input.split_folder {
+        return process_folder(input, opts, permits, content_shard);
+    }
     let data = match open_input(&input.path) {
         Ok(d) => d,
         Err(e) => {
@@ -185,7 +189,6 @@ fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -
             return err_line(None, None, e.to_string(), "io");
         }
     };
-    let content_shard = opts.shard.filter(|_| opts.shard_by == ShardBy::Content);
     let mut sha = None;
     if content_shard.is_some() || done.is_some_and(|d| d.has_path(&input.display)) {
         let h = sha_hex(&data);
@@ -199,6 +202,34 @@ fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -
         }
         sha = Some(h);
     }
+    let (scan_opts, guard) = guarded_options(opts, permits);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        scan_bytes(&input.display, &data, &scan_opts)
+    }));
+    match result {
+        Ok(Ok(report)) => report_line(&report, opts, &err_line),
+        Ok(Err(e)) => {
+            let kind = error_kind(&e, &guard);
+            let h = sha.unwrap_or_else(|| sha_hex(&data));
+            err_line(Some(h), Some(data.len() as u64), e.to_string(), &kind)
+        }
+        Err(panic) => {
+            let h = sha.unwrap_or_else(|| sha_hex(&data));
+            err_line(
+                Some(h),
+                Some(data.len() as u64),
+                panic_message(&input.display, panic),
+                "panic",
+            )
+        }
+    }
+}
+
+/// Scan options carrying a fresh per-file guard.
+fn guarded_options(
+    opts: &BatchOptions,
+    permits: &Option<Arc<Permits>>,
+) -> (ScanOptions, Arc<FileGuard>) {
     let guard = Arc::new(FileGuard::new(
         permits.clone(),
         opts.max_inflated,
@@ -206,53 +237,93 @@ fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -
     ));
     let mut scan_opts = opts.scan.clone();
     scan_opts.guard = Some(guard.clone());
+    (scan_opts, guard)
+}
+
+fn panic_message(file: &str, panic: Box<dyn std::any::Any + Send>) -> String {
+    let msg = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    format!("{file}: internal error (panic): {msg}")
+}
+
+/// The record of a scanned input: the report's JSON plus `error: null` (and `audit`).
+fn report_line(
+    report: &crate::scan::ScanReport,
+    opts: &BatchOptions,
+    err_line: &dyn Fn(Option<String>, Option<u64>, String, &str) -> Outcome,
+) -> Outcome {
+    let mut text = match serde_json::to_string(report) {
+        Ok(t) => t,
+        Err(e) => {
+            return err_line(
+                Some(report.sha256.clone()),
+                Some(report.size),
+                e.to_string(),
+                "json",
+            )
+        }
+    };
+    if text.ends_with('}') {
+        text.pop();
+        text.push_str(",\"error\":null");
+        if let Some(dir) = &opts.policy_dir {
+            let audit = audit_record(dir, report);
+            text.push_str(",\"audit\":");
+            text.push_str(&serde_json::to_string(&audit).unwrap_or_else(|_| "null".into()));
+        }
+        text.push('}');
+    }
+    Outcome::Line { text, error: false }
+}
+
+/// A folder of split APKs is one input (`bundle::scan_split_folder`); its hash (over the
+/// parts) is only known after the scan, so shard-by-content and resume decide then.
+fn process_folder(
+    input: &Input,
+    opts: &BatchOptions,
+    permits: &Option<Arc<Permits>>,
+    content_shard: Option<Shard>,
+) -> Outcome {
+    let err_line = |sha256: Option<String>, size: Option<u64>, error: String, kind: &str| {
+        let rec = ErrorRecord {
+            file: &input.display,
+            sha256,
+            size,
+            error,
+            error_kind: kind.to_string(),
+        };
+        Outcome::Line {
+            text: serde_json::to_string(&rec).unwrap_or_default(),
+            error: true,
+        }
+    };
+    let done = opts.done.as_ref();
+    let (scan_opts, guard) = guarded_options(opts, permits);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        scan_bytes(&input.display, &data, &scan_opts)
+        crate::scan::scan_file(&input.path, &scan_opts)
     }));
     match result {
         Ok(Ok(report)) => {
-            let mut text = match serde_json::to_string(&report) {
-                Ok(t) => t,
-                Err(e) => {
-                    return err_line(
-                        Some(report.sha256),
-                        Some(report.size),
-                        e.to_string(),
-                        "json",
-                    )
+            if let Some(s) = content_shard {
+                if !s.contains(Shard::of_sha256_hex(&report.sha256, s.n)) {
+                    return Outcome::Skip { done: false };
                 }
-            };
-            if text.ends_with('}') {
-                text.pop();
-                text.push_str(",\"error\":null");
-                if let Some(dir) = &opts.policy_dir {
-                    let audit = audit_record(dir, &report);
-                    text.push_str(",\"audit\":");
-                    text.push_str(&serde_json::to_string(&audit).unwrap_or_else(|_| "null".into()));
-                }
-                text.push('}');
             }
-            Outcome::Line { text, error: false }
+            if done.is_some_and(|d| d.contains(&input.display, Some(&report.sha256))) {
+                return Outcome::Skip { done: true };
+            }
+            report_line(&report, opts, &err_line)
         }
         Ok(Err(e)) => {
-            let kind = error_kind(&e, &guard);
-            let h = sha.unwrap_or_else(|| sha_hex(&data));
-            err_line(Some(h), Some(data.len() as u64), e.to_string(), &kind)
+            if done.is_some_and(|d| d.contains(&input.display, None)) {
+                return Outcome::Skip { done: true };
+            }
+            err_line(None, None, e.to_string(), &error_kind(&e, &guard))
         }
-        Err(panic) => {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            let h = sha.unwrap_or_else(|| sha_hex(&data));
-            err_line(
-                Some(h),
-                Some(data.len() as u64),
-                format!("{}: internal error (panic): {msg}", input.display),
-                "panic",
-            )
-        }
+        Err(panic) => err_line(None, None, panic_message(&input.display, panic), "panic"),
     }
 }
 
