@@ -70,7 +70,7 @@ fn tiny(c: &mut Criterion) {
     for i in 0..N {
         std::fs::write(dir.join(format!("t{i:04}.apk")), &apk).expect("write");
     }
-    let inputs = collect_inputs(&[dir.clone()]);
+    let inputs = collect_inputs(std::slice::from_ref(&dir));
     let all = rayon::current_num_threads();
     let (p1, pn) = (pool(1), pool(all));
     let opts = ScanOptions::default();

@@ -375,7 +375,7 @@ fn dex_buffers_are_bounded() {
         )
         .unwrap();
     }
-    let inputs = collect_inputs(&[dir.clone()]);
+    let inputs = collect_inputs(std::slice::from_ref(&dir));
     assert_eq!(inputs.len(), 8);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(4)

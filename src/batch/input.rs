@@ -300,7 +300,7 @@ mod tests {
             format!("# c\n\n{}\n", sub.join("blob.bin").display()),
         )
         .unwrap();
-        let got = collect_inputs(&[dir.clone()]);
+        let got = collect_inputs(std::slice::from_ref(&dir));
         let keys: Vec<&str> = got.iter().map(|i| i.key.as_str()).collect();
         assert_eq!(keys, ["a.apk", "b/blob.bin"]);
         let listed = collect_inputs(&[PathBuf::from(format!("@{}", dir.join("list").display()))]);

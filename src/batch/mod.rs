@@ -112,6 +112,9 @@ struct ErrorRecord<'a> {
     error_kind: String,
 }
 
+/// Builds the error record of an input: (sha256, size, error, error_kind).
+type ErrLine<'a> = dyn Fn(Option<String>, Option<u64>, String, &str) -> Outcome + 'a;
+
 enum Outcome {
     Skip { done: bool },
     Line { text: String, error: bool },
@@ -253,7 +256,7 @@ fn panic_message(file: &str, panic: Box<dyn std::any::Any + Send>) -> String {
 fn report_line(
     report: &crate::scan::ScanReport,
     opts: &BatchOptions,
-    err_line: &dyn Fn(Option<String>, Option<u64>, String, &str) -> Outcome,
+    err_line: &ErrLine<'_>,
 ) -> Outcome {
     let mut text = match serde_json::to_string(report) {
         Ok(t) => t,
