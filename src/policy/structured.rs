@@ -312,10 +312,12 @@ pub fn parse_plist(text: &str, vocab: &Vocabulary) -> DeclaredPolicy {
             .and_then(|r| r.strip_suffix("</string>"))
         {
             let raw = v.to_string();
-            let ids = vocab.data_types_in(&raw);
-            let id = ids
-                .into_iter()
-                .next()
+            let key = format!("NSPrivacyCollectedDataType{raw}");
+            let id = vocab
+                .data_db
+                .and_then(|db| db.by_apple_key(&key))
+                .map(|t| t.id.clone())
+                .or_else(|| vocab.data_types_in(&raw).into_iter().next())
                 .unwrap_or_else(|| format!("apple:{raw}"));
             pol.data_types.push(DeclaredData {
                 id,

@@ -12,8 +12,10 @@ pub struct Vocabulary {
     pub packages: Vec<(String, Vec<String>)>,
     /// (permission constant, display names zh/en).
     pub permissions: Vec<(String, Vec<String>)>,
-    /// (data-type id, aliases).
+    /// Extra (data-type id, aliases) pairs, matched by substring (test vocabularies).
     pub data_types: Vec<(String, Vec<String>)>,
+    /// The data-type table with its alias matcher ([`Vocabulary::embedded`] sets it).
+    pub data_db: Option<&'static crate::datatypes::DataTypeDb>,
     /// (category, terms) for vague disclosures.
     pub vague: Vec<(String, Vec<String>)>,
 }
@@ -54,11 +56,14 @@ impl Vocabulary {
             packages: Vec::new(),
             permissions,
             data_types,
+            data_db: None,
             vague: default_vague(),
         }
     }
 
-    /// Vocabulary with only the vague-category terms (until the data modules land).
+    /// Vocabulary from the shipped data: SDK names from `signatures/`, permission display
+    /// names from `data/permissions.toml` plus `data/policy_terms.toml`, data-type aliases
+    /// from `data/data_types.toml`.
     pub fn embedded() -> Self {
         let mut v = Vocabulary {
             vague: default_vague(),
@@ -81,10 +86,7 @@ impl Vocabulary {
             names.extend(p.names_en.iter().cloned());
             v.permissions.push((p.name.clone(), names));
         }
-        for id in crate::datatypes::DATA_TYPE_IDS {
-            v.data_types
-                .push((id.to_string(), vec![id.to_string(), id.replace('_', " ")]));
-        }
+        v.data_db = Some(crate::datatypes::DataTypeDb::embedded());
         v
     }
 
@@ -207,14 +209,23 @@ impl Vocabulary {
         out
     }
 
-    /// Data-type ids whose aliases occur in `text`.
+    /// Data-type ids whose aliases occur in `text` (data-type table first, longest match).
     pub fn data_types_in(&self, text: &str) -> Vec<String> {
         let f = fold(text);
-        let mut out = Vec::new();
+        let mut out: Vec<String> = self
+            .data_db
+            .map(|db| {
+                db.find_in_text(text)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
         for (id, names) in &self.data_types {
             if names
                 .iter()
                 .any(|n| n.chars().count() >= 2 && f.contains(&fold(n)))
+                && !out.contains(id)
             {
                 out.push(id.clone());
             }
