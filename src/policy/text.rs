@@ -332,21 +332,27 @@ fn looks_like_permission(s: &str) -> bool {
 
 /// Best field for a header cell: exact synonym, else longest synonym contained.
 pub fn best_field(header: &str, cols: &[(String, Vec<String>)]) -> Option<String> {
-    let h = fold(header).replace(['*', '`'], "");
-    let h = h.trim();
+    let squash = |s: &str| -> String {
+        fold(s)
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '`' | '_'))
+            .collect()
+    };
+    let h = squash(header);
+    let h = h.trim_end_matches([':', '：']);
     if h.is_empty() {
         return None;
     }
     for (f, syn) in cols {
-        if syn.iter().any(|s| fold(s) == h) {
+        if syn.iter().any(|s| squash(s) == h) {
             return Some(f.clone());
         }
     }
     let mut best: Option<(usize, &String)> = None;
     for (f, syn) in cols {
         for s in syn {
-            let s = fold(s);
-            if h.contains(&s) && best.is_none_or(|(l, _)| s.len() > l) {
+            let s = squash(s);
+            if !s.is_empty() && h.contains(&s) && best.is_none_or(|(l, _)| s.len() > l) {
                 best = Some((s.len(), f));
             }
         }
@@ -386,6 +392,10 @@ pub fn table_rows(
                 (_, Some(p)) => Some(p),
                 (f, None) => f,
             };
+            let purpose = match (purpose, col("note")) {
+                (Some(p), Some(n)) => Some(format!("{p} ({n})")),
+                (p, n) => p.or(n),
+            };
             pol.permissions.push(DeclaredPermission {
                 name: resolved.clone().unwrap_or(name),
                 resolved: resolved.is_some(),
@@ -393,6 +403,10 @@ pub fn table_rows(
                 source: Source::new(line, &row.join(" | ")),
             });
         }
+        return;
+    }
+    if !sdkish && !has(&sfields, "sdk_name") && has(&sfields, "data_collected") {
+        collected_rows(&sfields, rows, vocab, pol);
         return;
     }
     if !sdkish && !has(&sfields, "sdk_name") {
@@ -406,9 +420,11 @@ pub fn table_rows(
         }
         return;
     }
-    let name_idx = sfields
+    // The SDK name column; else a "功能类型" column (秋水 06 puts SDK names there); else the
+    // company column (a partner list names no SDK: the row is kept under the company).
+    let name_idx = ["sdk_name", "function_type", "company"]
         .iter()
-        .position(|x| x.as_deref() == Some("sdk_name"))
+        .find_map(|f| sfields.iter().position(|x| x.as_deref() == Some(*f)))
         .unwrap_or(0);
     for (line, row) in rows {
         let col = |f: &str| -> Option<String> {
@@ -469,6 +485,32 @@ pub fn table_rows(
     }
 }
 
+/// Rows of a collected-information list (场景/业务功能 | 个人信息种类 | 目的): data types only.
+fn collected_rows(
+    sfields: &[Option<String>],
+    rows: Vec<(usize, Vec<String>)>,
+    vocab: &Vocabulary,
+    pol: &mut DeclaredPolicy,
+) {
+    for (line, row) in rows {
+        let data: Vec<&str> = sfields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.as_deref() == Some("data_collected"))
+            .filter_map(|(i, _)| row.get(i).map(|s| s.as_str()))
+            .collect();
+        let ids = vocab.data_types_in(&data.join(" "));
+        let src = Source::new(line, &row.join(" | "));
+        if ids.is_empty() {
+            pol.warnings.push(format!(
+                "line {line}: collected-information row names no known data type: {}",
+                clip(&data.join(" "), 60)
+            ));
+        }
+        push_data(pol, &ids, &src);
+    }
+}
+
 fn kv_split(l: &str) -> Option<(String, String)> {
     let t = l.trim().trim_start_matches(['-', '*', ' ']).trim();
     let p = t
@@ -481,6 +523,35 @@ fn kv_split(l: &str) -> Option<(String, String)> {
         return None;
     }
     Some((key.to_string(), val.to_string()))
+}
+
+/// SDK name from a block title: "推送通知消息（OPPO推送SDK）" → "OPPO推送SDK" (function, then
+/// the SDK in brackets, as in QQ's list); titles whose bracket is a package, an edition or a
+/// note are kept whole.
+fn title_name(t: &str) -> String {
+    let t = t.trim().trim_matches('*').trim();
+    let Some(inner_end) = t.strip_suffix('）').or_else(|| t.strip_suffix(')')) else {
+        return t.to_string();
+    };
+    let Some(open) = inner_end.rfind(['（', '(']) else {
+        return t.to_string();
+    };
+    let prefix = inner_end.get(..open).unwrap_or("").trim();
+    let inner = inner_end
+        .get(open..)
+        .unwrap_or("")
+        .trim_start_matches(['（', '('])
+        .trim();
+    if prefix.is_empty()
+        || inner.is_empty()
+        || prefix.to_lowercase().contains("sdk")
+        || super::normalize::is_package(inner)
+        || inner.ends_with('版')
+        || inner.starts_with('仅')
+    {
+        return t.to_string();
+    }
+    inner.to_string()
 }
 
 /// Key:value blocks ("SDK名称：…", "使用目的：…") each preceded by an optional title line.
@@ -525,7 +596,10 @@ fn kv_blocks(lines: &[&str], in_table: &[bool], vocab: &Vocabulary, pol: &mut De
                     let (line, name) = if f == "sdk_name" {
                         (k + 1, v.clone())
                     } else {
-                        title.clone().unwrap_or((k + 1, String::new()))
+                        title
+                            .clone()
+                            .map(|(l, t)| (l, title_name(&t)))
+                            .unwrap_or((k + 1, String::new()))
                     };
                     cur = Some(Block {
                         line,

@@ -114,21 +114,41 @@ impl Vocabulary {
     }
 
     /// Resolve an SDK name cell (plus package hints and company) to a signature id.
+    ///
+    /// Order: a declared package inside a signature prefix (longest prefix wins); an exact
+    /// name/alias match; a signature prefix inside a broad declared package when only one
+    /// signature has it; the longest alias contained in the name (ASCII aliases at word
+    /// boundaries; aliases cut down to two characters by dropping "开放平台"/"服务" are not
+    /// used, so "腾讯开放平台" does not claim every "腾讯…" row); and, for rows that name only
+    /// a company, the one signature that lists that company.
     pub fn resolve_sdk(
         &self,
         name: &str,
         packages: &[String],
         company: Option<&str>,
     ) -> Option<String> {
+        let within = |inner: &str, outer: &str| {
+            inner == outer
+                || (inner.starts_with(outer) && inner.as_bytes().get(outer.len()) == Some(&b'.'))
+        };
+        let mut best_pkg: Option<(usize, &String)> = None;
+        let mut broad: Vec<&String> = Vec::new();
         for p in packages {
             for (id, prefixes) in &self.packages {
-                if prefixes
-                    .iter()
-                    .any(|x| p.starts_with(x.as_str()) || x.starts_with(p.as_str()))
-                {
-                    return Some(id.clone());
+                for x in prefixes {
+                    let x = x.trim_end_matches('.');
+                    if within(p, x) {
+                        if best_pkg.is_none_or(|(l, _)| x.len() > l) {
+                            best_pkg = Some((x.len(), id));
+                        }
+                    } else if within(x, p) && !broad.contains(&id) {
+                        broad.push(id);
+                    }
                 }
             }
+        }
+        if let Some((_, id)) = best_pkg {
+            return Some(id.clone());
         }
         let key = sdk_key(name);
         if !key.is_empty() {
@@ -137,15 +157,17 @@ impl Vocabulary {
                     return Some(id.clone());
                 }
             }
+        }
+        if let [one] = broad.as_slice() {
+            return Some((*one).clone());
+        }
+        if !key.is_empty() {
             let full = fold(name);
             let mut best: Option<(usize, &String)> = None;
             for (id, names) in &self.sdks {
                 for n in names {
-                    let k = sdk_key(n);
-                    if k.chars().count() >= 2
-                        && full.contains(&k)
-                        && best.is_none_or(|(l, _)| k.len() > l)
-                    {
+                    let Some(k) = fuzzy_key(n) else { continue };
+                    if contains_word(&full, &k) && best.is_none_or(|(l, _)| k.len() > l) {
                         best = Some((k.len(), id));
                     }
                 }
@@ -156,7 +178,8 @@ impl Vocabulary {
         }
         if let Some(c) = company {
             let c = fold(c);
-            if !c.is_empty() {
+            let names_only_company = key.is_empty() || fold(name) == c;
+            if !c.is_empty() && names_only_company {
                 let hits: Vec<&String> = self
                     .sdks
                     .iter()
@@ -232,6 +255,42 @@ impl Vocabulary {
         }
         out
     }
+}
+
+/// Key used to find an alias inside a longer name: the SDK key, unless dropping a
+/// platform suffix cut it to two characters or fewer (then the folded name itself).
+fn fuzzy_key(n: &str) -> Option<String> {
+    let k = sdk_key(n);
+    let f = fold(n);
+    let k = if k.chars().count() <= 2 && f != k {
+        f
+    } else {
+        k
+    };
+    if k.chars().count() < 2 {
+        return None;
+    }
+    Some(k)
+}
+
+/// `needle` occurs in `hay`, and where the needle starts/ends with an ASCII letter or digit
+/// the neighbouring character is not one ("cos" is not in "cocos").
+pub fn contains_word(hay: &str, needle: &str) -> bool {
+    let w = |c: char| c.is_ascii_alphanumeric();
+    let first = needle.chars().next().is_some_and(w);
+    let last = needle.chars().next_back().is_some_and(w);
+    let mut from = 0usize;
+    while let Some(p) = hay.get(from..).and_then(|s| s.find(needle)) {
+        let at = from + p;
+        let end = at + needle.len();
+        let before = hay.get(..at).and_then(|s| s.chars().next_back());
+        let after = hay.get(end..).and_then(|s| s.chars().next());
+        if !(first && before.is_some_and(w)) && !(last && after.is_some_and(w)) {
+            return true;
+        }
+        from = at + needle.chars().next().map(|c| c.len_utf8()).unwrap_or(1);
+    }
+    false
 }
 
 fn default_vague() -> Vec<(String, Vec<String>)> {
