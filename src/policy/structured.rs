@@ -3,9 +3,7 @@
 use super::normalize::clip;
 use super::text::table_rows;
 use super::vocab::Vocabulary;
-use super::{
-    DeclaredData, DeclaredPermission, DeclaredPolicy, DeclaredSdk, Source, VagueDisclosure,
-};
+use super::{DeclaredData, DeclaredPolicy, DeclaredSdk, Source, VagueDisclosure};
 use crate::error::{Format, ParseError};
 use serde_json::Value;
 
@@ -138,13 +136,13 @@ pub fn parse_json(text: &str, vocab: &Vocabulary) -> Result<DeclaredPolicy, Pars
             continue;
         };
         let line = line_of(text, &serde_json::to_string(&name).unwrap_or_default(), 0);
-        let r = vocab.resolve_permission(&name);
-        pol.permissions.push(DeclaredPermission {
-            resolved: r.is_some(),
-            name: r.unwrap_or(name),
-            purpose: s(e, &["purpose"]),
-            source: Source::new(line, &e.to_string()),
-        });
+        super::text::push_permission(
+            &mut pol,
+            vocab,
+            &name,
+            s(e, &["purpose"]),
+            Source::new(line, &e.to_string()),
+        );
     }
     for e in v
         .get("collected")

@@ -36,8 +36,27 @@ pub fn parse_text(text: &str, vocab: &Vocabulary) -> DeclaredPolicy {
             i += 1;
         }
     }
+    // HTML tables inside Markdown/MDX are read by `html::html_tables`; keep their cells out
+    // of the key:value and prose readers.
+    let mut in_html = false;
+    for (k, l) in lines.iter().enumerate() {
+        let lower = l.to_ascii_lowercase();
+        if lower.contains("<table") {
+            in_html = true;
+        }
+        if in_html {
+            if let Some(f) = in_table.get_mut(k) {
+                *f = true;
+            }
+        }
+        if lower.contains("</table") {
+            in_html = false;
+        }
+    }
     kv_blocks(&lines, &in_table, vocab, &mut pol);
+    kv_permissions(&lines, &in_table, vocab, &mut pol);
     prose(&lines, vocab, &mut pol);
+    prose_permissions(&lines, &in_table, vocab, &mut pol);
     scan_vague(&lines, vocab, &mut pol);
     pol
 }
@@ -259,13 +278,7 @@ fn numbered_row(
                 .get(1..)
                 .map(|r| r.join(" "))
                 .filter(|s| !s.trim().is_empty());
-            let resolved = vocab.resolve_permission(&name);
-            pol.permissions.push(DeclaredPermission {
-                name: resolved.clone().unwrap_or_else(|| name.clone()),
-                resolved: resolved.is_some(),
-                purpose,
-                source: src,
-            });
+            push_permission(pol, vocab, &name, purpose, src);
         }
         return;
     }
@@ -317,6 +330,53 @@ fn push_data(pol: &mut DeclaredPolicy, ids: &[String], src: &Source) {
             id: id.clone(),
             source: src.clone(),
         });
+    }
+}
+
+/// Add a permission row: one entry per resolved constant ("位置信息" gives two), or one
+/// unresolved entry carrying the text as written.
+pub fn push_permission(
+    pol: &mut DeclaredPolicy,
+    vocab: &Vocabulary,
+    raw: &str,
+    purpose: Option<String>,
+    source: Source,
+) {
+    let name = raw.replace("\\_", "_").trim().to_string();
+    let platform = platform_of_name(&name);
+    let resolved = vocab.resolve_permissions(&name);
+    if resolved.is_empty() {
+        pol.permissions.push(DeclaredPermission {
+            name,
+            resolved: false,
+            purpose,
+            platform,
+            source,
+        });
+        return;
+    }
+    for c in resolved {
+        pol.permissions.push(DeclaredPermission {
+            name: c,
+            resolved: true,
+            purpose: purpose.clone(),
+            platform: platform.clone(),
+            source: source.clone(),
+        });
+    }
+}
+
+/// Platform implied by a permission's spelling.
+fn platform_of_name(name: &str) -> Option<String> {
+    let n = name.trim();
+    if n.starts_with("android.permission.") {
+        Some("android".into())
+    } else if n.starts_with("ohos.permission.") {
+        Some("harmony".into())
+    } else if (n.starts_with("NS") && n.ends_with("UsageDescription")) || n == "UIBackgroundModes" {
+        Some("ios".into())
+    } else {
+        None
     }
 }
 
@@ -386,7 +446,6 @@ pub fn table_rows(
             let Some(name) = col("permission") else {
                 continue;
             };
-            let resolved = vocab.resolve_permission(&name);
             let purpose = match (col("function"), col("purpose")) {
                 (Some(f), Some(p)) if f != p => Some(format!("{f}: {p}")),
                 (_, Some(p)) => Some(p),
@@ -396,12 +455,13 @@ pub fn table_rows(
                 (Some(p), Some(n)) => Some(format!("{p} ({n})")),
                 (p, n) => p.or(n),
             };
-            pol.permissions.push(DeclaredPermission {
-                name: resolved.clone().unwrap_or(name),
-                resolved: resolved.is_some(),
+            push_permission(
+                pol,
+                vocab,
+                &name,
                 purpose,
-                source: Source::new(line, &row.join(" | ")),
-            });
+                Source::new(line, &row.join(" | ")),
+            );
         }
         return;
     }
@@ -716,6 +776,165 @@ fn prose(lines: &[&str], vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
         };
         push_data(pol, &sdk.data_types, &sdk.source);
         pol.sdks.push(sdk);
+    }
+}
+
+/// Permission key:value blocks: "名称：CAMERA" / "权限功能说明：…" / "功能/目的：…" /
+/// "具体使用场景：…" (秋水 07), one block per permission name line.
+fn kv_permissions(lines: &[&str], in_table: &[bool], vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
+    let (_, pcols) = column_terms();
+    let mut cur: Option<(usize, String, Vec<String>, String)> = None;
+    let flush = |cur: &mut Option<(usize, String, Vec<String>, String)>,
+                 pol: &mut DeclaredPolicy| {
+        if let Some((line, name, parts, text)) = cur.take() {
+            let purpose = if parts.is_empty() {
+                None
+            } else {
+                Some(parts.join("; "))
+            };
+            push_permission(pol, vocab, &name, purpose, Source::new(line, &text));
+        }
+    };
+    for (k, l) in lines.iter().enumerate() {
+        if in_table.get(k).copied().unwrap_or(false) {
+            continue;
+        }
+        let t = l.trim();
+        let Some((key, val)) = kv_split(t) else {
+            if !t.is_empty() && cur.is_some() && !t.starts_with('(') && !t.starts_with('（') {
+                flush(&mut cur, pol);
+            }
+            continue;
+        };
+        let field = if key == "名称" {
+            Some("permission".to_string())
+        } else {
+            best_field(&key, &pcols)
+        };
+        match field.as_deref() {
+            Some("permission") => {
+                let v = val.replace("\\_", "_");
+                let is_perm = !vocab.resolve_permissions(&v).is_empty()
+                    || platform_of_name(&v).is_some()
+                    || v.split(['、', ',', '，', '/'])
+                        .all(|p| looks_like_permission(p.trim()));
+                flush(&mut cur, pol);
+                if is_perm && !v.is_empty() {
+                    cur = Some((k + 1, v, Vec::new(), t.to_string()));
+                }
+            }
+            Some(_) => {
+                if let Some(c) = cur.as_mut() {
+                    if !val.is_empty() {
+                        c.2.push(val);
+                    }
+                    if c.3.chars().count() < 300 {
+                        c.3.push(' ');
+                        c.3.push_str(t);
+                    }
+                }
+            }
+            None => flush(&mut cur, pol),
+        }
+    }
+    flush(&mut cur, pol);
+}
+
+/// Permissions named in running text before "权限" or "permission": "访问您的_相机_权限",
+/// "_录音（麦克风）_权限", "开启存储权限", "camera permission". The purpose is the bullet list
+/// that follows, else the sentence. A permission already declared elsewhere is not repeated;
+/// names that do not resolve are not kept (prose mentions "相应设备权限" everywhere).
+fn prose_permissions(
+    lines: &[&str],
+    in_table: &[bool],
+    vocab: &Vocabulary,
+    pol: &mut DeclaredPolicy,
+) {
+    const STOP: &[char] = &[
+        '。', '，', '；', '：', ',', ';', ':', '!', '?', '！', '？', '.',
+    ];
+    for (k, l) in lines.iter().enumerate() {
+        if in_table.get(k).copied().unwrap_or(false) {
+            continue;
+        }
+        let clean: String = l
+            .replace("\\_", "_")
+            .chars()
+            .filter(|c| !matches!(c, '_' | '*' | '`'))
+            .collect();
+        let ascii_lower = clean.to_ascii_lowercase();
+        let mut found: Vec<String> = Vec::new();
+        let mut at = Vec::new();
+        for marker in ["权限", "permission"] {
+            let mut from = 0usize;
+            while let Some(p) = ascii_lower.get(from..).and_then(|s| s.find(marker)) {
+                at.push((from + p, marker));
+                from = from + p + marker.len();
+            }
+        }
+        for (pos, marker) in at {
+            let prefix = clean.get(..pos).unwrap_or("");
+            let prefix = prefix.rsplit(STOP).next().unwrap_or(prefix).trim_end();
+            let mut hit = Vec::new();
+            if marker == "permission" {
+                let words: Vec<&str> = prefix.split_whitespace().collect();
+                for n in (1..=words.len().min(3)).rev() {
+                    let cand = words
+                        .get(words.len() - n..)
+                        .map(|w| w.join(" "))
+                        .unwrap_or_default();
+                    hit = vocab.resolve_permissions(&cand);
+                    if !hit.is_empty() {
+                        break;
+                    }
+                }
+            } else {
+                let chars: Vec<char> = prefix.chars().collect();
+                for n in (2..=chars.len().min(12)).rev() {
+                    let cand: String = chars.get(chars.len() - n..).unwrap_or(&[]).iter().collect();
+                    hit = vocab.resolve_permissions(&cand);
+                    if !hit.is_empty() {
+                        break;
+                    }
+                }
+            }
+            for h in hit {
+                if !found.contains(&h) {
+                    found.push(h);
+                }
+            }
+        }
+        if found.is_empty() {
+            continue;
+        }
+        let mut bullets = Vec::new();
+        for next in lines.iter().skip(k + 1) {
+            let t = next.trim();
+            if t.is_empty() {
+                continue;
+            }
+            match t.strip_prefix(['*', '-', '•']) {
+                Some(b) if bullets.len() < 50 => bullets.push(b.trim().to_string()),
+                _ => break,
+            }
+        }
+        let purpose = if bullets.is_empty() {
+            clip(l.trim(), 200)
+        } else {
+            clip(&bullets.join("；"), 300)
+        };
+        for name in found {
+            if pol.permissions.iter().any(|p| p.name == name) {
+                continue;
+            }
+            pol.permissions.push(DeclaredPermission {
+                name,
+                resolved: true,
+                purpose: Some(purpose.clone()),
+                platform: None,
+                source: Source::new(k + 1, l),
+            });
+        }
     }
 }
 

@@ -80,10 +80,14 @@ impl Vocabulary {
                 }
             }
         }
+        let extra = extra_permission_names();
         for p in crate::permissions::PermissionDb::embedded().all() {
             let mut names = vec![p.name.clone(), p.short_name().to_string()];
             names.extend(p.names_zh.iter().cloned());
             names.extend(p.names_en.iter().cloned());
+            if let Some((_, more)) = extra.iter().find(|(c, _)| *c == p.name) {
+                names.extend(more.iter().cloned());
+            }
             v.permissions.push((p.name.clone(), names));
         }
         v.data_db = Some(crate::datatypes::DataTypeDb::embedded());
@@ -194,37 +198,113 @@ impl Vocabulary {
         None
     }
 
-    /// Resolve a permission cell to a constant (exact constant, `android.permission.X`, or display name).
+    /// Resolve a permission cell to one constant (the first of [`Vocabulary::resolve_permissions`]).
     pub fn resolve_permission(&self, text: &str) -> Option<String> {
-        let t = text.trim();
-        let f = fold(t);
-        for (c, names) in &self.permissions {
+        self.resolve_permissions(text).into_iter().next()
+    }
+
+    /// Resolve a permission cell to constants: an exact constant (`android.permission.X`,
+    /// bare `X`, Markdown-escaped `X\_Y`), else every permission with that display name
+    /// ("位置信息" → fine and coarse location; a trailing "权限"/"permission" is ignored),
+    /// else the union over the parts of "录音（麦克风）" or "通讯录、写入存储".
+    pub fn resolve_permissions(&self, text: &str) -> Vec<String> {
+        let t = clean_perm(text);
+        if t.is_empty() {
+            return Vec::new();
+        }
+        for (c, _) in &self.permissions {
             let short = c.rsplit('.').next().unwrap_or(c);
-            if c.eq_ignore_ascii_case(t)
-                || short.eq_ignore_ascii_case(t)
-                || names.iter().any(|n| fold(n) == f)
-            {
-                return Some(c.clone());
+            if c.eq_ignore_ascii_case(&t) || short.eq_ignore_ascii_case(&t) {
+                return vec![c.clone()];
             }
         }
         if t.starts_with("android.permission.")
+            && t.len() > "android.permission.".len()
             && t.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
         {
-            return Some(t.to_string());
+            return vec![t];
         }
-        None
+        let key = perm_key(&t);
+        if key.chars().count() >= 2 {
+            let hits: Vec<String> = self
+                .permissions
+                .iter()
+                .filter(|(_, names)| names.iter().any(|n| perm_key(n) == key))
+                .map(|(c, _)| c.clone())
+                .collect();
+            if !hits.is_empty() {
+                return hits;
+            }
+        }
+        // Parts: "录音（麦克风）", "通讯录、写入存储", "READ_X、WRITE_Y".
+        let parts: Vec<&str> = t
+            .split(['（', '）', '(', ')', '、', '，', ',', '/', ';', '；'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let mut out = Vec::new();
+        if parts.len() > 1 {
+            for p in parts {
+                for c in self.resolve_permissions(p) {
+                    if !out.contains(&c) {
+                        out.push(c);
+                    }
+                }
+            }
+        }
+        out
     }
 
-    /// Permission constants whose display names occur in `text`.
+    /// Permission constants named in a free-text cell: `android.permission.*` tokens (a
+    /// truncated token that is the prefix of exactly one known constant counts as it),
+    /// bare constants, and display names.
     pub fn permissions_in(&self, text: &str) -> Vec<String> {
-        let f = fold(text);
-        let mut out = Vec::new();
+        let mut out: Vec<String> = Vec::new();
+        let clean = text.replace("\\_", "_");
+        for tok in clean.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_')) {
+            let Some(rest) = tok.strip_prefix("android.permission.") else {
+                continue;
+            };
+            if rest.is_empty() {
+                continue;
+            }
+            let exact = self.permissions.iter().find(|(c, _)| c == tok);
+            let found = match exact {
+                Some((c, _)) => Some(c.clone()),
+                None => {
+                    let pre: Vec<&String> = self
+                        .permissions
+                        .iter()
+                        .map(|(c, _)| c)
+                        .filter(|c| c.starts_with(tok) && rest.len() >= 8)
+                        .collect();
+                    match pre.as_slice() {
+                        [one] => Some((*one).clone()),
+                        _ => Some(tok.to_string()),
+                    }
+                }
+            };
+            if let Some(f) = found {
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+        let f = fold(&clean);
         for (c, names) in &self.permissions {
-            if f.contains(&c.to_lowercase())
-                || names
-                    .iter()
-                    .any(|n| n.chars().count() >= 2 && f.contains(&fold(n)))
+            if out.contains(c) {
+                continue;
+            }
+            let short = c.rsplit('.').next().unwrap_or(c).to_lowercase();
+            let bare = short.len() > 4 && short.contains('_') && contains_word(&f, &short);
+            if bare
+                || names.iter().any(|n| {
+                    n.chars().count() >= 2
+                        && !n.contains('.')
+                        && !is_ascii_upper_const(n)
+                        && contains_word(&f, &fold(n))
+                })
             {
                 out.push(c.clone());
             }
@@ -255,6 +335,46 @@ impl Vocabulary {
         }
         out
     }
+}
+
+/// Remove Markdown escapes/emphasis and surrounding punctuation from a permission cell.
+fn clean_perm(text: &str) -> String {
+    text.replace("\\_", "_")
+        .trim()
+        .trim_matches(|c: char| matches!(c, '_' | '*' | '`' | '"' | '“' | '”' | '：' | ':'))
+        .trim()
+        .to_string()
+}
+
+/// Display-name key: folded, spaces dropped, a trailing "权限"/"permission(s)" removed.
+fn perm_key(s: &str) -> String {
+    let f: String = fold(&clean_perm(s))
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let mut k = f.as_str();
+    for suf in ["permissions", "permission", "权限"] {
+        if let Some(x) = k.strip_suffix(suf) {
+            k = x;
+        }
+    }
+    k.to_string()
+}
+
+fn is_ascii_upper_const(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+}
+
+fn extra_permission_names() -> Vec<(String, Vec<String>)> {
+    #[derive(Deserialize)]
+    struct Extra {
+        #[serde(default)]
+        permission_names: std::collections::BTreeMap<String, Vec<String>>,
+    }
+    let t: Result<Extra, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
+    t.map(|e| e.permission_names.into_iter().collect())
+        .unwrap_or_default()
 }
 
 /// Key used to find an alias inside a longer name: the SDK key, unless dropping a
