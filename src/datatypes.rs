@@ -84,6 +84,11 @@ pub struct DataType {
     /// Apple privacy-manifest `NSPrivacyCollectedDataType…` keys that mean this type.
     #[serde(default)]
     pub apple: Vec<String>,
+    /// Aliases that are also common words in running text ("存储" also means "to store"):
+    /// matched in table cells ([`DataTypeDb::find_in_text`]) but not in prose
+    /// ([`DataTypeDb::find_in_prose`]). Each must also be listed in an aliases field.
+    #[serde(default)]
+    pub prose_ambiguous: Vec<String>,
     /// Sentences in which the type must be found (checked by the test suite).
     #[serde(default)]
     pub test_match: Vec<String>,
@@ -186,6 +191,14 @@ impl DataTypeDb {
             if by_id.insert(t.id.clone(), i).is_some() {
                 return Err(err(format!("duplicate id {}", t.id)));
             }
+            for a in &t.prose_ambiguous {
+                if !t.aliases().any(|x| x == a) {
+                    return Err(err(format!(
+                        "{}: prose_ambiguous {a:?} is not an alias",
+                        t.id
+                    )));
+                }
+            }
             for a in t.aliases() {
                 let k = match_fold(a);
                 if k.is_empty() {
@@ -255,6 +268,16 @@ impl DataTypeDb {
     /// Longest match wins where aliases overlap; an alias whose first/last character is an
     /// ASCII letter or digit must not touch another ASCII letter or digit in the text.
     pub fn find_in_text(&self, text: &str) -> Vec<&str> {
+        self.find(text, false)
+    }
+
+    /// Like [`DataTypeDb::find_in_text`] for running text: aliases marked
+    /// `prose_ambiguous` (words that are also verbs) are ignored.
+    pub fn find_in_prose(&self, text: &str) -> Vec<&str> {
+        self.find(text, true)
+    }
+
+    fn find(&self, text: &str, prose: bool) -> Vec<&str> {
         let Some(m) = &self.matcher else {
             return Vec::new();
         };
@@ -277,7 +300,14 @@ impl DataTypeDb {
                 continue;
             }
             if let Some(t) = self.pattern_type.get(hit.pattern().as_usize()) {
-                cands.push((s, e, *t));
+                // An ambiguous alias still takes its span (so "存储" does not let a shorter
+                // alias match inside it) but yields no type in prose.
+                let skip = prose
+                    && self
+                        .types
+                        .get(*t)
+                        .is_some_and(|ty| ty.prose_ambiguous.iter().any(|a| match_fold(a) == *pat));
+                cands.push((s, e, if skip { usize::MAX } else { *t }));
             }
         }
         // Leftmost, then longest; skip candidates overlapping one already taken.
@@ -389,6 +419,15 @@ mod tests {
         assert_eq!(db.display("imei", Lang::En), "IMEI");
         assert_eq!(db.display("contacts", Lang::Zh), "通讯录");
         assert_eq!(db.display("nope", Lang::Zh), "nope");
+    }
+
+    #[test]
+    fn prose_skips_ambiguous_aliases() {
+        let db = DataTypeDb::embedded();
+        let s = "我们将在您的设备上存储名为Cookies的小型数据文件";
+        assert!(db.find_in_text(s).contains(&"files"));
+        assert_eq!(db.find_in_prose(s), vec!["cookies"]);
+        assert_eq!(db.find_in_prose("读取外部存储信息"), vec!["files"]);
     }
 
     #[test]

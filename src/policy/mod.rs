@@ -357,7 +357,8 @@ fn assign_platforms(text: &str, pol: &mut DeclaredPolicy) {
 
 fn dedup(pol: &mut DeclaredPolicy) {
     let mut seen = std::collections::HashSet::new();
-    pol.data_types.retain(|d| seen.insert(d.id.clone()));
+    pol.data_types
+        .retain(|d| seen.insert((d.id.clone(), d.source.line)));
     let mut seen = std::collections::HashSet::new();
     pol.vague
         .retain(|v| seen.insert((v.category.clone(), v.source.line)));

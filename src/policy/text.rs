@@ -57,6 +57,7 @@ pub fn parse_text(text: &str, vocab: &Vocabulary) -> DeclaredPolicy {
     kv_permissions(&lines, &in_table, vocab, &mut pol);
     prose(&lines, vocab, &mut pol);
     prose_permissions(&lines, &in_table, vocab, &mut pol);
+    prose_data(&lines, &in_table, vocab, &mut pol);
     scan_vague(&lines, vocab, &mut pol);
     pol
 }
@@ -873,7 +874,13 @@ fn prose_permissions(
             }
         }
         for (pos, marker) in at {
-            let prefix = clean.get(..pos).unwrap_or("");
+            // Only the last ~120 bytes before the marker matter (names are short); bounding
+            // the window keeps a huge single line linear.
+            let mut start = pos.saturating_sub(120);
+            while start > 0 && !clean.is_char_boundary(start) {
+                start -= 1;
+            }
+            let prefix = clean.get(start..pos).unwrap_or("");
             let prefix = prefix.rsplit(STOP).next().unwrap_or(prefix).trim_end();
             let mut hit = Vec::new();
             if marker == "permission" {
@@ -938,13 +945,43 @@ fn prose_permissions(
     }
 }
 
+/// Data types named in running text, in sentences that say data is collected, read or
+/// stored ("我们将…存储名为Cookies的小型数据文件", "we collect your IP address"); sentences
+/// with a negation ("不会收集", "do not collect") are skipped. Verbs and negations come from
+/// `data/policy_terms.toml` `[collect_verbs]`.
+fn prose_data(lines: &[&str], in_table: &[bool], vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
+    let (verbs, negations) = super::vocab::collect_verbs();
+    for (k, l) in lines.iter().enumerate() {
+        if in_table.get(k).copied().unwrap_or(false) {
+            continue;
+        }
+        for sentence in l.split_inclusive(['。', '；', ';', '!', '?', '！', '？']) {
+            let sentence = sentence.trim();
+            if sentence.is_empty() {
+                continue;
+            }
+            let f = fold(sentence);
+            if !verbs.iter().any(|v| f.contains(v.as_str()))
+                || negations.iter().any(|n| f.contains(n.as_str()))
+            {
+                continue;
+            }
+            let ids = vocab.data_types_in_prose(sentence);
+            push_data(pol, &ids, &Source::new(k + 1, sentence));
+        }
+    }
+}
+
 /// Category-level disclosures: every sentence naming a vague category term.
 pub fn scan_vague(lines: &[&str], vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
     for (k, l) in lines.iter().enumerate() {
         for sentence in l.split_inclusive(['。', '；', '.', ';']) {
             let f = fold(sentence);
             for (cat, terms) in &vocab.vague {
-                if let Some(term) = terms.iter().find(|t| f.contains(t.as_str())) {
+                if let Some(term) = terms
+                    .iter()
+                    .find(|t| super::vocab::contains_word(&f, t.as_str()))
+                {
                     pol.vague.push(VagueDisclosure {
                         category: cat.clone(),
                         text: term.clone(),

@@ -337,6 +337,20 @@ impl Vocabulary {
     }
 }
 
+impl Vocabulary {
+    /// Data-type ids named in running text (ambiguous aliases such as "存储" skipped).
+    pub fn data_types_in_prose(&self, text: &str) -> Vec<String> {
+        match self.data_db {
+            Some(db) => db
+                .find_in_prose(text)
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            None => self.data_types_in(text),
+        }
+    }
+}
+
 /// Remove Markdown escapes/emphasis and surrounding punctuation from a permission cell.
 fn clean_perm(text: &str) -> String {
     text.replace("\\_", "_")
@@ -422,6 +436,27 @@ fn default_vague() -> Vec<(String, Vec<String>)> {
             .map(|(k, v)| (k, v.iter().map(|s| fold(s)).collect()))
             .collect(),
         Err(_) => Vec::new(),
+    }
+}
+
+/// Collection verbs and negations from `data/policy_terms.toml` `[collect_verbs]`, folded.
+pub fn collect_verbs() -> (Vec<String>, Vec<String>) {
+    #[derive(Deserialize)]
+    struct V {
+        collect_verbs: Verbs,
+    }
+    #[derive(Deserialize)]
+    struct Verbs {
+        verbs: Vec<String>,
+        negations: Vec<String>,
+    }
+    let t: Result<V, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
+    match t {
+        Ok(v) => (
+            v.collect_verbs.verbs.iter().map(|s| fold(s)).collect(),
+            v.collect_verbs.negations.iter().map(|s| fold(s)).collect(),
+        ),
+        Err(_) => (Vec::new(), Vec::new()),
     }
 }
 
