@@ -112,11 +112,20 @@ pub fn html_tables(src: &str, vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
             continue;
         };
         let header = rows.get(h).map(|r| r.1.clone()).unwrap_or_default();
-        let body: Vec<(usize, Vec<String>)> = rows
-            .into_iter()
-            .skip(h + 1)
-            .filter(|(_, r)| r.len() >= 2)
-            .collect();
+        let all: Vec<(usize, Vec<String>)> = rows.into_iter().skip(h + 1).collect();
+        let total = all.len();
+        let body: Vec<(usize, Vec<String>)> =
+            all.into_iter().filter(|(_, r)| r.len() >= 2).collect();
+        if body.len() < total {
+            pol.warnings.push(format!(
+                "html table at line {}: {} rows with fewer than two cells skipped",
+                lines
+                    .get(tr_index.saturating_sub(total))
+                    .copied()
+                    .unwrap_or(0),
+                total - body.len()
+            ));
+        }
         table_rows(&header, body, vocab, pol);
     }
 }

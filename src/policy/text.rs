@@ -391,35 +391,32 @@ fn looks_like_permission(s: &str) -> bool {
         || (t.len() > 3 && t.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
 }
 
-/// Best field for a header cell: exact synonym, else longest synonym contained.
+/// Best field for a header cell: exact synonym, else longest synonym contained. `cols`
+/// must be normalised as [`column_terms`] returns them.
 pub fn best_field(header: &str, cols: &[(String, Vec<String>)]) -> Option<String> {
-    let squash = |s: &str| -> String {
-        fold(s)
-            .chars()
-            .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '`' | '_'))
-            .collect()
-    };
-    let h = squash(header);
+    let h = super::vocab::squash_header(header);
     let h = h.trim_end_matches([':', '：']);
-    if h.is_empty() {
+    if h.is_empty() || h.len() > 200 {
         return None;
     }
     for (f, syn) in cols {
-        if syn.iter().any(|s| squash(s) == h) {
+        if syn.iter().any(|s| s == h) {
             return Some(f.clone());
         }
     }
     let mut best: Option<(usize, &String)> = None;
     for (f, syn) in cols {
         for s in syn {
-            let s = squash(s);
-            if !s.is_empty() && h.contains(&s) && best.is_none_or(|(l, _)| s.len() > l) {
+            if !s.is_empty() && h.contains(s.as_str()) && best.is_none_or(|(l, _)| s.len() > l) {
                 best = Some((s.len(), f));
             }
         }
     }
     best.map(|(_, f)| f.clone())
 }
+
+/// Most columns a table header may have; wider "tables" are skipped with a warning.
+pub const MAX_COLUMNS: usize = 64;
 
 /// Turn a table (header + rows with line numbers) into SDK or permission rows.
 pub fn table_rows(
@@ -428,6 +425,15 @@ pub fn table_rows(
     vocab: &Vocabulary,
     pol: &mut DeclaredPolicy,
 ) {
+    if header.len() > MAX_COLUMNS {
+        pol.warnings.push(format!(
+            "line {}: table header with {} columns (more than {MAX_COLUMNS}); {} rows skipped",
+            rows.first().map(|r| r.0).unwrap_or(0),
+            header.len(),
+            rows.len()
+        ));
+        return;
+    }
     let (scols, pcols) = column_terms();
     let sfields: Vec<Option<String>> = header.iter().map(|h| best_field(h, &scols)).collect();
     let pfields: Vec<Option<String>> = header.iter().map(|h| best_field(h, &pcols)).collect();
@@ -854,7 +860,13 @@ fn prose_permissions(
     const STOP: &[char] = &[
         '。', '，', '；', '：', ',', ';', ':', '!', '?', '！', '？', '.',
     ];
+    // Real policies mention permissions tens of times; stop after this many.
+    const MAX_MENTIONS: usize = 5000;
+    let mut mentions = 0usize;
     for (k, l) in lines.iter().enumerate() {
+        if mentions >= MAX_MENTIONS {
+            break;
+        }
         if in_table.get(k).copied().unwrap_or(false) {
             continue;
         }
@@ -873,6 +885,15 @@ fn prose_permissions(
                 from = from + p + marker.len();
             }
         }
+        let room = MAX_MENTIONS.saturating_sub(mentions);
+        if at.len() > room {
+            pol.warnings.push(format!(
+                "line {}: more than {MAX_MENTIONS} permission mentions in running text; the rest not scanned",
+                k + 1
+            ));
+            at.truncate(room);
+        }
+        mentions += at.len();
         for (pos, marker) in at {
             // Only the last ~120 bytes before the marker matter (names are short); bounding
             // the window keeps a huge single line linear.
@@ -896,14 +917,7 @@ fn prose_permissions(
                     }
                 }
             } else {
-                let chars: Vec<char> = prefix.chars().collect();
-                for n in (2..=chars.len().min(12)).rev() {
-                    let cand: String = chars.get(chars.len() - n..).unwrap_or(&[]).iter().collect();
-                    hit = vocab.resolve_permissions(&cand);
-                    if !hit.is_empty() {
-                        break;
-                    }
-                }
+                hit = vocab.resolve_permission_suffix(prefix);
             }
             for h in hit {
                 if !found.contains(&h) {

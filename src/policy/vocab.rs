@@ -18,6 +18,17 @@ pub struct Vocabulary {
     pub data_db: Option<&'static crate::datatypes::DataTypeDb>,
     /// (category, terms) for vague disclosures.
     pub vague: Vec<(String, Vec<String>)>,
+    /// Lookup built from `permissions` on first use: exact key (constant, bare constant,
+    /// display-name key) → constants. Changing `permissions` afterwards is not seen.
+    perm_index: std::sync::OnceLock<PermIndex>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PermIndex {
+    /// Lowercased full or bare constant → constant.
+    exact: std::collections::HashMap<String, String>,
+    /// Display-name key → constants, in table order.
+    display: std::collections::HashMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +69,7 @@ impl Vocabulary {
             data_types,
             data_db: None,
             vague: default_vague(),
+            perm_index: Default::default(),
         }
     }
 
@@ -212,11 +224,9 @@ impl Vocabulary {
         if t.is_empty() {
             return Vec::new();
         }
-        for (c, _) in &self.permissions {
-            let short = c.rsplit('.').next().unwrap_or(c);
-            if c.eq_ignore_ascii_case(&t) || short.eq_ignore_ascii_case(&t) {
-                return vec![c.clone()];
-            }
+        let idx = self.perm_idx();
+        if let Some(c) = idx.exact.get(&t.to_ascii_lowercase()) {
+            return vec![c.clone()];
         }
         if t.starts_with("android.permission.")
             && t.len() > "android.permission.".len()
@@ -227,14 +237,8 @@ impl Vocabulary {
         }
         let key = perm_key(&t);
         if key.chars().count() >= 2 {
-            let hits: Vec<String> = self
-                .permissions
-                .iter()
-                .filter(|(_, names)| names.iter().any(|n| perm_key(n) == key))
-                .map(|(c, _)| c.clone())
-                .collect();
-            if !hits.is_empty() {
-                return hits;
+            if let Some(hits) = idx.display.get(&key) {
+                return hits.clone();
             }
         }
         // Parts: "录音（麦克风）", "通讯录、写入存储", "READ_X、WRITE_Y".
@@ -254,6 +258,56 @@ impl Vocabulary {
             }
         }
         out
+    }
+
+    fn perm_idx(&self) -> &PermIndex {
+        self.perm_index.get_or_init(|| {
+            let mut ix = PermIndex::default();
+            for (c, names) in &self.permissions {
+                let short = c.rsplit('.').next().unwrap_or(c);
+                ix.exact
+                    .entry(c.to_ascii_lowercase())
+                    .or_insert_with(|| c.clone());
+                ix.exact
+                    .entry(short.to_ascii_lowercase())
+                    .or_insert_with(|| c.clone());
+                for n in names {
+                    let e = ix.display.entry(perm_key(n)).or_default();
+                    if !e.contains(c) {
+                        e.push(c.clone());
+                    }
+                }
+            }
+            ix
+        })
+    }
+
+    /// Constants named by the end of `window` (text just before "权限"): the longest
+    /// suffix of at most 12 characters that is a constant or display name, else the parts
+    /// of the last 12 characters ("录音（麦克风）"). Folds the window once.
+    pub fn resolve_permission_suffix(&self, window: &str) -> Vec<String> {
+        let key = perm_key(window);
+        let chars: Vec<char> = key.chars().collect();
+        let idx = self.perm_idx();
+        let max = chars.len().min(12);
+        for n in (2..=max).rev() {
+            let cand: String = chars.get(chars.len() - n..).unwrap_or(&[]).iter().collect();
+            if let Some(c) = idx.exact.get(&cand) {
+                return vec![c.clone()];
+            }
+            if let Some(hits) = idx.display.get(&cand) {
+                return hits.clone();
+            }
+        }
+        let tail: String = chars
+            .get(chars.len() - max..)
+            .unwrap_or(&[])
+            .iter()
+            .collect();
+        if tail.contains(['（', '(', '、', '/']) {
+            return self.resolve_permissions(&tail);
+        }
+        Vec::new()
     }
 
     /// Permission constants named in a free-text cell: `android.permission.*` tokens (a
@@ -460,19 +514,36 @@ pub fn collect_verbs() -> (Vec<String>, Vec<String>) {
     }
 }
 
-/// Column-header synonyms from `data/policy_terms.toml`: (field, synonyms) for SDK and permission tables.
-pub fn column_terms() -> (Vec<(String, Vec<String>)>, Vec<(String, Vec<String>)>) {
+/// Column-header synonyms from `data/policy_terms.toml`: (field, synonyms) for SDK and
+/// permission tables, parsed once, each synonym normalised as [`squash_header`] does.
+#[allow(clippy::type_complexity)]
+pub fn column_terms() -> &'static (Vec<(String, Vec<String>)>, Vec<(String, Vec<String>)>) {
     #[derive(Deserialize)]
     struct Cols {
         sdk_columns: std::collections::BTreeMap<String, Vec<String>>,
         permission_columns: std::collections::BTreeMap<String, Vec<String>>,
     }
-    let t: Result<Cols, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
-    match t {
-        Ok(c) => (
-            c.sdk_columns.into_iter().collect(),
-            c.permission_columns.into_iter().collect(),
-        ),
-        Err(_) => (Vec::new(), Vec::new()),
-    }
+    static COLS: std::sync::OnceLock<(Vec<(String, Vec<String>)>, Vec<(String, Vec<String>)>)> =
+        std::sync::OnceLock::new();
+    COLS.get_or_init(|| {
+        let t: Result<Cols, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
+        let sq =
+            |m: std::collections::BTreeMap<String, Vec<String>>| -> Vec<(String, Vec<String>)> {
+                m.into_iter()
+                    .map(|(k, v)| (k, v.iter().map(|x| squash_header(x)).collect()))
+                    .collect()
+            };
+        match t {
+            Ok(c) => (sq(c.sdk_columns), sq(c.permission_columns)),
+            Err(_) => (Vec::new(), Vec::new()),
+        }
+    })
+}
+
+/// Normalise a header cell or key: NFKC, lowercase, no whitespace, no `*`, backquote or `_`.
+pub fn squash_header(s: &str) -> String {
+    fold(s)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '`' | '_'))
+        .collect()
 }
