@@ -172,7 +172,7 @@ pub fn decode(bytes: &[u8], warnings: &mut Vec<String>) -> Result<String, ParseE
         if bad {
             warnings.push(format!("{}: undecodable bytes replaced", enc.name()));
         }
-        return Ok(s.into_owned());
+        return check_text(s.into_owned(), bytes.len());
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return check_text(s.to_string(), bytes.len());
