@@ -1,6 +1,6 @@
 //! Policy reader against the real seed policies in ../shared (skipped when absent).
 
-use apkaudit::policy::{parse_policy, read_policy_with, Kind, Vocabulary};
+use apkaudit::policy::{parse_policy, read_policy, read_policy_with, Kind, Vocabulary};
 use std::path::{Path, PathBuf};
 
 fn shared() -> Option<PathBuf> {
@@ -156,4 +156,159 @@ fn inline_markdown_table_and_kv() {
         pol.sdks[0].link.as_deref(),
         Some("https://www.pangle.cn/privacy")
     );
+}
+
+#[test]
+fn seed_004_read_in_both_languages() {
+    let Some(dir) = shared() else { return };
+    let path = seed(&dir, "004_");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // The English half starts at the line "Our Purpose".
+    let english_from = text
+        .lines()
+        .position(|l| l.trim() == "Our Purpose")
+        .map(|i| i + 1)
+        .expect("English half");
+    let pol = read_policy(&path).unwrap();
+    // 004 names no SDK and no permission in either language; what it declares is category
+    // level (partners, advertising/promotional services) and cookies/account data.
+    assert!(pol.sdks.is_empty() && pol.permissions.is_empty());
+    for (cat, zh, en) in [
+        (
+            "ads",
+            "广告或促销服务",
+            "advertising or promotional services",
+        ),
+        ("thirdparty", "合作伙伴", "partners"),
+    ] {
+        let v: Vec<_> = pol.vague.iter().filter(|v| v.category == cat).collect();
+        assert!(
+            v.iter()
+                .any(|v| v.source.line < english_from && v.source.text.contains(zh)),
+            "{cat} zh: {v:?}"
+        );
+        assert!(
+            v.iter()
+                .any(|v| v.source.line >= english_from && v.source.text.contains(en)),
+            "{cat} en: {v:?}"
+        );
+    }
+    for id in ["cookies", "user_id"] {
+        let lines: Vec<usize> = pol
+            .data_types
+            .iter()
+            .filter(|d| d.id == id)
+            .map(|d| d.source.line)
+            .collect();
+        assert!(
+            lines.iter().any(|l| *l < english_from),
+            "{id} zh: {lines:?}"
+        );
+        assert!(
+            lines.iter().any(|l| *l >= english_from),
+            "{id} en: {lines:?}"
+        );
+    }
+    // "存储名为Cookies的小型数据文件" stores a file; it does not declare the "files" type.
+    assert!(!pol.data_types.iter().any(|d| d.id == "files"));
+}
+
+#[test]
+fn seed_002_with_shipped_vocabulary() {
+    let Some(dir) = shared() else { return };
+    let path = seed(&dir, "002_");
+    let pol = read_policy(&path).unwrap();
+    let ids: Vec<Option<&str>> = pol.sdks.iter().map(|s| s.id.as_deref()).collect();
+    assert_eq!(
+        ids,
+        [
+            Some("wechat"),
+            Some("facebook-login"),
+            Some("line"),
+            Some("huawei-push"),
+            Some("bugly"),
+            Some("beizi"),
+            Some("pangle"),
+            Some("gdt"),
+            Some("baidu-mobads"),
+            Some("kuaishou"),
+            Some("inmobi"),
+            Some("zxing"),
+        ]
+    );
+    for s in &pol.sdks {
+        assert!(
+            s.purpose.as_deref().is_some_and(|p| !p.is_empty()),
+            "{}",
+            s.name
+        );
+    }
+    let pangle = &pol.sdks[6];
+    for d in ["imei", "oaid", "mac_address", "installed_apps"] {
+        assert!(pangle.data_types.contains(&d.to_string()), "pangle {d}");
+    }
+    // Every permission-table row, in order, with its purpose where the text gives one.
+    let android: Vec<&str> = pol
+        .permissions
+        .iter()
+        .filter(|p| p.platform.as_deref() == Some("android"))
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(android.len(), 26, "{android:?}");
+    assert_eq!(
+        android.last(),
+        Some(&"PackageManager.getInstalledPackages()")
+    );
+    // The iOS table's display names resolve and are marked as iOS rows.
+    let ios: Vec<(&str, bool)> = pol
+        .permissions
+        .iter()
+        .filter(|p| p.platform.as_deref() == Some("ios"))
+        .map(|p| (p.name.as_str(), p.resolved))
+        .collect();
+    assert!(
+        ios.contains(&("android.permission.CAMERA", true)),
+        "{ios:?}"
+    );
+    assert!(ios.contains(&("android.permission.ACCESS_COARSE_LOCATION", true)));
+    assert!(ios.contains(&("android.permission.RECORD_AUDIO", true)));
+    assert!(ios.contains(&("Local network", false)));
+}
+
+#[test]
+fn display_names_resolve_to_constants() {
+    let v = Vocabulary::embedded();
+    let r = |s: &str| v.resolve_permissions(s);
+    assert_eq!(r("相机"), ["android.permission.CAMERA"]);
+    assert_eq!(r("Camera permissions"), ["android.permission.CAMERA"]);
+    assert_eq!(
+        r("位置信息"),
+        [
+            "android.permission.ACCESS_FINE_LOCATION",
+            "android.permission.ACCESS_COARSE_LOCATION"
+        ]
+    );
+    assert_eq!(
+        r("Location"),
+        [
+            "android.permission.ACCESS_FINE_LOCATION",
+            "android.permission.ACCESS_COARSE_LOCATION"
+        ]
+    );
+    assert_eq!(r("读取应用列表"), ["android.permission.QUERY_ALL_PACKAGES"]);
+    assert_eq!(r("RECORD\\_AUDIO"), ["android.permission.RECORD_AUDIO"]);
+    assert_eq!(
+        r("READ\\_EXTERNAL\\_STORAGE、WRITE\\_EXTERNAL\\_STORAGE"),
+        [
+            "android.permission.READ_EXTERNAL_STORAGE",
+            "android.permission.WRITE_EXTERNAL_STORAGE"
+        ]
+    );
+    assert_eq!(
+        r("android.permission.RECORD_VIDEO"),
+        ["android.permission.RECORD_VIDEO"]
+    );
+    assert!(r("扫一扫").is_empty());
+    assert!(r("Local network").is_empty());
+    assert!(r("android.permission.").is_empty());
 }

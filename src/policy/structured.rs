@@ -309,6 +309,10 @@ pub fn parse_plist(text: &str, vocab: &Vocabulary) -> DeclaredPolicy {
             .strip_prefix("<string>NSPrivacyCollectedDataType")
             .and_then(|r| r.strip_suffix("</string>"))
         {
+            // NSPrivacyCollectedDataTypePurpose… values are purposes, not data types.
+            if v.starts_with("Purpose") {
+                continue;
+            }
             let raw = v.to_string();
             let key = format!("NSPrivacyCollectedDataType{raw}");
             let id = vocab
