@@ -312,3 +312,84 @@ fn display_names_resolve_to_constants() {
     assert!(r("Local network").is_empty());
     assert!(r("android.permission.").is_empty());
 }
+
+/// The structured formats documented in docs/policy-formats.md (examples copied from there).
+#[test]
+fn declared_json_and_csv_examples() {
+    let v = Vocabulary::embedded();
+    let json = r#"{
+  "schema": "apkaudit-declared/1",
+  "sdks": [
+    {
+      "name": "穿山甲SDK",
+      "company": "北京巨量引擎网络技术有限公司",
+      "purpose": "广告投放",
+      "data_types": ["imei", "OAID", "应用安装列表"],
+      "permissions": ["android.permission.READ_PHONE_STATE", "位置信息"],
+      "privacy_url": "https://www.pangle.cn/privacy",
+      "package_prefixes": ["com.bytedance.sdk.openadsdk"]
+    }
+  ],
+  "permissions": [
+    {"name": "android.permission.CAMERA", "purpose": "扫描二维码"},
+    "相机"
+  ],
+  "collected": ["clipboard", {"id": "IP地址"}],
+  "generic_disclosures": [{"category": "ads", "text": "广告合作伙伴"}]
+}"#;
+    let pol = parse_policy(json, Kind::Json, &v);
+    assert!(pol.warnings.is_empty(), "{:?}", pol.warnings);
+    let s = &pol.sdks[0];
+    assert_eq!(s.id.as_deref(), Some("pangle"));
+    assert_eq!(s.data_types, ["imei", "oaid", "installed_apps"]);
+    assert_eq!(
+        s.permissions,
+        [
+            "android.permission.READ_PHONE_STATE",
+            "android.permission.ACCESS_FINE_LOCATION",
+            "android.permission.ACCESS_COARSE_LOCATION"
+        ]
+    );
+    assert_eq!(s.link.as_deref(), Some("https://www.pangle.cn/privacy"));
+    let perms: Vec<(&str, Option<&str>)> = pol
+        .permissions
+        .iter()
+        .map(|p| (p.name.as_str(), p.purpose.as_deref()))
+        .collect();
+    assert_eq!(
+        perms,
+        [
+            ("android.permission.CAMERA", Some("扫描二维码")),
+            ("android.permission.CAMERA", None)
+        ]
+    );
+    let ids: Vec<&str> = pol.data_types.iter().map(|d| d.id.as_str()).collect();
+    assert!(
+        ids.contains(&"clipboard") && ids.contains(&"ip_address"),
+        "{ids:?}"
+    );
+    assert_eq!(pol.vague[0].category, "ads");
+
+    let csv = "kind,name,company,purpose,data_types,permissions,privacy_url\n\
+sdk,极光推送SDK,深圳市和讯华谷信息技术有限公司,消息推送,\"IMEI、OAID、应用列表\",android.permission.READ_PHONE_STATE,https://www.jiguang.cn/license/privacy\n\
+permission,android.permission.CAMERA,,扫描二维码,,,\n\
+permission,位置信息,,附近门店,,,\n";
+    let pol = parse_policy(csv, Kind::Csv, &v);
+    assert!(pol.warnings.is_empty(), "{:?}", pol.warnings);
+    assert_eq!(pol.sdks.len(), 1);
+    assert_eq!(pol.sdks[0].id.as_deref(), Some("jpush"));
+    assert_eq!(pol.sdks[0].data_types, ["imei", "oaid", "installed_apps"]);
+    let perms: Vec<(&str, usize)> = pol
+        .permissions
+        .iter()
+        .map(|p| (p.name.as_str(), p.source.line))
+        .collect();
+    assert_eq!(
+        perms,
+        [
+            ("android.permission.CAMERA", 3),
+            ("android.permission.ACCESS_FINE_LOCATION", 4),
+            ("android.permission.ACCESS_COARSE_LOCATION", 4)
+        ]
+    );
+}
