@@ -99,7 +99,7 @@ pub fn html_tables(src: &str, vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
         }
         let known = |r: &Vec<String>| {
             r.iter()
-                .filter(|c| best_field(c, &scols).is_some() || best_field(c, &pcols).is_some())
+                .filter(|c| best_field(c, scols).is_some() || best_field(c, pcols).is_some())
                 .count()
         };
         let Some(h) = rows.iter().position(|(_, r)| r.len() >= 2 && known(r) >= 2) else {

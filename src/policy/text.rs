@@ -137,7 +137,7 @@ fn table_group(
         let (_, pcols) = column_terms();
         let is_perm = header
             .first()
-            .is_some_and(|h0| best_field(h0, &pcols).as_deref() == Some("permission"));
+            .is_some_and(|h0| best_field(h0, pcols).as_deref() == Some("permission"));
         let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
         if is_perm {
             for c in body {
@@ -407,7 +407,7 @@ pub fn best_field(header: &str, cols: &[(String, Vec<String>)]) -> Option<String
     let mut best: Option<(usize, &String)> = None;
     for (f, syn) in cols {
         for s in syn {
-            if !s.is_empty() && h.contains(s.as_str()) && best.is_none_or(|(l, _)| s.len() > l) {
+            if !s.is_empty() && h.contains(s.as_str()) && best.map_or(true, |(l, _)| s.len() > l) {
                 best = Some((s.len(), f));
             }
         }
@@ -435,8 +435,8 @@ pub fn table_rows(
         return;
     }
     let (scols, pcols) = column_terms();
-    let sfields: Vec<Option<String>> = header.iter().map(|h| best_field(h, &scols)).collect();
-    let pfields: Vec<Option<String>> = header.iter().map(|h| best_field(h, &pcols)).collect();
+    let sfields: Vec<Option<String>> = header.iter().map(|h| best_field(h, scols)).collect();
+    let pfields: Vec<Option<String>> = header.iter().map(|h| best_field(h, pcols)).collect();
     let has = |v: &[Option<String>], f: &str| v.iter().any(|x| x.as_deref() == Some(f));
     let perm_first = pfields.first().and_then(|x| x.as_deref()) == Some("permission");
     let sdkish = has(&sfields, "company")
@@ -648,7 +648,7 @@ fn kv_blocks(lines: &[&str], in_table: &[bool], vocab: &Vocabulary, pol: &mut De
                 continue;
             }
         }
-        let kv = kv_split(t).and_then(|(key, v)| best_field(&key, &scols).map(|f| (f, v)));
+        let kv = kv_split(t).and_then(|(key, v)| best_field(&key, scols).map(|f| (f, v)));
         match kv {
             Some((f, v)) => {
                 let new_block = f == "sdk_name"
@@ -816,7 +816,7 @@ fn kv_permissions(lines: &[&str], in_table: &[bool], vocab: &Vocabulary, pol: &m
         let field = if key == "名称" {
             Some("permission".to_string())
         } else {
-            best_field(&key, &pcols)
+            best_field(&key, pcols)
         };
         match field.as_deref() {
             Some("permission") => {

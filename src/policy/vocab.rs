@@ -154,7 +154,7 @@ impl Vocabulary {
                 for x in prefixes {
                     let x = x.trim_end_matches('.');
                     if within(p, x) {
-                        if best_pkg.is_none_or(|(l, _)| x.len() > l) {
+                        if best_pkg.map_or(true, |(l, _)| x.len() > l) {
                             best_pkg = Some((x.len(), id));
                         }
                     } else if within(x, p) && !broad.contains(&id) {
@@ -183,7 +183,7 @@ impl Vocabulary {
             for (id, names) in &self.sdks {
                 for n in names {
                     let Some(k) = fuzzy_key(n) else { continue };
-                    if contains_word(&full, &k) && best.is_none_or(|(l, _)| k.len() > l) {
+                    if contains_word(&full, &k) && best.map_or(true, |(l, _)| k.len() > l) {
                         best = Some((k.len(), id));
                     }
                 }
@@ -473,7 +473,9 @@ pub fn contains_word(hay: &str, needle: &str) -> bool {
         let end = at + needle.len();
         let before = hay.get(..at).and_then(|s| s.chars().next_back());
         let after = hay.get(end..).and_then(|s| s.chars().next());
-        if !(first && before.is_some_and(w)) && !(last && after.is_some_and(w)) {
+        let bad_start = first && before.is_some_and(w);
+        let bad_end = last && after.is_some_and(w);
+        if !bad_start && !bad_end {
             return true;
         }
         from = at + needle.chars().next().map(|c| c.len_utf8()).unwrap_or(1);
