@@ -530,6 +530,14 @@ pub fn table_rows(
             (Some(p), Some(s)) => Some(format!("{p}; {s}")),
             (p, s) => p.or(s),
         };
+        // "收集个人信息字段及目的" cells carry "…使用目的：…" inside (佳麦 08a).
+        let purpose = purpose.or_else(|| {
+            let d = data_text.as_deref()?;
+            labelled(d)
+                .into_iter()
+                .find(|(f, _)| *f == "purpose")
+                .map(|(_, v)| v)
+        });
         let sdk = DeclaredSdk {
             id: vocab.resolve_sdk(&bare, &pkgs, company.as_deref()),
             name,
