@@ -219,6 +219,10 @@ fn qiushui_html_table_and_key_value_list() {
         .contains(&"android.permission.WRITE_EXTERNAL_STORAGE".to_string()));
     assert!(oppo.data_types.contains(&"wifi_info".to_string()));
     assert!(pol.sdks.iter().all(|s| !s.name.ends_with("公司")));
+    // Tencent's 号码认证SDK is not Alibaba Cloud's "号码认证服务" (company brands disagree).
+    let num = sdk(&pol, "号码认证SDK");
+    assert_eq!(num.company.as_deref(), Some("深圳市腾讯计算机系统有限公司"));
+    assert_eq!(num.id, None);
     // 06b: "1、OPPO游戏SDK" then SDK用途 / … / 第三方机构名称 / link on the next line.
     let pol = read_policy(file(&dir, "06b_")).unwrap();
     assert_eq!(pol.sdks.len(), 43);

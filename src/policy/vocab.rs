@@ -18,6 +18,8 @@ pub struct Vocabulary {
     pub data_db: Option<&'static crate::datatypes::DataTypeDb>,
     /// (category, terms) for vague disclosures.
     pub vague: Vec<(String, Vec<String>)>,
+    /// (signature id, vendor as written in the signature) for company checks.
+    pub vendors: Vec<(String, String)>,
     /// Lookup built from `permissions` on first use: exact key (constant, bare constant,
     /// display-name key) → constants. Changing `permissions` afterwards is not seen.
     perm_index: std::sync::OnceLock<PermIndex>,
@@ -69,6 +71,7 @@ impl Vocabulary {
             data_types,
             data_db: None,
             vague: default_vague(),
+            vendors: Vec::new(),
             perm_index: Default::default(),
         }
     }
@@ -87,6 +90,9 @@ impl Vocabulary {
                 names.extend(s.name_zh.iter().cloned());
                 names.extend(s.aliases.iter().cloned());
                 v.sdks.push((s.id.clone(), names));
+                if let Some(vendor) = &s.vendor {
+                    v.vendors.push((s.id.clone(), vendor.clone()));
+                }
                 if !s.rules.packages.is_empty() {
                     v.packages.push((s.id.clone(), s.rules.packages.clone()));
                 }
@@ -132,11 +138,13 @@ impl Vocabulary {
     /// Resolve an SDK name cell (plus package hints and company) to a signature id.
     ///
     /// Order: a declared package inside a signature prefix (longest prefix wins); an exact
-    /// name/alias match; a signature prefix inside a broad declared package when only one
+    /// name/alias match (after dropping "SDK"/"开放平台"/"服务" suffixes); a signature prefix inside a broad declared package when only one
     /// signature has it; the longest alias contained in the name (ASCII aliases at word
     /// boundaries; aliases cut down to two characters by dropping "开放平台"/"服务" are not
     /// used, so "腾讯开放平台" does not claim every "腾讯…" row); and, for rows that name only
-    /// a company, the one signature that lists that company.
+    /// a company, the one signature that lists that company. Except for the package step, a
+    /// candidate whose vendor names a different brand than the row's company (see
+    /// [`brands_of`]) is not taken.
     pub fn resolve_sdk(
         &self,
         name: &str,
@@ -166,14 +174,26 @@ impl Vocabulary {
         if let Some((_, id)) = best_pkg {
             return Some(id.clone());
         }
+        let row_brands = company.map(brands_of).unwrap_or_default();
+        let fits = |id: &str| -> bool {
+            if row_brands.is_empty() {
+                return true;
+            }
+            let Some((_, vendor)) = self.vendors.iter().find(|(i, _)| i == id) else {
+                return true;
+            };
+            let theirs = brands_of(vendor);
+            theirs.is_empty() || theirs.iter().any(|b| row_brands.contains(b))
+        };
         let key = sdk_key(name);
         if !key.is_empty() {
             for (id, names) in &self.sdks {
-                if names.iter().any(|n| sdk_key(n) == key) {
+                if names.iter().any(|n| sdk_key(n) == key) && fits(id) {
                     return Some(id.clone());
                 }
             }
         }
+        broad.retain(|id| fits(id));
         if let [one] = broad.as_slice() {
             return Some((*one).clone());
         }
@@ -183,7 +203,10 @@ impl Vocabulary {
             for (id, names) in &self.sdks {
                 for n in names {
                     let Some(k) = fuzzy_key(n) else { continue };
-                    if contains_word(&full, &k) && best.map_or(true, |(l, _)| k.len() > l) {
+                    if contains_word(&full, &k)
+                        && best.map_or(true, |(l, _)| k.len() > l)
+                        && fits(id)
+                    {
                         best = Some((k.len(), id));
                     }
                 }
@@ -201,6 +224,7 @@ impl Vocabulary {
                     .iter()
                     .filter(|(_, names)| names.iter().any(|n| fold(n) == c))
                     .map(|(id, _)| id)
+                    .filter(|id| fits(id))
                     .collect();
                 if let [one] = hits.as_slice() {
                     return Some((*one).clone());
@@ -481,6 +505,33 @@ pub fn contains_word(hay: &str, needle: &str) -> bool {
         from = at + needle.chars().next().map(|c| c.len_utf8()).unwrap_or(1);
     }
     false
+}
+
+/// Brands named in a company or vendor string (`[company_brands]` in
+/// `data/policy_terms.toml`).
+pub fn brands_of(text: &str) -> Vec<&'static str> {
+    static BRANDS: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
+    let brands = BRANDS.get_or_init(|| {
+        #[derive(Deserialize)]
+        struct B {
+            #[serde(default)]
+            company_brands: std::collections::BTreeMap<String, Vec<String>>,
+        }
+        let t: Result<B, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
+        t.map(|b| {
+            b.company_brands
+                .into_iter()
+                .map(|(k, v)| (k, v.iter().map(|x| fold(x)).collect()))
+                .collect()
+        })
+        .unwrap_or_default()
+    });
+    let f = fold(text);
+    brands
+        .iter()
+        .filter(|(_, toks)| toks.iter().any(|t| contains_word(&f, t)))
+        .map(|(b, _)| b.as_str())
+        .collect()
 }
 
 fn default_vague() -> Vec<(String, Vec<String>)> {
