@@ -348,6 +348,60 @@ fn simpfun_and_dcloud() {
 }
 
 #[test]
+fn daomeng_prose_sdks() {
+    let Some(dir) = shared() else { return };
+    let pol = read_policy(file(&dir, "05_")).unwrap();
+    let names: Vec<&str> = pol.sdks.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["极光推送", "极光认证", "友盟+", "微博", "百度地图定位SDK"]
+    );
+    // “极光推送”：该SDK由“深圳市和讯华谷信息技术有限公司”提供… then ios/android lines and the link.
+    let jp = sdk(&pol, "极光推送");
+    assert_eq!(jp.id.as_deref(), Some("jpush"));
+    assert_eq!(
+        jp.company.as_deref(),
+        Some("深圳市和讯华谷信息技术有限公司")
+    );
+    assert_eq!(
+        jp.link.as_deref(),
+        Some("https://www.jiguang.cn/license/privacy")
+    );
+    for d in [
+        "imei",
+        "android_id",
+        "oaid",
+        "mac_address",
+        "idfa",
+        "installed_apps",
+    ] {
+        assert!(
+            jp.data_types.contains(&d.to_string()),
+            "{d}: {:?}",
+            jp.data_types
+        );
+    }
+    assert_eq!(
+        jp.permissions,
+        [
+            "android.permission.ACCESS_FINE_LOCATION",
+            "android.permission.ACCESS_COARSE_LOCATION",
+            "android.permission.READ_EXTERNAL_STORAGE",
+            "android.permission.WRITE_EXTERNAL_STORAGE"
+        ]
+    );
+    assert!(jp
+        .purpose
+        .as_deref()
+        .unwrap()
+        .starts_with("用于“为用户及时推送相关通知"));
+    assert_eq!(
+        sdk(&pol, "友盟+").link.as_deref(),
+        Some("https://www.umeng.com/page/policy")
+    );
+}
+
+#[test]
 fn apple_privacy_manifest() {
     let Some(dir) = shared() else { return };
     let pol = read_policy(file(&dir, "12_")).unwrap();

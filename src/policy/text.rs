@@ -774,24 +774,80 @@ fn prose(lines: &[&str], vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
         if name.is_empty() {
             continue;
         }
-        let purpose = after
-            .find("目的")
-            .and_then(|s| after.get(s..))
-            .map(|s| clip(s, 200));
+        // The sentence goes on over the following lines ("ios版本：…", "android版本：…",
+        // "官方隐私政策：URL") until a blank line or the next “X”：该SDK由 item.
+        let mut block = after.to_string();
+        for next in lines.iter().skip(k + 1).take(20) {
+            let n = next.trim();
+            if n.is_empty() || n.contains("该SDK由“") {
+                break;
+            }
+            block.push('\n');
+            block.push_str(n);
+        }
+        let purpose = ["目的", "用于"]
+            .iter()
+            .filter_map(|m| after.find(m).and_then(|s| after.get(s..)))
+            .next()
+            .map(|s| {
+                let s = s.split("需要收集").next().unwrap_or(s);
+                clip(s.trim_end_matches(['。', '，', ' ']), 200)
+            });
+        let data_text = block
+            .find("包括")
+            .and_then(|p| block.get(p..))
+            .map(|s| clip(s.trim(), 300));
         let sdk = DeclaredSdk {
             id: vocab.resolve_sdk(&name, &[], company.as_deref()),
             name,
             company,
             purpose,
-            data_types: vocab.data_types_in(after),
-            data_text: None,
-            permissions: vocab.permissions_in(after),
-            link: first_url(after),
+            data_types: vocab.data_types_in(&block),
+            data_text,
+            permissions: explicit_permissions(vocab, &block),
+            link: first_url(&block),
             source: Source::new(k + 1, t),
         };
         push_data(pol, &sdk.data_types, &sdk.source);
         pol.sdks.push(sdk);
     }
+}
+
+/// Permissions a sentence names explicitly: `android.permission.*` tokens and display names
+/// right before "权限" ("定位权限、存储权限"); not every word that is also a permission label.
+fn explicit_permissions(vocab: &Vocabulary, text: &str) -> Vec<String> {
+    let mut out: Vec<String> = vocab
+        .permissions_in(text)
+        .into_iter()
+        .filter(|p| text.contains(p.rsplit('.').next().unwrap_or(p)))
+        .collect();
+    let mut from = 0usize;
+    let mut seen = 0usize;
+    while let Some(p) = text.get(from..).and_then(|s| s.find("权限")) {
+        let at = from + p;
+        let mut start = at.saturating_sub(60);
+        while start > 0 && !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let prefix = text.get(start..at).unwrap_or("");
+        let prefix = prefix
+            .rsplit([
+                '。', '，', '、', '；', '：', ',', ';', ':', '（', '(', ')', '）', '\n',
+            ])
+            .next()
+            .unwrap_or(prefix);
+        for c in vocab.resolve_permission_suffix(prefix) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        from = at + "权限".len();
+        seen += 1;
+        if seen > 200 {
+            break;
+        }
+    }
+    out
 }
 
 /// Permission key:value blocks: "名称：CAMERA" / "权限功能说明：…" / "功能/目的：…" /
