@@ -87,7 +87,9 @@ fn every_file_parses_and_rows_are_anchored() {
             }
             if let Some(l) = &s.link {
                 assert!(
-                    text.contains(l.as_str()) || text.contains(&l.replace('&', "&amp;")),
+                    text.contains(l.as_str())
+                        || text.contains(&l.replace('&', "&amp;"))
+                        || text.contains(&l.replace('_', "\\_")),
                     "{}: link {l} not in the text",
                     f.display()
                 );
@@ -223,6 +225,25 @@ fn qiushui_html_table_and_key_value_list() {
     let num = sdk(&pol, "号码认证SDK");
     assert_eq!(num.company.as_deref(), Some("深圳市腾讯计算机系统有限公司"));
     assert_eq!(num.id, None);
+    // 07 carries the same tables flattened to one paragraph per cell (empty cells dropped).
+    let pol7 = read_policy(file(&dir, "07_")).unwrap();
+    assert!(pol7.warnings.is_empty(), "{:?}", pol7.warnings);
+    let names6: Vec<&str> = pol.sdks.iter().map(|s| s.name.as_str()).collect();
+    let names7: Vec<&str> = pol7.sdks.iter().map(|s| s.name.as_str()).collect();
+    let common = names7.iter().filter(|n| names6.contains(n)).count();
+    assert!(
+        names7.len() >= 75 && common * 100 >= names7.len() * 95,
+        "{names7:?}"
+    );
+    let csj7 = sdk(&pol7, "穿山甲广告SDK");
+    assert_eq!(csj7.company, csj.company);
+    assert_eq!(csj7.link, csj.link);
+    assert_eq!(csj7.id.as_deref(), Some("pangle"));
+    let cocos = sdk(&pol7, "Cocos(Cocos2d-x、Cocos Creator)");
+    assert_eq!(cocos.company.as_deref(), Some("厦门雅基软件有限公司"));
+    let okio = sdk(&pol7, "Okio");
+    assert_eq!(okio.company.as_deref(), Some("开源框架"));
+    assert_eq!(okio.link.as_deref(), Some("https://github.com/square/okio"));
     // 06b: "1、OPPO游戏SDK" then SDK用途 / … / 第三方机构名称 / link on the next line.
     let pol = read_policy(file(&dir, "06b_")).unwrap();
     assert_eq!(pol.sdks.len(), 43);

@@ -53,6 +53,7 @@ pub fn parse_text(text: &str, vocab: &Vocabulary) -> DeclaredPolicy {
             in_html = false;
         }
     }
+    paragraph_tables(&lines, &mut in_table, vocab, &mut pol);
     kv_blocks(&lines, &in_table, vocab, &mut pol);
     kv_permissions(&lines, &in_table, vocab, &mut pol);
     prose(&lines, vocab, &mut pol);
@@ -240,7 +241,8 @@ pub fn first_url(s: &str) -> Option<String> {
         })
         .unwrap_or(rest.len());
     let u = rest.get(..end)?.trim_end_matches(['.', ',']);
-    Some(u.to_string())
+    // Markdown escapes inside a URL ("zh\_CN") are not part of it.
+    Some(u.replace("\\_", "_"))
 }
 
 fn clean_sdk_name(s: &str) -> String {
@@ -598,6 +600,163 @@ fn kv_split(l: &str) -> Option<(String, String)> {
         return None;
     }
     Some((key.to_string(), val.to_string()))
+}
+
+/// A table flattened to one paragraph per cell, with empty cells dropped (秋水 07): a run of
+/// at least four paragraphs that are each exactly a header synonym, then rows. A row starts at
+/// a short paragraph followed by a company-like one; its cells up to the first URL paragraph
+/// are the columns before the link column, the URL paragraph and the notes after it the link
+/// cell. One missing cell is taken to be the (optional) permissions column; other counts are
+/// aligned from both ends with a warning. Lines used are marked as table lines.
+fn paragraph_tables(
+    lines: &[&str],
+    in_table: &mut [bool],
+    vocab: &Vocabulary,
+    pol: &mut DeclaredPolicy,
+) {
+    let (scols, _) = column_terms();
+    let paras: Vec<(usize, &str)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(k, l)| !l.trim().is_empty() && !in_table.get(*k).copied().unwrap_or(false))
+        .map(|(k, l)| (k, l.trim()))
+        .collect();
+    let exact = |t: &str| -> Option<String> {
+        let h = super::vocab::squash_header(t);
+        scols
+            .iter()
+            .find(|(_, syn)| syn.iter().any(|x| *x == h))
+            .map(|(f, _)| f.clone())
+    };
+    let is_url_para = |t: &str| t.starts_with("http") || t.starts_with('<') && t.contains("http");
+    let company_like = |t: &str| {
+        t.chars().count() <= 60
+            && ["公司", "研究院", "框架", "协会", "委员会", "机构"]
+                .iter()
+                .any(|m| t.contains(m))
+    };
+    let row_start = |i: usize| -> bool {
+        let (Some((_, a)), Some((_, b))) = (paras.get(i), paras.get(i + 1)) else {
+            return false;
+        };
+        a.chars().count() <= 40
+            && !company_like(a)
+            && !a.contains("http")
+            && !a.contains('：')
+            && !a.contains(':')
+            && company_like(b)
+            && exact(a).is_none()
+    };
+    let header_at = |i: usize| -> usize {
+        let mut n = 0;
+        while let Some((_, t)) = paras.get(i + n) {
+            if t.chars().count() > 30 || exact(t).is_none() {
+                break;
+            }
+            n += 1;
+        }
+        n
+    };
+    let mut i = 0usize;
+    while i < paras.len() {
+        let n = header_at(i);
+        if n < 4 {
+            i += 1;
+            continue;
+        }
+        let header: Vec<String> = paras
+            .get(i..i + n)
+            .unwrap_or(&[])
+            .iter()
+            .map(|(_, t)| t.to_string())
+            .collect();
+        let fields: Vec<Option<String>> = header.iter().map(|h| exact(h)).collect();
+        let link_col = fields
+            .iter()
+            .rposition(|f| matches!(f.as_deref(), Some("privacy_url") | Some("official_site")));
+        let perm_col = fields
+            .iter()
+            .position(|f| f.as_deref() == Some("permissions"));
+        let before_link = link_col.unwrap_or(header.len());
+        let header_line = paras.get(i).map(|p| p.0).unwrap_or(0);
+        let mut j = i + n;
+        let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+        let mut misaligned = 0usize;
+        let mut last_used = i + n;
+        while j < paras.len() && header_at(j) < 4 && row_start(j) {
+            let start = j;
+            let mut pre: Vec<String> = Vec::new();
+            let mut link: Vec<String> = Vec::new();
+            let mut notes = 0usize;
+            while let Some((_, t)) = paras.get(j) {
+                if j > start && (row_start(j) || header_at(j) >= 4 || t.starts_with('#')) {
+                    break;
+                }
+                if link.is_empty() && !is_url_para(t) {
+                    pre.push(t.to_string());
+                } else {
+                    if !link.is_empty() {
+                        notes += 1;
+                    }
+                    if notes > 12 {
+                        break;
+                    }
+                    link.push(t.to_string());
+                }
+                j += 1;
+            }
+            last_used = j;
+            let mut cells: Vec<String> = vec![String::new(); header.len()];
+            if pre.len() == before_link {
+                for (c, v) in cells.iter_mut().zip(pre) {
+                    *c = v;
+                }
+            } else if pre.len() + 1 == before_link && perm_col.is_some_and(|p| p < before_link) {
+                let skip = perm_col.unwrap_or(0);
+                let mut it = pre.into_iter();
+                for (k, c) in cells.iter_mut().enumerate().take(before_link) {
+                    if k != skip {
+                        *c = it.next().unwrap_or_default();
+                    }
+                }
+            } else {
+                misaligned += 1;
+                // Both ends: leading columns in order, the data column last.
+                let data_col = before_link.saturating_sub(1);
+                let last = if pre.len() >= 2 { pre.pop() } else { None };
+                for (c, v) in cells.iter_mut().take(data_col).zip(pre) {
+                    *c = v;
+                }
+                if let (Some(c), Some(v)) = (cells.get_mut(data_col), last) {
+                    *c = v;
+                }
+            }
+            if let (Some(l), Some(c)) = (link_col, link_col.and_then(|l| cells.get_mut(l))) {
+                let _ = l;
+                *c = link.join(" ");
+            }
+            let line = paras.get(start).map(|p| p.0 + 1).unwrap_or(0);
+            rows.push((line, cells));
+        }
+        if misaligned > 0 {
+            pol.warnings.push(format!(
+                "line {}: flattened table: {misaligned} rows did not have the expected number of cells and were aligned from both ends",
+                header_line + 1
+            ));
+        }
+        if !rows.is_empty() {
+            let from = paras.get(i).map(|p| p.0).unwrap_or(0);
+            let to = paras
+                .get(last_used.saturating_sub(1))
+                .map(|p| p.0)
+                .unwrap_or(from);
+            for f in in_table.iter_mut().take(to + 1).skip(from) {
+                *f = true;
+            }
+            table_rows(&header, rows, vocab, pol);
+        }
+        i = last_used.max(i + 1);
+    }
 }
 
 /// SDK name from a block title: "推送通知消息（OPPO推送SDK）" → "OPPO推送SDK" (function, then
