@@ -393,3 +393,45 @@ permission,位置信息,,附近门店,,,\n";
         ]
     );
 }
+
+/// An HTML document: table rows, prose SDK items, prose permissions, data types and vague
+/// disclosures all carry the line of the HTML source they come from.
+#[test]
+fn html_document_source_lines() {
+    let html = "<!doctype html>\n<html><body>\n<h1>隐私政策</h1>\n<p>我们会收集您的设备信息。</p>\n\n\
+<p>为了提供扫一扫功能，我们需要访问您的相机权限。</p>\n<div>\n  <p>“极光推送”：该SDK由“深圳市和讯华谷信息技术有限公司”提供，用于消息推送。</p>\n</div>\n\
+<table><tr><th>SDK名称</th><th>公司名称</th></tr>\n<tr><td>友盟+</td><td>北京锐讯灵通科技有限公司</td></tr></table>\n\
+<p>我们可能与广告合作伙伴共享信息。</p>\n</body></html>\n";
+    let pol = parse_policy(html, Kind::Html, &Vocabulary::embedded());
+    let line_of = |needle: &str| html.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let sdks: Vec<(&str, usize)> = pol
+        .sdks
+        .iter()
+        .map(|s| (s.name.as_str(), s.source.line))
+        .collect();
+    assert_eq!(
+        sdks,
+        [
+            ("友盟+", line_of("<td>友盟+")),
+            ("极光推送", line_of("极光推送"))
+        ]
+    );
+    assert_eq!(
+        pol.sdks[1].company.as_deref(),
+        Some("深圳市和讯华谷信息技术有限公司")
+    );
+    let perms: Vec<(&str, usize)> = pol
+        .permissions
+        .iter()
+        .map(|p| (p.name.as_str(), p.source.line))
+        .collect();
+    assert_eq!(perms, [("android.permission.CAMERA", line_of("相机权限"))]);
+    assert!(pol
+        .data_types
+        .iter()
+        .any(|d| d.id == "device_info" && d.source.line == line_of("设备信息")));
+    assert!(pol
+        .vague
+        .iter()
+        .any(|v| v.category == "ads" && v.source.line == line_of("广告合作伙伴")));
+}
