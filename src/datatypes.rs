@@ -113,14 +113,8 @@ struct DataTypeFile {
     data_type: Vec<DataType>,
 }
 
-/// Display language for [`DataTypeDb::display`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Simplified Chinese.
-    Zh,
-}
+/// Display language for [`DataTypeDb::display`] (the same type as for permissions).
+pub use crate::permissions::Lang;
 
 /// The data-type table with an alias matcher.
 #[derive(Debug, Clone, Default)]
