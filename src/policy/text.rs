@@ -625,7 +625,7 @@ fn paragraph_tables(
         let h = super::vocab::squash_header(t);
         scols
             .iter()
-            .find(|(_, syn)| syn.iter().any(|x| *x == h))
+            .find(|(_, syn)| syn.contains(&h))
             .map(|(f, _)| f.clone())
     };
     let is_url_para = |t: &str| t.starts_with("http") || t.starts_with('<') && t.contains("http");
