@@ -731,8 +731,7 @@ fn paragraph_tables(
                     *c = v;
                 }
             }
-            if let (Some(l), Some(c)) = (link_col, link_col.and_then(|l| cells.get_mut(l))) {
-                let _ = l;
+            if let Some(c) = link_col.and_then(|l| cells.get_mut(l)) {
                 *c = link.join(" ");
             }
             let line = paras.get(start).map(|p| p.0 + 1).unwrap_or(0);
