@@ -88,11 +88,22 @@ pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
         }
         let required =
             db.get(&f.id).is_none_or(|s| s.requires_disclosure()) && f.category != "packer";
-        let evidence = f
+        let mut evidence: Vec<String> = f
             .evidence
             .iter()
             .map(|e| format!("{} {}: {}", e.count, e.kind, e.examples.join(", ")))
             .collect();
+        // what the undeclared SDK was seen reading (sensitive call sites)
+        for a in scan.data_access.iter().filter(|a| a.owner == f.id) {
+            for d in &a.data_types {
+                if let Some(c) = d.call_sites.first() {
+                    evidence.push(format!(
+                        "reads {} ({} call sites), e.g. {} calls {}",
+                        d.data_type, d.count, c.caller, c.api
+                    ));
+                }
+            }
+        }
         let vague = policy.vague.iter().find(|v| v.category == f.category);
         if let Some(v) = vague {
             findings.push(Finding {
@@ -113,10 +124,11 @@ pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
         }
         findings.push(Finding {
             kind: "undeclared_sdk".into(),
-            severity: if required {
-                Severity::High
-            } else {
-                Severity::Info
+            // a lone string/domain hit (low confidence) is a lead to review, not a verdict
+            severity: match (required, f.confidence.as_str()) {
+                (true, "low") => Severity::Low,
+                (true, _) => Severity::High,
+                (false, _) => Severity::Info,
             },
             sdk: Some(f.id.clone()),
             permission: None,
@@ -227,6 +239,7 @@ pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
             });
         }
     }
+    data_findings(scan, &policy, &db, &perms, &mut findings);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)));
     let mut summary = std::collections::BTreeMap::new();
     for f in &findings {
@@ -247,5 +260,259 @@ pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
         policy,
         findings,
         summary,
+    }
+}
+
+/// Broad data-type terms and the specific types they cover (`data/data_coverage.toml`).
+fn coverage() -> &'static Vec<(String, Vec<String>)> {
+    static C: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Cover {
+            broad: String,
+            covers: Vec<String>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            cover: Vec<Cover>,
+        }
+        toml::from_str::<File>(include_str!("../data/data_coverage.toml"))
+            .map(|f| f.cover.into_iter().map(|c| (c.broad, c.covers)).collect())
+            .unwrap_or_default()
+    })
+}
+
+/// How a set of declared data types covers `t`: exactly, only through a broad term
+/// (returned), or not at all.
+enum Covered<'a> {
+    Exactly,
+    Broadly(&'a str),
+    No,
+}
+
+fn covered<'a>(t: &str, declared: &'a [String]) -> Covered<'a> {
+    if declared.iter().any(|d| d == t) {
+        return Covered::Exactly;
+    }
+    for (broad, covers) in coverage() {
+        if covers.iter().any(|c| c == t) {
+            if let Some(d) = declared.iter().find(|d| *d == broad) {
+                return Covered::Broadly(d);
+            }
+        }
+    }
+    Covered::No
+}
+
+/// Data types whose collection regulators treat as sensitive personal information.
+fn is_sensitive_type(t: &str) -> bool {
+    matches!(
+        t,
+        "imei"
+            | "meid"
+            | "imsi"
+            | "iccid"
+            | "device_serial"
+            | "mac_address"
+            | "installed_apps"
+            | "precise_location"
+            | "contacts"
+            | "call_log"
+            | "sms"
+            | "phone_number"
+            | "device_accounts"
+            | "clipboard"
+            | "camera"
+            | "audio"
+    )
+}
+
+/// `undeclared_data` (DATA-01..03): data types an SDK is seen reading (call sites), an SDK
+/// row's own SDK documents, or the app's permissions imply, that the policy does not declare.
+fn data_findings(
+    scan: &ScanReport,
+    policy: &DeclaredPolicy,
+    db: &crate::signatures::SignatureDb,
+    perms: &crate::permissions::PermissionDb,
+    findings: &mut Vec<Finding>,
+) {
+    let all_declared: Vec<String> = policy
+        .data_types
+        .iter()
+        .map(|d| d.id.clone())
+        .chain(
+            policy
+                .sdks
+                .iter()
+                .flat_map(|s| s.data_types.iter().cloned()),
+        )
+        .collect();
+    let label = |t: &str| t.to_string();
+    // DATA-01: observed call sites, per owner
+    for access in &scan.data_access {
+        let row = policy
+            .sdks
+            .iter()
+            .find(|d| d.id.as_deref() == Some(access.owner.as_str()));
+        let is_sdk = access.owner != "app" && access.owner != "unknown";
+        if is_sdk && row.is_none() {
+            // the SDK itself is undeclared (SDK-01/SDK-04); its data is in that finding
+            continue;
+        }
+        let declared: &[String] = match row {
+            Some(r) => &r.data_types,
+            None => &all_declared,
+        };
+        for d in &access.data_types {
+            let (severity, how) = match covered(&d.data_type, declared) {
+                Covered::Exactly => continue,
+                Covered::Broadly(b) => (
+                    Severity::Low,
+                    format!("declared only broadly as {}", label(b)),
+                ),
+                Covered::No if is_sensitive_type(&d.data_type) => {
+                    (Severity::High, "not declared".to_string())
+                }
+                Covered::No => (Severity::Medium, "not declared".to_string()),
+            };
+            let who = match (&access.name, access.owner.as_str()) {
+                (Some(n), _) => format!("{n} ({})", access.owner),
+                (None, "app") => "the app's own code".to_string(),
+                _ => "code not attributed to any SDK".to_string(),
+            };
+            let mut evidence: Vec<String> = d
+                .call_sites
+                .iter()
+                .map(|c| format!("{} calls {} ({} @{:04x})", c.caller, c.api, c.dex, c.pc))
+                .collect();
+            if d.count > d.call_sites.len() {
+                evidence.push(format!("{} call sites in all", d.count));
+            }
+            if access.attribution == "package-evidence" {
+                evidence.push(
+                    "attributed through the SDK's manifest/JNI evidence in the caller's package"
+                        .into(),
+                );
+            }
+            findings.push(Finding {
+                kind: "undeclared_data".into(),
+                severity,
+                sdk: is_sdk.then(|| access.owner.clone()),
+                permission: None,
+                data_type: Some(d.data_type.clone()),
+                evidence,
+                policy_source: row.map(|r| r.source.clone()),
+                rule: "DATA-01".into(),
+                message: format!(
+                    "{who} reads {} ({}), {how} in {}",
+                    label(&d.data_type),
+                    d.data_type,
+                    if row.is_some() {
+                        "its policy row"
+                    } else {
+                        "the policy"
+                    }
+                ),
+            });
+        }
+    }
+    // DATA-02: what a declared SDK's own documentation says it collects, where its row
+    // lists data but not that type (rows without any data are SDK-03)
+    for row in &policy.sdks {
+        let Some(id) = &row.id else { continue };
+        let Some(sig) = db.get(id) else { continue };
+        if row.data_types.is_empty() || !scan.sdks.iter().any(|f| &f.id == id) {
+            continue;
+        }
+        let observed: Vec<&str> = scan
+            .data_access
+            .iter()
+            .filter(|a| &a.owner == id)
+            .flat_map(|a| a.data_types.iter().map(|d| d.data_type.as_str()))
+            .collect();
+        let missing: Vec<&String> = sig
+            .data_types
+            .iter()
+            .filter(|t| !observed.contains(&t.as_str()))
+            .filter(|t| matches!(covered(t, &row.data_types), Covered::No))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        findings.push(Finding {
+            kind: "undeclared_data".into(),
+            severity: Severity::Low,
+            sdk: Some(id.clone()),
+            permission: None,
+            data_type: missing.first().map(|t| t.to_string()),
+            evidence: vec![format!(
+                "signatures/{}: the SDK's documented collection lists {}",
+                id,
+                missing
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )],
+            policy_source: Some(row.source.clone()),
+            rule: "DATA-02".into(),
+            message: format!(
+                "the {} row does not list {} that the SDK documents collecting",
+                row.name,
+                missing
+                    .iter()
+                    .map(|t| label(t))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        });
+    }
+    // DATA-03: an SDK row lists a permission the app requests, but none of the data that
+    // permission gives access to
+    for row in &policy.sdks {
+        for pname in &row.permissions {
+            if !scan.permissions.iter().any(|p| &p.name == pname) {
+                continue;
+            }
+            let Some(info) = perms.get(pname) else {
+                continue;
+            };
+            if info.data_types.is_empty() || !perms.is_dangerous(pname) {
+                continue;
+            }
+            if info
+                .data_types
+                .iter()
+                .any(|t| !matches!(covered(t, &row.data_types), Covered::No))
+            {
+                continue;
+            }
+            findings.push(Finding {
+                kind: "undeclared_data".into(),
+                severity: Severity::Medium,
+                sdk: Some(row.id.clone().unwrap_or_else(|| row.name.clone())),
+                permission: Some(pname.clone()),
+                data_type: info.data_types.first().cloned(),
+                evidence: vec![format!(
+                    "<uses-permission android:name=\"{}\"> gives access to {}",
+                    pname,
+                    info.data_types.join(", ")
+                )],
+                policy_source: Some(row.source.clone()),
+                rule: "DATA-03".into(),
+                message: format!(
+                    "the {} row lists {} but none of the data it gives access to ({})",
+                    row.name,
+                    pname,
+                    info.data_types
+                        .iter()
+                        .map(|t| label(t))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+            });
+        }
     }
 }

@@ -286,8 +286,128 @@ pub fn demo_manifest() -> Node {
         )
 }
 
-/// Build the demo APK (manifest and, once available, dex) as bytes.
+/// The demo app's code: its own classes plus a few classes of Pangle, Youlianghui (GDT),
+/// JPush, Umeng and Bugly, some of which call privacy-sensitive APIs, and one obfuscated
+/// class with no owner. Every call here is what the scan's `data_access` must report.
+pub fn demo_dex() -> std::io::Result<Vec<u8>> {
+    use crate::dex::builder::{DexBuilder, Insn};
+    const TM: &str = "Landroid/telephony/TelephonyManager;";
+    const PM: &str = "Landroid/content/pm/PackageManager;";
+    const STR: &str = "()Ljava/lang/String;";
+    let mut b = DexBuilder::new();
+    b.class(
+        "Lcom/example/demo/MainActivity;",
+        Some("Landroid/app/Activity;"),
+    )
+    .constructor()
+    .virtual_method(
+        "onLocate",
+        "()V",
+        vec![
+            Insn::invoke_virtual(
+                "Landroid/location/LocationManager;",
+                "getLastKnownLocation",
+                "(Ljava/lang/String;)Landroid/location/Location;",
+            ),
+            Insn::return_void(),
+        ],
+    );
+    b.class(
+        "Lcom/bytedance/sdk/openadsdk/core/DeviceUtils;",
+        Some("Ljava/lang/Object;"),
+    )
+    .static_method(
+        "collect",
+        "()V",
+        vec![
+            Insn::invoke_virtual(TM, "getDeviceId", STR),
+            Insn::invoke_virtual("Landroid/net/wifi/WifiInfo;", "getMacAddress", STR),
+            Insn::invoke_virtual(PM, "getInstalledPackages", "(I)Ljava/util/List;"),
+            Insn::return_void(),
+        ],
+    );
+    b.class(
+        "Lcom/bytedance/sdk/openadsdk/TTAdSdk;",
+        Some("Ljava/lang/Object;"),
+    )
+    .static_method("init", "()V", vec![Insn::return_void()]);
+    b.class(
+        "Lcom/qq/e/comm/managers/status/DeviceStatus;",
+        Some("Ljava/lang/Object;"),
+    )
+    .static_method(
+        "getUid",
+        "()V",
+        vec![
+            Insn::const_string("android_id"),
+            Insn::invoke_static(
+                "Landroid/provider/Settings$Secure;",
+                "getString",
+                "(Landroid/content/ContentResolver;Ljava/lang/String;)Ljava/lang/String;",
+            ),
+            Insn::invoke_virtual(TM, "getSubscriberId", STR),
+            Insn::return_void(),
+        ],
+    );
+    b.class("Lcom/qq/e/ads/ADActivity;", Some("Landroid/app/Activity;"))
+        .constructor();
+    b.class(
+        "Lcn/jpush/android/service/PushService;",
+        Some("Landroid/app/Service;"),
+    )
+    .virtual_method(
+        "onCreate",
+        "()V",
+        vec![
+            Insn::invoke_virtual(
+                "Landroid/net/wifi/WifiManager;",
+                "getScanResults",
+                "()Ljava/util/List;",
+            ),
+            Insn::return_void(),
+        ],
+    );
+    b.class(
+        "Lcn/jpush/android/api/JPushInterface;",
+        Some("Ljava/lang/Object;"),
+    )
+    .static_method("init", "()V", vec![Insn::return_void()]);
+    b.class(
+        "Lcom/umeng/analytics/MobclickAgent;",
+        Some("Ljava/lang/Object;"),
+    )
+    .static_method(
+        "onResume",
+        "()V",
+        vec![
+            Insn::invoke_virtual(
+                "Landroid/content/ClipboardManager;",
+                "getPrimaryClip",
+                "()Landroid/content/ClipData;",
+            ),
+            Insn::return_void(),
+        ],
+    );
+    b.class(
+        "Lcom/tencent/bugly/crashreport/CrashReport;",
+        Some("Ljava/lang/Object;"),
+    )
+    .static_method("initCrashReport", "()V", vec![Insn::return_void()]);
+    b.class("La/a/b;", Some("Ljava/lang/Object;"))
+        .static_method(
+            "a",
+            "()V",
+            vec![
+                Insn::invoke_virtual(TM, "getLine1Number", STR),
+                Insn::return_void(),
+            ],
+        );
+    b.build().map_err(|e| std::io::Error::other(e.0))
+}
+
+/// Build the demo APK (manifest and dex) as bytes.
 pub fn demo_apk() -> std::io::Result<Vec<u8>> {
     let manifest = write_axml(&demo_manifest());
-    write_zip(&[("AndroidManifest.xml", &manifest)])
+    let dex = demo_dex()?;
+    write_zip(&[("AndroidManifest.xml", &manifest), ("classes.dex", &dex)])
 }

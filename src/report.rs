@@ -21,7 +21,57 @@ pub fn scan_table(r: &ScanReport) -> String {
         "sdk".to_string(),
         format!("min {} / target {}", opti(&r.min_sdk), opti(&r.target_sdk)),
     ]);
-    t.add_row(vec!["dex files".to_string(), r.dex_files.len().to_string()]);
+    t.add_row(vec![
+        "kind".to_string(),
+        match &r.bundle {
+            Some(b) => format!("{:?} ({}, {} parts)", r.kind, b.format, b.parts.len()),
+            None => format!("{:?}", r.kind),
+        },
+    ]);
+    t.add_row(vec![
+        "dex files".to_string(),
+        format!("{} ({} classes)", r.dex_files.len(), r.class_count),
+    ]);
+    if let Some(b) = &r.bundle {
+        for p in &b.parts {
+            t.add_row(vec![
+                "split".to_string(),
+                format!(
+                    "{} [{}] {} dex, {} native libs",
+                    p.file,
+                    p.split.as_deref().unwrap_or("base"),
+                    p.dex_files,
+                    p.native_libs
+                ),
+            ]);
+        }
+        for o in &b.obb {
+            t.add_row(vec![
+                "obb".to_string(),
+                format!("{} ({} bytes)", o.path, o.size),
+            ]);
+        }
+    }
+    for n in &r.nested_code {
+        t.add_row(vec![
+            "nested code".to_string(),
+            format!(
+                "{} ({}, {} classes{}{})",
+                n.path,
+                n.format,
+                n.class_count,
+                if n.sdks.is_empty() {
+                    String::new()
+                } else {
+                    format!(", SDKs: {}", n.sdks.join(", "))
+                },
+                n.error
+                    .as_deref()
+                    .map(|e| format!("; {e}"))
+                    .unwrap_or_default()
+            ),
+        ]);
+    }
     t.add_row(vec![
         "components".to_string(),
         format!(
@@ -54,6 +104,8 @@ pub fn scan_table(r: &ScanReport) -> String {
     if !r.sdks.is_empty() {
         let mut t = Table::new();
         t.load_style(UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        t.set_width(100);
         t.set_header(vec!["sdk", "category", "vendor", "confidence", "evidence"]);
         for f in &r.sdks {
             let ev: Vec<String> = f
@@ -75,6 +127,40 @@ pub fn scan_table(r: &ScanReport) -> String {
                 f.confidence.clone(),
                 ev.join("\n"),
             ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+    }
+    if !r.data_access.is_empty() {
+        let mut t = Table::new();
+        t.load_style(UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        t.set_width(100);
+        t.set_header(vec!["reads", "owner", "call sites", "e.g."]);
+        for a in &r.data_access {
+            let owner = match (&a.name, a.owner.as_str()) {
+                (Some(n), _) => format!("{n} [{}]", a.owner),
+                (None, "app") => "app".to_string(),
+                _ => "unknown code".to_string(),
+            };
+            for d in &a.data_types {
+                t.add_row(vec![
+                    format!(
+                        "{} [{}]",
+                        crate::sensitive::SensitiveApiDb::embedded()
+                            .get(d.apis.first().map(String::as_str).unwrap_or(""))
+                            .map(|x| x.label_zh.clone())
+                            .unwrap_or_default(),
+                        d.data_type
+                    ),
+                    owner.clone(),
+                    d.count.to_string(),
+                    d.call_sites
+                        .first()
+                        .map(|c| format!("{} → {}", c.caller, c.api))
+                        .unwrap_or_default(),
+                ]);
+            }
         }
         out.push_str(&t.to_string());
         out.push('\n');

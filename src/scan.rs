@@ -87,11 +87,17 @@ pub struct ScanReport {
     pub class_count: usize,
     /// Dex, jar and apk payloads outside the root (plugins loaded at run time, packer
     /// payloads), reported as evidence with their path.
-    pub nested_code: Vec<String>,
-    /// Split APKs of a split set, in the order read.
+    pub nested_code: Vec<NestedCode>,
+    /// Split APKs of a split set, base first.
     pub splits: Vec<String>,
+    /// Split-set metadata (format, declared package, parts, OBB files); `None` for a
+    /// single APK.
+    pub bundle: Option<crate::bundle::BundleInfo>,
     /// Third-party SDKs found, with their evidence.
     pub sdks: Vec<crate::signatures::SdkFinding>,
+    /// Personal data read by sensitive API calls in the dex code, per owner (SDK, app,
+    /// unknown), with call sites as evidence.
+    pub data_access: Vec<crate::data_access::DataAccess>,
     /// Native libraries (`lib/<abi>/*.so`).
     pub native_libs: Vec<NativeLibInfo>,
     /// Container quirks (Android accepts them; other tools may not).
@@ -120,8 +126,29 @@ pub struct NativeLibInfo {
     pub jni_classes: Vec<String>,
 }
 
-/// Scan one file.
+/// Code shipped outside the root dex: a dex, jar or APK under `assets/`, `res/raw/`,
+/// a plugin folder or a packer payload. Its classes are matched like the root dex, and
+/// SDK evidence from it names its path.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NestedCode {
+    /// Path in the archive.
+    pub path: String,
+    /// `dex`, `jar` (zip with dex or classes), `apk` (zip with a manifest), or `opaque`
+    /// (encrypted or unknown: a packer payload, listed only).
+    pub format: String,
+    /// Classes read from it.
+    pub class_count: usize,
+    /// SDKs whose evidence comes from it.
+    pub sdks: Vec<String>,
+    /// Why it could not be read, if so.
+    pub error: Option<String>,
+}
+
+/// Scan one file, or a folder of split APKs (see [`crate::bundle::scan_split_folder`]).
 pub fn scan_file(path: &Path, opts: &ScanOptions) -> Result<ScanReport, Error> {
+    if path.is_dir() {
+        return crate::bundle::scan_split_folder(path, opts);
+    }
     let shown = path.display().to_string();
     let data = crate::apk::map_file(path).map_err(|source| Error::Io {
         path: shown.clone(),
@@ -132,12 +159,38 @@ pub fn scan_file(path: &Path, opts: &ScanOptions) -> Result<ScanReport, Error> {
 
 /// Scan an input already in memory; `name` is used in the report and errors.
 pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanReport, Error> {
-    let sha256 = hex(&Sha256::digest(data));
-    let mut report = ScanReport {
+    let mut report = empty_report(name, InputKind::Apk);
+    report.sha256 = hex(&Sha256::digest(data));
+    report.size = data.len() as u64;
+    let perr = |part: Option<&str>, error: ParseError| Error::Parse {
+        path: name.to_string(),
+        part: part.map(str::to_string),
+        error,
+    };
+    if axml::looks_like_axml(data) && !data.starts_with(b"PK") {
+        report.kind = InputKind::Axml;
+        let doc = axml::parse(data).map_err(|e| perr(None, e))?;
+        report.warnings = doc.warnings;
+        fill_manifest(&mut report, &doc.root);
+        return Ok(report);
+    }
+    let archive = match Archive::parse(data, opts.limits) {
+        Ok(a) => a,
+        Err(_) if crate::bundle::looks_like_encrypted_apkm(data) => {
+            return Err(crate::bundle::encrypted_apkm_error(name))
+        }
+        Err(e) => return Err(perr(None, e)),
+    };
+    scan_archive(name, &archive, report, opts)
+}
+
+/// A report with no facts yet.
+pub(crate) fn empty_report(name: &str, kind: InputKind) -> ScanReport {
+    ScanReport {
         file: name.to_string(),
-        sha256,
-        size: data.len() as u64,
-        kind: InputKind::Apk,
+        sha256: String::new(),
+        size: 0,
+        kind,
         package: None,
         version_code: None,
         version_name: None,
@@ -151,26 +204,29 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
         class_count: 0,
         nested_code: Vec::new(),
         splits: Vec::new(),
+        bundle: None,
+        data_access: Vec::new(),
         native_libs: Vec::new(),
         quirks: Vec::new(),
         warnings: Vec::new(),
         errors: Vec::new(),
-    };
+    }
+}
+
+/// Scan an opened archive (APK, AAB, AAR, JAR or split set).
+fn scan_archive(
+    name: &str,
+    archive: &Archive<'_>,
+    mut report: ScanReport,
+    opts: &ScanOptions,
+) -> Result<ScanReport, Error> {
     let perr = |part: Option<&str>, error: ParseError| Error::Parse {
         path: name.to_string(),
         part: part.map(str::to_string),
         error,
     };
-    if axml::looks_like_axml(data) && !data.starts_with(b"PK") {
-        report.kind = InputKind::Axml;
-        let doc = axml::parse(data).map_err(|e| perr(None, e))?;
-        report.warnings = doc.warnings;
-        fill_manifest(&mut report, &doc.root);
-        return Ok(report);
-    }
-    let archive = Archive::parse(data, opts.limits).map_err(|e| perr(None, e))?;
     report.quirks = archive.quirks().to_vec();
-    let kind = crate::container::detect(&archive);
+    let kind = crate::container::detect(archive);
     report.kind = match kind {
         ZipKind::Aab => InputKind::Aab,
         ZipKind::Aar => InputKind::Aar,
@@ -238,7 +294,7 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
             }
         }
         ZipKind::SplitSet => {
-            return scan_split_set(name, data, &archive, report, opts);
+            return crate::bundle::scan_split_archive(name, archive, report, opts);
         }
         ZipKind::Jar => {}
         ZipKind::Unknown => {
@@ -312,6 +368,7 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
         ev.meta_data = m.meta_data.iter().map(|d| d.name.clone()).collect();
     }
     // classes of every dex (root classes*.dex, AAB modules, and dex inside jars), in parallel
+    let mut raw_hits = Vec::new();
     {
         use rayon::prelude::*;
         let dex_entries: Vec<_> = archive
@@ -326,7 +383,14 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
             || embedded_matcher().has_string_patterns(),
             |m| m.has_string_patterns(),
         );
-        let results: Vec<Result<(Vec<String>, usize, Vec<String>), Diagnostic>> = dex_entries
+        type DexResult = (
+            Vec<String>,
+            usize,
+            Vec<String>,
+            Vec<crate::data_access::RawHit>,
+            Vec<Diagnostic>,
+        );
+        let results: Vec<Result<DexResult, Diagnostic>> = dex_entries
             .par_iter()
             .map(|e| {
                 let bytes = archive
@@ -353,12 +417,22 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
                         }
                     }
                 }
-                Ok((names, bad, strings))
+                // sensitive API call sites (bytecode walk)
+                let mut code_errors = Vec::new();
+                let hits = crate::data_access::dex_hits(
+                    &dex,
+                    &e.name,
+                    crate::sensitive::SensitiveApiDb::embedded(),
+                    &mut code_errors,
+                );
+                Ok((names, bad, strings, hits, code_errors))
             })
             .collect();
         for (e, r) in dex_entries.iter().zip(results) {
             match r {
-                Ok((names, bad, strings)) => {
+                Ok((names, bad, strings, hits, code_errors)) => {
+                    raw_hits.extend(hits);
+                    report.errors.extend(code_errors);
                     ev.strings.extend(strings);
                     if bad > 0 {
                         report.errors.push(Diagnostic::message(
@@ -374,18 +448,45 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
         }
     }
     // nested payloads: dex and jars outside the root (plugins, packer payloads)
-    report.nested_code = archive
+    let nested: Vec<&crate::apk::Entry> = archive
         .entries()
         .iter()
         .filter(|e| {
-            let n = e.name.as_str();
+            let n = e.name.to_ascii_lowercase();
             !report.dex_files.contains(&e.name)
+                && !(kind == ZipKind::Jar && n.ends_with(".dex"))
+                && !matches!(kind, ZipKind::Aar | ZipKind::Jar)
                 && (n.ends_with(".dex") || n.ends_with(".jar") || n.ends_with(".apk"))
         })
-        .map(|e| e.name.clone())
         .collect();
+    let nested_results: Vec<(NestedCode, Vec<String>, Vec<crate::data_access::RawHit>)> = {
+        use rayon::prelude::*;
+        nested
+            .par_iter()
+            .map(|e| read_nested(archive, e, opts))
+            .collect()
+    };
+    let mut nested_findings = Vec::new();
+    for (mut code, classes, hits) in nested_results {
+        raw_hits.extend(hits);
+        if !classes.is_empty() {
+            let sub = crate::signatures::AppEvidence {
+                package: report.package.clone(),
+                classes,
+                ..Default::default()
+            };
+            let matcher: &crate::signatures::Matcher = match &opts.matcher {
+                Some(m) => m,
+                None => embedded_matcher(),
+            };
+            let found = matcher.match_app(&sub);
+            code.sdks = found.iter().map(|f| f.id.clone()).collect();
+            nested_findings.push((code.path.clone(), found));
+        }
+        report.nested_code.push(code);
+    }
     if matches!(kind, ZipKind::Aar | ZipKind::Jar) {
-        let (classes, strings) = java_classes(&archive, &mut report.errors);
+        let (classes, strings) = java_classes(archive, &mut report.errors);
         report.class_count = classes.len();
         ev.classes.extend(classes);
         ev.strings.extend(strings);
@@ -395,6 +496,11 @@ pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRep
         None => embedded_matcher(),
     };
     report.sdks = matcher.match_app(&ev);
+    for (path, found) in nested_findings {
+        crate::bundle::merge_findings(&mut report.sdks, &found, Some(&path));
+    }
+    report.data_access =
+        crate::data_access::attribute(raw_hits, matcher, report.package.as_deref(), &report.sdks);
     Ok(report)
 }
 
@@ -505,75 +611,90 @@ fn java_classes(archive: &Archive<'_>, errors: &mut Vec<Diagnostic>) -> (Vec<Str
     (classes, strings)
 }
 
-/// Scan every `.apk` inside a split set and merge them into one app view (the union of
-/// base and splits), noting which split each piece came from.
-fn scan_split_set(
-    name: &str,
-    _data: &[u8],
+/// Read a nested payload: a dex, or a zip (jar/apk) with dex or `.class` entries inside.
+/// One level deep only: payloads inside the payload are not opened.
+fn read_nested(
     archive: &Archive<'_>,
-    mut report: ScanReport,
+    e: &crate::apk::Entry,
     opts: &ScanOptions,
-) -> Result<ScanReport, Error> {
-    let mut parts: Vec<ScanReport> = Vec::new();
-    for e in archive
-        .entries()
-        .iter()
-        .filter(|e| e.name.ends_with(".apk"))
-    {
-        let bytes = match archive.read(e) {
-            Ok(b) => b,
-            Err(err) => {
-                report.errors.push(Diagnostic::from_parse(&e.name, &err));
-                continue;
-            }
-        };
-        match scan_bytes(&format!("{name}!{}", e.name), &bytes, opts) {
-            Ok(r) if r.kind == InputKind::Apk => parts.push(r),
-            Ok(_) => {}
-            Err(err) => report
-                .errors
-                .push(Diagnostic::message(Some(e.name.clone()), err.to_string())),
-        }
-    }
-    // base first: the part without a `split` attribute
-    parts.sort_by_key(|p| p.manifest.as_ref().and_then(|m| m.split.clone()).is_some());
-    let Some(base) = parts.first() else {
-        return Err(Error::Parse {
-            path: name.to_string(),
-            part: None,
-            error: ParseError::new(Format::Zip, 0, "split set without a readable APK"),
-        });
+) -> (NestedCode, Vec<String>, Vec<crate::data_access::RawHit>) {
+    let mut code = NestedCode {
+        path: e.name.clone(),
+        format: "opaque".into(),
+        class_count: 0,
+        sdks: Vec::new(),
+        error: None,
     };
-    report.package = base.package.clone();
-    report.version_code = base.version_code;
-    report.version_name = base.version_name.clone();
-    report.min_sdk = base.min_sdk;
-    report.target_sdk = base.target_sdk;
-    report.manifest = base.manifest.clone();
-    for p in &parts {
-        report.splits.push(p.file.clone());
-        for perm in &p.permissions {
-            if !report.permissions.iter().any(|x| x.name == perm.name) {
-                report.permissions.push(perm.clone());
-            }
+    let bytes = match archive.read(e) {
+        Ok(b) => b,
+        Err(err) => {
+            code.error = Some(err.to_string());
+            return (code, Vec::new(), Vec::new());
         }
-        report.components.extend(p.components.iter().cloned());
-        report
-            .dex_files
-            .extend(p.dex_files.iter().map(|d| format!("{}!{d}", p.file)));
-        report
-            .native_libs
-            .extend(p.native_libs.iter().cloned().map(|mut l| {
-                l.path = format!("{}!{}", p.file, l.path);
-                l
-            }));
-        report.errors.extend(p.errors.iter().cloned());
-        for f in &p.sdks {
-            match report.sdks.iter_mut().find(|x| x.id == f.id) {
-                Some(x) => x.evidence.extend(f.evidence.iter().cloned()),
-                None => report.sdks.push(f.clone()),
+    };
+    let mut classes = Vec::new();
+    let mut hits = Vec::new();
+    let from_dex = |bytes: &[u8],
+                    dex_name: &str,
+                    code: &mut NestedCode,
+                    classes: &mut Vec<String>,
+                    hits: &mut Vec<crate::data_access::RawHit>| {
+        match crate::dex::Dex::parse(bytes) {
+            Ok(dex) => {
+                classes.extend(dex.class_names().flatten());
+                let mut errs = Vec::new();
+                hits.extend(crate::data_access::dex_hits(
+                    &dex,
+                    dex_name,
+                    crate::sensitive::SensitiveApiDb::embedded(),
+                    &mut errs,
+                ));
+                if let Some(d) = errs.first() {
+                    code.error = Some(d.message.clone());
+                }
             }
+            Err(err) => code.error = Some(err.to_string()),
         }
+    };
+    if bytes.starts_with(b"dex\n") {
+        code.format = "dex".into();
+        from_dex(&bytes, &e.name, &mut code, &mut classes, &mut hits);
+    } else if bytes.starts_with(b"PK") {
+        match Archive::parse(&bytes, opts.limits) {
+            Ok(inner) => {
+                code.format = if inner.find("AndroidManifest.xml").is_some() {
+                    "apk".into()
+                } else {
+                    "jar".into()
+                };
+                for ie in inner.entries() {
+                    if ie.name.ends_with(".dex") {
+                        match inner.read(ie) {
+                            Ok(b) => from_dex(
+                                &b,
+                                &format!("{}!{}", e.name, ie.name),
+                                &mut code,
+                                &mut classes,
+                                &mut hits,
+                            ),
+                            Err(err) => code.error = Some(format!("{}: {err}", ie.name)),
+                        }
+                    } else if ie.name.ends_with(".class") {
+                        if let Ok(c) = inner.read(ie).map_err(|x| x.to_string()).and_then(|b| {
+                            crate::classfile::ClassFile::parse(&b).map_err(|x| x.to_string())
+                        }) {
+                            classes.push(c.this_class());
+                        }
+                    }
+                }
+            }
+            Err(err) => code.error = Some(err.to_string()),
+        }
+    } else {
+        code.error = Some("neither dex nor zip: encrypted or packed payload".into());
     }
-    Ok(report)
+    classes.sort();
+    classes.dedup();
+    code.class_count = classes.len();
+    (code, classes, hits)
 }

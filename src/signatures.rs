@@ -645,8 +645,17 @@ impl Matcher {
     }
 }
 
+/// Confidence of a finding from the kinds of evidence behind it.
+///
+/// Dex strings (domains, URLs, keys) are never enough on their own: apps name other
+/// companies' endpoints without shipping their SDKs (a share sheet posting to
+/// `graph.facebook.com`, an ad SDK reporting to another network). A finding whose only
+/// evidence is string patterns is therefore `low`, however many strings hit.
 fn confidence(ev: &[EvidenceKind]) -> &'static str {
     let has = |k: &str| ev.iter().any(|e| e.kind == k);
+    if ev.iter().all(|e| e.kind == "strings") {
+        return "low";
+    }
     let strong = has("classes") || has("native_libs") || has("jni");
     let manifest = has("components") || has("meta_data") || has("authorities");
     if (strong && (manifest || ev.len() >= 2))

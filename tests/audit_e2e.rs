@@ -1,7 +1,7 @@
 //! End-to-end audits: the project's demo sample (always) and a real corpus APK against
 //! policies written here (skips without ../shared).
 
-use apkaudit::audit::audit;
+use apkaudit::audit::{audit, Severity};
 use apkaudit::policy::{parse_policy, vocab::Vocabulary, Kind};
 use apkaudit::scan::{scan_bytes, scan_file, ScanOptions};
 use std::path::Path;
@@ -60,6 +60,20 @@ fn pangle_gdt_app_against_partial_and_complete_policies() {
     let partial = "| SDK名称 | 第三方名称 | 使用目的 | 收集个人信息 | 第三方隐私政策 |\n|---|---|---|---|---|\n| 优量汇SDK | 深圳市腾讯计算机系统有限公司 | 广告 | 设备信息 | https://e.qq.com/privacy |\n";
     let r = audit(&scan, parse_policy(partial, Kind::Markdown, &vocab));
     assert!(kinds(&r, "undeclared_sdk").contains(&"pangle".to_string()));
+    // Facebook is seen only through dex strings (graph.facebook.com URLs): low confidence,
+    // so a lead to review (low), never a high-severity accusation
+    let sev = |kind: &str, subject: &str| {
+        r.findings
+            .iter()
+            .filter(|f| f.kind == kind && f.sdk.as_deref() == Some(subject))
+            .map(|f| f.severity)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sev("undeclared_sdk", "pangle"), [Severity::High]);
+    assert_eq!(sev("undeclared_sdk", "facebook"), [Severity::Low]);
+    for f in r.findings.iter().filter(|f| f.sdk.as_deref() == Some("facebook")) {
+        assert_eq!(f.severity, Severity::Low, "{f:?}");
+    }
     let perms = kinds(&r, "undeclared_permission");
     for p in [
         "android.permission.READ_PHONE_STATE",

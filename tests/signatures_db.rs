@@ -67,3 +67,131 @@ fn database_covers_the_required_sdks() {
         assert!(db.get(id).is_some(), "missing fixed id {id}");
     }
 }
+
+#[test]
+fn string_only_evidence_is_low_confidence() {
+    use apkaudit::signatures::AppEvidence;
+    let db = SignatureDb::embedded().unwrap();
+    let m = db.compile();
+    // the strings the Facebook signature itself lists, many times over: still only strings
+    let fb = db.get("facebook").expect("facebook signature");
+    assert!(
+        !fb.rules.strings.is_empty(),
+        "facebook has no string patterns"
+    );
+    let strings: Vec<String> = fb
+        .rules
+        .strings
+        .iter()
+        .flat_map(|s| (0..4).map(move |i| format!("https://{s}/v{i}")))
+        .collect();
+    let ev = AppEvidence {
+        strings: strings.clone(),
+        ..Default::default()
+    };
+    let f = m.match_app(&ev);
+    let f = f
+        .iter()
+        .find(|f| f.id == "facebook")
+        .expect("facebook found");
+    assert_eq!(f.confidence, "low", "{f:?}");
+    // the same strings plus one class of the SDK are code evidence: no longer low
+    let pkg = fb.rules.packages.first().expect("facebook package");
+    let ev = AppEvidence {
+        strings,
+        classes: vec![format!("{pkg}.Probe")],
+        ..Default::default()
+    };
+    let f = m.match_app(&ev);
+    let f = f
+        .iter()
+        .find(|f| f.id == "facebook")
+        .expect("facebook found");
+    assert_ne!(f.confidence, "low", "{f:?}");
+}
+
+/// The basis a signature's notes give for its `data_types` (`data_types basis: X.`).
+fn basis(notes: &str) -> Vec<&str> {
+    notes
+        .match_indices("data_types basis: ")
+        .filter_map(|(i, m)| notes.get(i + m.len()..))
+        .filter_map(|rest| rest.split('.').next())
+        .collect()
+}
+
+#[test]
+fn every_signature_states_where_its_data_types_come_from() {
+    let db = SignatureDb::embedded().unwrap();
+    let mut failures = Vec::new();
+    for s in db.all() {
+        let notes = s.notes.as_deref().unwrap_or("");
+        let b = basis(notes);
+        let [b] = b.as_slice() else {
+            failures.push(format!("{}: {} data_types basis markers", s.id, b.len()));
+            continue;
+        };
+        let vendor = s.sources.iter().any(|x| x.starts_with("vendor http"));
+        let table = s
+            .sources
+            .iter()
+            .any(|x| x.starts_with("app table ../shared/"));
+        let ok = match *b {
+            "library" => !s.requires_disclosure() && s.data_types.is_empty(),
+            "vendor" => s.requires_disclosure() && vendor && !s.data_types.is_empty(),
+            "observed" => s.requires_disclosure() && table && !vendor && !s.data_types.is_empty(),
+            "baseline" => s.requires_disclosure() && !vendor,
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!(
+                "{}: basis `{b}` does not fit (disclosure {}, vendor source {vendor}, app table {table}, {} data types)",
+                s.id,
+                s.disclosure,
+                s.data_types.len()
+            ));
+        }
+        if s.sources.is_empty() {
+            failures.push(format!("{}: no sources", s.id));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn data_types_cited_from_app_tables_are_in_the_signature() {
+    // a source line `app table FILE, row "LABEL": id, id ; permissions: A, B` records what
+    // that table row lists; the signature's data_types and permissions must include it
+    let db = SignatureDb::embedded().unwrap();
+    let known = apkaudit::datatypes::DATA_TYPE_IDS;
+    let mut failures = Vec::new();
+    let mut rows = 0;
+    // library entries (ZXing, Glide, ...) keep no data types on purpose: their rows only
+    // record what a table said about them
+    for s in db.all().iter().filter(|s| s.requires_disclosure()) {
+        for src in s.sources.iter().filter(|x| x.starts_with("app table ")) {
+            rows += 1;
+            let Some((_, cited)) = src.rsplit_once("\": ") else {
+                failures.push(format!("{}: unparsable source `{src}`", s.id));
+                continue;
+            };
+            let (ids, perms) = cited.split_once(" ; permissions: ").unwrap_or((cited, ""));
+            if !ids.starts_with("only generic wording") {
+                for id in ids.split(", ") {
+                    if !known.contains(&id) {
+                        failures.push(format!("{}: `{id}` is not a data type id", s.id));
+                    } else if !s.data_types.iter().any(|d| d == id) {
+                        failures.push(format!("{}: table lists `{id}`, data_types lack it", s.id));
+                    }
+                }
+            }
+            for p in perms.split(", ").filter(|p| !p.is_empty()) {
+                let full = format!("android.permission.{p}");
+                if !s.permissions.contains(&full) {
+                    failures.push(format!("{}: table lists {full}, permissions lack it", s.id));
+                }
+            }
+        }
+    }
+    assert!(rows >= 100, "only {rows} app-table rows cited");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

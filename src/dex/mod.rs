@@ -7,6 +7,11 @@
 use crate::error::{Format, ParseError};
 use std::borrow::Cow;
 
+pub mod builder;
+pub mod code;
+
+pub use code::{walk_refs, CodeItem, CodeWalkSummary, InsnRef, RefKind};
+
 /// Result alias for this module.
 pub type Result<T, E = ParseError> = std::result::Result<T, E>;
 
@@ -351,15 +356,21 @@ impl<'a> Dex<'a> {
         let id_off = self.item_off(self.strings, idx, 4, "string")?;
         let data_off = u32_at(self.data, id_off)? as usize;
         let mut pos = data_off;
-        let _utf16_len = uleb128(self.data, &mut pos)?;
+        let utf16_len = uleb128(self.data, &mut pos)?;
         let rest = self
             .data
             .get(pos..)
             .ok_or_else(|| err(data_off, "string data offset past end of file"))?;
-        let n = rest
-            .iter()
-            .position(|&b| b == 0)
-            .ok_or_else(|| err(data_off, "unterminated string data"))?;
+        // MUTF-8 spends at most 3 bytes per UTF-16 unit: look for the NUL only that far,
+        // so hostile ids pointing into one long unterminated region cost O(declared length)
+        let window = (utf16_len as usize).saturating_mul(3).saturating_add(1);
+        let rest = rest.get(..window.min(rest.len())).unwrap_or(rest);
+        let n = rest.iter().position(|&b| b == 0).ok_or_else(|| {
+            err(
+                data_off,
+                "unterminated string data (longer than its declared length)",
+            )
+        })?;
         Ok(&rest[..n])
     }
 

@@ -1,0 +1,452 @@
+//! Split APK sets as users hand them over: bundletool `.apks`, `.xapk` (splits, OBB
+//! expansion files and a `manifest.json`), APKMirror `.apkm` (splits and `info.json`;
+//! encrypted ones are recognised and refused with a clear error) and a plain folder of
+//! split APKs. Every split is scanned and merged into one app view: the app as installed.
+
+use crate::apk::{Archive, Entry};
+use crate::error::{Diagnostic, Error, Format, ParseError};
+use crate::scan::{scan_bytes, InputKind, ScanOptions, ScanReport};
+use crate::signatures::SdkFinding;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// What the set's own metadata says, and the files that are not APKs.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct BundleInfo {
+    /// `apks` (bundletool), `xapk`, `apkm`, `split-folder`, or `zip` (APKs in a plain zip).
+    pub format: String,
+    /// Metadata file read (`toc.pb`, `manifest.json`, `info.json`), if any.
+    pub metadata_file: Option<String>,
+    /// Package name the metadata declares.
+    pub declared_package: Option<String>,
+    /// versionCode the metadata declares.
+    pub declared_version_code: Option<i64>,
+    /// versionName the metadata declares.
+    pub declared_version_name: Option<String>,
+    /// Split APK files the metadata lists (xapk `split_apks`).
+    pub declared_splits: Vec<String>,
+    /// The split APKs read, base first.
+    pub parts: Vec<SplitPart>,
+    /// OBB expansion files (`.obb`, xapk `expansions`).
+    pub obb: Vec<ObbFile>,
+}
+
+/// One split APK of a set.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SplitPart {
+    /// Path inside the set (or file name in a split folder).
+    pub file: String,
+    /// The manifest's `split` attribute; `None` for the base APK.
+    pub split: Option<String>,
+    /// Package name of this split's manifest.
+    pub package: Option<String>,
+    /// Dex files in this split.
+    pub dex_files: usize,
+    /// Native libraries in this split.
+    pub native_libs: usize,
+}
+
+/// An OBB expansion file shipped with an `.xapk`.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ObbFile {
+    /// Path inside the set.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// The fixed header of an encrypted APKMirror bundle: a version byte, the libsodium
+/// password-hash algorithm (1 or 2), opslimit, memlimit and chunk size (u64 LE each),
+/// a 16-byte salt and a 24-byte secretstream header.
+const APKM_HEADER_LEN: usize = 2 + 8 + 8 + 8 + 16 + 24;
+
+/// True when `data` has the header of an encrypted `.apkm` (not a zip at all).
+pub fn looks_like_encrypted_apkm(data: &[u8]) -> bool {
+    if data.len() <= APKM_HEADER_LEN || data.starts_with(b"PK") {
+        return false;
+    }
+    let u64_at = |o: usize| {
+        data.get(o..o + 8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+            .unwrap_or(u64::MAX)
+    };
+    let alg = data.get(1).copied().unwrap_or(0);
+    let ops = u64_at(2);
+    let mem = u64_at(10);
+    let chunk = u64_at(18);
+    (1..=2).contains(&alg)
+        && (1..=1024).contains(&ops)
+        && mem > 0
+        && mem <= 1 << 32
+        && (1..=64 << 20).contains(&chunk)
+}
+
+/// The error for an input that is an encrypted `.apkm`.
+pub fn encrypted_apkm_error(name: &str) -> Error {
+    Error::Parse {
+        path: name.to_string(),
+        part: None,
+        error: ParseError::new(
+            Format::Zip,
+            0,
+            "encrypted APKMirror bundle (.apkm: libsodium secretstream, not a zip); \
+             apkaudit does not decrypt it: convert it to .apks first, then scan that",
+        ),
+    }
+}
+
+/// Scan every `.apk` inside a split-set archive and merge them into one app view.
+pub(crate) fn scan_split_archive(
+    name: &str,
+    archive: &Archive<'_>,
+    mut report: ScanReport,
+    opts: &ScanOptions,
+) -> Result<ScanReport, Error> {
+    let mut info = read_metadata(archive, &mut report.warnings);
+    if info.format.is_empty() {
+        info.format = if name.to_ascii_lowercase().ends_with(".apkm") {
+            "apkm".into()
+        } else {
+            "zip".into()
+        };
+    }
+    info.obb = archive
+        .entries()
+        .iter()
+        .filter(|e| e.name.to_ascii_lowercase().ends_with(".obb"))
+        .map(|e| ObbFile {
+            path: e.name.clone(),
+            size: e.size,
+        })
+        .collect();
+    let mut parts = Vec::new();
+    let apk_entries: Vec<&Entry> = archive
+        .entries()
+        .iter()
+        .filter(|e| e.name.to_ascii_lowercase().ends_with(".apk"))
+        .collect();
+    for e in apk_entries {
+        let bytes = match archive.read(e) {
+            Ok(b) => b,
+            Err(err) => {
+                report.errors.push(Diagnostic::from_parse(&e.name, &err));
+                continue;
+            }
+        };
+        match scan_bytes(&e.name, &bytes, opts) {
+            Ok(r) if r.kind == InputKind::Apk => parts.push(r),
+            Ok(r) => report
+                .warnings
+                .push(format!("{}: not an APK ({:?}), not merged", e.name, r.kind)),
+            Err(err) => report
+                .errors
+                .push(Diagnostic::message(Some(e.name.clone()), err.to_string())),
+        }
+    }
+    merge_parts(name, &mut report, parts, info)?;
+    Ok(report)
+}
+
+/// True when `dir` holds split APKs of one app: at least one `.apk`, exactly one base
+/// (no `split` attribute) and every APK with the same package.
+pub fn is_split_folder(dir: &Path) -> bool {
+    let files = apk_files(dir);
+    if files.len() < 2 {
+        return false;
+    }
+    let mut bases = 0;
+    let mut package: Option<String> = None;
+    for f in &files {
+        let Ok(root) = crate::scan::decoded_manifest(f) else {
+            return false;
+        };
+        let m = crate::manifest::Manifest::from_xml(&root);
+        if m.split.is_none() {
+            bases += 1;
+        }
+        match (&package, &m.package) {
+            (None, Some(p)) => package = Some(p.clone()),
+            (Some(a), Some(b)) if a != b => return false,
+            (_, None) => return false,
+            _ => {}
+        }
+    }
+    bases == 1
+}
+
+/// `.apk` files directly inside `dir`, sorted by name.
+fn apk_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.is_file() && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("apk"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Scan a folder of split APKs (base.apk plus split_*.apk) as one app. The report's
+/// `sha256` is the SHA-256 of the parts' names and SHA-256s, in name order.
+pub fn scan_split_folder(dir: &Path, opts: &ScanOptions) -> Result<ScanReport, Error> {
+    let shown = dir.display().to_string();
+    let files = apk_files(dir);
+    if files.is_empty() {
+        return Err(Error::Parse {
+            path: shown,
+            part: None,
+            error: ParseError::new(Format::Zip, 0, "directory holds no .apk files"),
+        });
+    }
+    let mut report = crate::scan::empty_report(&shown, InputKind::SplitSet);
+    let mut set_hash = Sha256::new();
+    let mut parts = Vec::new();
+    for f in &files {
+        let part_name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let data = match crate::apk::map_file(f) {
+            Ok(d) => d,
+            Err(e) => {
+                report
+                    .errors
+                    .push(Diagnostic::message(Some(part_name), e.to_string()));
+                continue;
+            }
+        };
+        report.size += data.len() as u64;
+        match scan_bytes(&part_name, &data, opts) {
+            Ok(r) => {
+                set_hash.update(part_name.as_bytes());
+                set_hash.update(r.sha256.as_bytes());
+                if r.kind == InputKind::Apk {
+                    parts.push(r);
+                } else {
+                    report.warnings.push(format!(
+                        "{part_name}: not an APK ({:?}), not merged",
+                        r.kind
+                    ));
+                }
+            }
+            Err(err) => report
+                .errors
+                .push(Diagnostic::message(Some(part_name), err.to_string())),
+        }
+    }
+    report.sha256 = crate::scan::hex(&set_hash.finalize());
+    let info = BundleInfo {
+        format: "split-folder".into(),
+        ..Default::default()
+    };
+    merge_parts(&shown, &mut report, parts, info)?;
+    Ok(report)
+}
+
+/// Read the set's metadata: bundletool `toc.pb`, xapk `manifest.json`, apkm `info.json`.
+fn read_metadata(archive: &Archive<'_>, warnings: &mut Vec<String>) -> BundleInfo {
+    let mut info = BundleInfo::default();
+    if archive.find("toc.pb").is_some() {
+        info.format = "apks".into();
+        info.metadata_file = Some("toc.pb".into());
+    }
+    for (file, format) in [("manifest.json", "xapk"), ("info.json", "apkm")] {
+        let Some(read) = archive.read_name(file) else {
+            continue;
+        };
+        info.format = format.into();
+        info.metadata_file = Some(file.into());
+        let json: serde_json::Value = match read
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+        {
+            Ok(v) => v,
+            Err(e) => {
+                warnings.push(format!("{file}: unreadable metadata: {e}"));
+                continue;
+            }
+        };
+        let text = |keys: &[&str]| {
+            keys.iter().find_map(|k| match json.get(k) {
+                Some(serde_json::Value::String(s)) => Some(s.clone()),
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            })
+        };
+        info.declared_package = text(&["package_name", "pname"]);
+        info.declared_version_name = text(&["version_name", "release_version"]);
+        info.declared_version_code =
+            text(&["version_code", "versioncode"]).and_then(|v| v.trim().parse().ok());
+        if let Some(serde_json::Value::Array(a)) = json.get("split_apks") {
+            info.declared_splits = a
+                .iter()
+                .filter_map(|s| s.get("file").and_then(|f| f.as_str()).map(str::to_string))
+                .collect();
+        }
+        if let Some(serde_json::Value::Array(a)) = json.get("expansions") {
+            for x in a {
+                if let Some(f) = x.get("file").and_then(|f| f.as_str()) {
+                    if archive.find(f).is_none() {
+                        warnings.push(format!("{file}: expansion {f} is listed but absent"));
+                    }
+                }
+            }
+        }
+        for f in &info.declared_splits {
+            if archive.find(f).is_none() {
+                warnings.push(format!("{file}: split {f} is listed but absent"));
+            }
+        }
+    }
+    info
+}
+
+/// Merge scanned splits into `report`: the base manifest, the union of permissions,
+/// components, dex, native libraries and SDK evidence; every piece names its split.
+fn merge_parts(
+    name: &str,
+    report: &mut ScanReport,
+    mut parts: Vec<ScanReport>,
+    mut info: BundleInfo,
+) -> Result<(), Error> {
+    // base first: the part without a `split` attribute, then by name
+    parts.sort_by(|a, b| {
+        let split = |p: &ScanReport| p.manifest.as_ref().and_then(|m| m.split.clone());
+        (split(a).is_some(), &a.file).cmp(&(split(b).is_some(), &b.file))
+    });
+    let Some(base) = parts.first() else {
+        return Err(Error::Parse {
+            path: name.to_string(),
+            part: None,
+            error: ParseError::new(Format::Zip, 0, "split set without a readable APK"),
+        });
+    };
+    if base
+        .manifest
+        .as_ref()
+        .and_then(|m| m.split.as_ref())
+        .is_some()
+    {
+        report.warnings.push(
+            "no base APK in the set (every APK has a split attribute): facts come from a split"
+                .into(),
+        );
+    }
+    report.package = base.package.clone();
+    report.version_code = base.version_code;
+    report.version_name = base.version_name.clone();
+    report.min_sdk = base.min_sdk;
+    report.target_sdk = base.target_sdk;
+    report.manifest = base.manifest.clone();
+    if let (Some(d), Some(p)) = (&info.declared_package, &report.package) {
+        if d != p {
+            report.warnings.push(format!(
+                "{}: declares package {d}, the base APK is {p}",
+                info.metadata_file.as_deref().unwrap_or("metadata")
+            ));
+        }
+    }
+    for p in &parts {
+        let tag = |s: &str| format!("{}!{s}", p.file);
+        if p.package != report.package {
+            report.warnings.push(format!(
+                "{}: package {:?} differs from the base {:?}",
+                p.file, p.package, report.package
+            ));
+        }
+        info.parts.push(SplitPart {
+            file: p.file.clone(),
+            split: p.manifest.as_ref().and_then(|m| m.split.clone()),
+            package: p.package.clone(),
+            dex_files: p.dex_files.len(),
+            native_libs: p.native_libs.len(),
+        });
+        report.splits.push(p.file.clone());
+        for perm in &p.permissions {
+            if !report.permissions.iter().any(|x| x.name == perm.name) {
+                report.permissions.push(perm.clone());
+            }
+        }
+        for c in &p.components {
+            if !report.components.iter().any(|x| x.name == c.name) {
+                report.components.push(c.clone());
+            }
+        }
+        report.class_count += p.class_count;
+        report.dex_files.extend(p.dex_files.iter().map(|d| tag(d)));
+        report
+            .nested_code
+            .extend(p.nested_code.iter().cloned().map(|mut n| {
+                n.path = tag(&n.path);
+                n
+            }));
+        report
+            .native_libs
+            .extend(p.native_libs.iter().cloned().map(|mut l| {
+                l.path = tag(&l.path);
+                l
+            }));
+        report.quirks.extend(p.quirks.iter().cloned());
+        report
+            .warnings
+            .extend(p.warnings.iter().map(|w| format!("{}: {w}", p.file)));
+        report.errors.extend(p.errors.iter().cloned().map(|mut d| {
+            d.part = Some(tag(d.part.as_deref().unwrap_or("")));
+            d
+        }));
+        merge_findings(&mut report.sdks, &p.sdks, Some(&p.file));
+        crate::data_access::merge_access(&mut report.data_access, &p.data_access, &p.file);
+    }
+    report.bundle = Some(info);
+    Ok(())
+}
+
+fn rank(confidence: &str) -> u8 {
+    match confidence {
+        "high" => 3,
+        "medium" => 2,
+        _ => 1,
+    }
+}
+
+/// Merge SDK findings of one part (a split, a nested payload) into `into`. With an
+/// `origin`, every example is prefixed `origin!` so an auditor sees where it came from.
+pub fn merge_findings(into: &mut Vec<SdkFinding>, from: &[SdkFinding], origin: Option<&str>) {
+    for f in from {
+        let mut f = f.clone();
+        if let Some(o) = origin {
+            for ev in &mut f.evidence {
+                for x in &mut ev.examples {
+                    *x = format!("{o}!{x}");
+                }
+            }
+        }
+        match into.iter_mut().find(|x| x.id == f.id) {
+            None => into.push(f),
+            Some(x) => {
+                if rank(&f.confidence) > rank(&x.confidence) {
+                    x.confidence = f.confidence.clone();
+                }
+                for ev in f.evidence {
+                    match x.evidence.iter_mut().find(|e| e.kind == ev.kind) {
+                        Some(e) => {
+                            e.count += ev.count;
+                            for ex in ev.examples {
+                                if e.examples.len() < 8 && !e.examples.contains(&ex) {
+                                    e.examples.push(ex);
+                                }
+                            }
+                        }
+                        None => x.evidence.push(ev),
+                    }
+                }
+            }
+        }
+    }
+}
