@@ -315,7 +315,7 @@ fn display_names_resolve_to_constants() {
         r("android.permission.RECORD_VIDEO"),
         ["android.permission.RECORD_VIDEO"]
     );
-    assert!(r("扫一扫").is_empty());
+    assert!(r("改善用户体验").is_empty());
     assert!(r("Local network").is_empty());
     assert!(r("android.permission.").is_empty());
 }
