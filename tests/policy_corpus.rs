@@ -119,6 +119,17 @@ fn every_file_parses_and_rows_are_anchored() {
                 p.name
             );
         }
+        // Data types are ids of the table (or apple:* for unmapped manifest keys).
+        let known =
+            |id: &str| apkaudit::datatypes::DATA_TYPE_IDS.contains(&id) || id.starts_with("apple:");
+        for d in &pol.data_types {
+            assert!(known(&d.id), "{}: data type {:?}", f.display(), d.id);
+        }
+        for s in &pol.sdks {
+            for d in &s.data_types {
+                assert!(known(d), "{}: {} data type {d:?}", f.display(), s.name);
+            }
+        }
         total_sdks += pol.sdks.len();
     }
     assert!(total_sdks > 200, "{total_sdks}");
