@@ -41,16 +41,30 @@ pub enum ReportFormat {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Scan APKs (or raw binary manifests): manifest facts, permissions, components.
+    ///
+    /// One file: a table (or JSON). Several inputs, a directory or an @LIST: a batch that
+    /// writes one JSON record per input (JSONL); see docs/batch.md.
     Scan {
-        /// Input files.
+        /// Input files, directories (walked recursively) or @LIST files (one path a line).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "table")]
-        format: OutputFormat,
+        /// Output format (default: table for one file, jsonl for a batch).
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
         /// Extra signature folder (adds or overrides SDKs of the embedded database).
         #[arg(long)]
         signatures: Option<PathBuf>,
+        #[command(flatten)]
+        batch: BatchArgs,
+    },
+    /// Aggregate a batch JSONL file: prevalence of SDKs, permissions, finding kinds;
+    /// errors by reason.
+    Summary {
+        /// JSONL file written by `scan` (`-` for stdin).
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: crate::batch::summary::SummaryFormat,
     },
     /// Show what was understood from a privacy policy (JSON, CSV, text, Markdown, HTML).
     Policy {
@@ -90,6 +104,78 @@ enum Command {
     },
 }
 
+/// Batch options of `scan`.
+#[derive(clap::Args, Debug, Default)]
+struct BatchArgs {
+    /// Write the records to this file instead of stdout.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+    /// Write records in path order (default: as files finish).
+    #[arg(long)]
+    sorted: bool,
+    /// Skip inputs already in --output (same path and sha256); drops a truncated last line.
+    #[arg(long, requires = "output")]
+    resume: bool,
+    /// Take only shard K of N (1-based), e.g. 2/8.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<crate::batch::Shard>,
+    /// What the shard split hashes.
+    #[arg(long, value_enum, default_value = "path")]
+    shard_by: crate::batch::ShardBy,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j')]
+    jobs: Option<usize>,
+    /// Most inflated dex buffers alive at once (default: one per thread; 0: no bound).
+    #[arg(long)]
+    dex_buffers: Option<usize>,
+    /// Per-file cap on inflated bytes (suffixes K, M, G).
+    #[arg(long, default_value = "4G", value_parser = parse_size)]
+    max_inflated: u64,
+    /// Per-file time cap in seconds (0: none).
+    #[arg(long, default_value_t = 300.0)]
+    timeout: f64,
+    /// Audit each app against DIR/<package>.{json,csv,md,txt,html,htm}.
+    #[arg(long, value_name = "DIR")]
+    policy_dir: Option<PathBuf>,
+    /// Never draw the progress bar (it is only drawn when stderr is a terminal).
+    #[arg(long)]
+    no_progress: bool,
+}
+
+impl BatchArgs {
+    /// True when an option that only makes sense for a batch is given.
+    fn any(&self) -> bool {
+        self.output.is_some()
+            || self.resume
+            || self.shard.is_some()
+            || self.policy_dir.is_some()
+            || self.sorted
+    }
+}
+
+/// `4096`, `64K`, `512M`, `4G` → bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => return Err(format!("size `{s}`: unknown suffix")),
+            };
+            (t.get(..i).unwrap_or(""), m)
+        }
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("size `{s}`: expected a number with optional K/M/G"))
+}
+
 /// Run the command line; returns the process exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
@@ -98,6 +184,7 @@ pub fn run() -> i32 {
             files,
             format,
             signatures,
+            batch,
         } => {
             let mut opts = ScanOptions::default();
             if let Some(dir) = signatures {
@@ -117,8 +204,25 @@ pub fn run() -> i32 {
                 }
                 opts.matcher = Some(std::sync::Arc::new(db.compile()));
             }
-            cmd_scan(&files, format, &opts)
+            let is_batch = files.len() > 1
+                || batch.any()
+                || files
+                    .iter()
+                    .any(|f| f.to_string_lossy().starts_with('@') || f.is_dir());
+            if !is_batch || (format == Some(OutputFormat::Table) && !batch.any()) {
+                if files.iter().any(|f| f.is_dir()) {
+                    eprintln!("apkaudit: a batch (directory input) writes JSONL; use `apkaudit summary` for a table");
+                    return 2;
+                }
+                return cmd_scan(&files, format.unwrap_or(OutputFormat::Table), &opts);
+            }
+            if format == Some(OutputFormat::Table) {
+                eprintln!("apkaudit: batch output is JSONL; use `apkaudit summary` for a table");
+                return 2;
+            }
+            cmd_batch(&files, batch, opts)
         }
+        Command::Summary { file, format } => cmd_summary(&file, format),
         Command::Manifest { file } => cmd_manifest(&file),
         Command::Policy { file, format } => cmd_policy(&file, format),
         Command::Audit {
@@ -167,6 +271,111 @@ fn cmd_scan(files: &[PathBuf], format: OutputFormat, opts: &ScanOptions) -> i32 
         }
     }
     code
+}
+
+fn cmd_batch(files: &[PathBuf], args: BatchArgs, scan: ScanOptions) -> i32 {
+    use crate::batch::{BatchOptions, Done};
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("apkaudit: cannot start worker threads: {e}");
+            return 2;
+        }
+    };
+    let mut opts = BatchOptions {
+        scan,
+        sorted: args.sorted,
+        shard: args.shard,
+        shard_by: args.shard_by,
+        dex_buffers: args
+            .dex_buffers
+            .unwrap_or_else(|| pool.current_num_threads().max(1)),
+        max_inflated: args.max_inflated,
+        timeout: (args.timeout > 0.0)
+            .then(|| std::time::Duration::try_from_secs_f64(args.timeout).ok())
+            .flatten(),
+        policy_dir: args.policy_dir,
+        done: None,
+        progress: !args.no_progress,
+    };
+    let inputs = crate::batch::collect_inputs(files);
+    let mut out: Box<dyn std::io::Write + Send> = match &args.output {
+        Some(path) => {
+            let file = if args.resume {
+                match Done::load_and_repair(path) {
+                    Ok(done) => {
+                        if done.dropped > 0 {
+                            eprintln!(
+                                "apkaudit: {}: dropped {} incomplete line(s)",
+                                path.display(),
+                                done.dropped
+                            );
+                        }
+                        opts.done = Some(done);
+                    }
+                    Err(e) => {
+                        eprintln!("apkaudit: {}: {e}", path.display());
+                        return 2;
+                    }
+                }
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+            } else {
+                std::fs::File::create(path)
+            };
+            match file {
+                Ok(f) => Box::new(std::io::BufWriter::new(f)),
+                Err(e) => {
+                    eprintln!("apkaudit: {}: {e}", path.display());
+                    return 2;
+                }
+            }
+        }
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    match crate::batch::run(&inputs, &opts, Some(&pool), &mut out) {
+        Ok(stats) => {
+            eprintln!(
+                "apkaudit: {} inputs: {} records written ({} with error), {} already done, {} in other shards, {:.1} s",
+                stats.inputs,
+                stats.written,
+                stats.errors,
+                stats.skipped_done,
+                stats.skipped_shard,
+                stats.seconds
+            );
+            0
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("apkaudit: cannot write output: {e}");
+            2
+        }
+    }
+}
+
+fn cmd_summary(file: &std::path::Path, format: crate::batch::summary::SummaryFormat) -> i32 {
+    use crate::batch::summary::Summary;
+    let s = if file.as_os_str() == "-" {
+        Summary::from_reader(std::io::stdin().lock())
+    } else {
+        Summary::from_path(file)
+    };
+    match s {
+        Ok(s) => {
+            emit(&s.render(format));
+            0
+        }
+        Err(e) => {
+            eprintln!("apkaudit: {}: {e}", file.display());
+            2
+        }
+    }
 }
 
 fn to_json(r: &ScanReport, pretty: bool) -> String {

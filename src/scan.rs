@@ -20,6 +20,9 @@ pub struct ScanOptions {
     pub limits: Limits,
     /// Signature matcher; the embedded database when `None`.
     pub matcher: Option<std::sync::Arc<crate::signatures::Matcher>>,
+    /// Batch budget of this file (dex-buffer permits, inflated-byte and time caps);
+    /// `None` outside batches.
+    pub guard: Option<std::sync::Arc<crate::batch::guard::FileGuard>>,
 }
 
 /// The embedded signature database, compiled once.
@@ -308,6 +311,7 @@ fn scan_archive(
             ))
         }
     }
+    guard_check(name, opts)?;
     let lib_entries: Vec<_> = archive
         .entries()
         .iter()
@@ -323,8 +327,7 @@ fn scan_archive(
         lib_entries
             .par_iter()
             .map(|e| {
-                let bytes = archive
-                    .read(e)
+                let bytes = guarded_read(&archive, e, opts)
                     .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
                 let lib = crate::native::NativeLib::parse(&e.name, &bytes)
                     .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
@@ -349,6 +352,7 @@ fn scan_archive(
             Err(d) => report.errors.push(d),
         }
     }
+    guard_check(name, opts)?;
     jni_classes.sort();
     jni_classes.dedup();
     let mut ev = crate::signatures::AppEvidence {
@@ -393,8 +397,8 @@ fn scan_archive(
         let results: Vec<Result<DexResult, Diagnostic>> = dex_entries
             .par_iter()
             .map(|e| {
-                let bytes = archive
-                    .read(e)
+                let _permit = opts.guard.as_ref().and_then(|g| g.dex_permit());
+                let bytes = guarded_read(&archive, e, opts)
                     .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
                 let dex = crate::dex::Dex::parse(&bytes)
                     .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
@@ -447,6 +451,7 @@ fn scan_archive(
             }
         }
     }
+    guard_check(name, opts)?;
     // nested payloads: dex and jars outside the root (plugins, packer payloads)
     let nested: Vec<&crate::apk::Entry> = archive
         .entries()
@@ -485,6 +490,7 @@ fn scan_archive(
         }
         report.nested_code.push(code);
     }
+    guard_check(name, opts)?;
     if matches!(kind, ZipKind::Aar | ZipKind::Jar) {
         let (classes, strings) = java_classes(archive, &mut report.errors);
         report.class_count = classes.len();
@@ -502,6 +508,34 @@ fn scan_archive(
     report.data_access =
         crate::data_access::attribute(raw_hits, matcher, report.package.as_deref(), &report.sdks);
     Ok(report)
+}
+
+/// Batch guard: `Err` once this file's inflate or time budget is spent.
+fn guard_check(name: &str, opts: &ScanOptions) -> Result<(), Error> {
+    match &opts.guard {
+        Some(g) => g.check().map_err(|error| Error::Parse {
+            path: name.to_string(),
+            part: None,
+            error,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Read an entry, counting inflated bytes against the batch guard (if any).
+fn guarded_read<'a>(
+    archive: &Archive<'a>,
+    e: &crate::apk::Entry,
+    opts: &ScanOptions,
+) -> Result<std::borrow::Cow<'a, [u8]>, ParseError> {
+    if let Some(g) = &opts.guard {
+        g.check()?;
+    }
+    let bytes = archive.read(e)?;
+    if let (Some(g), std::borrow::Cow::Owned(v)) = (&opts.guard, &bytes) {
+        g.charge(v.len() as u64)?;
+    }
+    Ok(bytes)
 }
 
 /// `classes.dex`, `classes2.dex`, ... at the root of the archive.
@@ -625,7 +659,8 @@ fn read_nested(
         sdks: Vec::new(),
         error: None,
     };
-    let bytes = match archive.read(e) {
+    let _permit = opts.guard.as_ref().and_then(|g| g.dex_permit());
+    let bytes = match guarded_read(archive, e, opts) {
         Ok(b) => b,
         Err(err) => {
             code.error = Some(err.to_string());
@@ -669,7 +704,7 @@ fn read_nested(
                 };
                 for ie in inner.entries() {
                     if ie.name.ends_with(".dex") {
-                        match inner.read(ie) {
+                        match guarded_read(&inner, ie, opts) {
                             Ok(b) => from_dex(
                                 &b,
                                 &format!("{}!{}", e.name, ie.name),

@@ -71,7 +71,11 @@ fn pangle_gdt_app_against_partial_and_complete_policies() {
     };
     assert_eq!(sev("undeclared_sdk", "pangle"), [Severity::High]);
     assert_eq!(sev("undeclared_sdk", "facebook"), [Severity::Low]);
-    for f in r.findings.iter().filter(|f| f.sdk.as_deref() == Some("facebook")) {
+    for f in r
+        .findings
+        .iter()
+        .filter(|f| f.sdk.as_deref() == Some("facebook"))
+    {
         assert_eq!(f.severity, Severity::Low, "{f:?}");
     }
     let perms = kinds(&r, "undeclared_permission");

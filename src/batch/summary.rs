@@ -1,0 +1,404 @@
+//! `apkaudit summary`: aggregate a batch JSONL file into the prevalence of each SDK,
+//! permission and audit-finding kind across the apps, and the errors by reason.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+
+/// Output formats of the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryFormat {
+    /// Terminal tables.
+    Table,
+    /// One JSON object.
+    Json,
+    /// `section,id,name,apps,percent,total` rows.
+    Csv,
+}
+
+/// One counted item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Count {
+    /// SDK id, permission name, finding kind or error kind.
+    pub id: String,
+    /// Display name (SDK name), if any.
+    pub name: Option<String>,
+    /// Apps (records) having it; for errors, records with that reason.
+    pub apps: usize,
+    /// Share of the scanned apps (of all records for errors), in percent.
+    pub percent: f64,
+    /// Total occurrences (findings of that kind over all apps); equals `apps` elsewhere.
+    pub total: usize,
+}
+
+/// The aggregate of a batch.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Records read (after keeping the last record of each file and content).
+    pub records: usize,
+    /// Records scanned (`error` null).
+    pub scanned: usize,
+    /// Records with an `error`.
+    pub errors: usize,
+    /// Lines that were not JSON records (skipped).
+    pub invalid_lines: usize,
+    /// Input kinds (`apk`, `aab`, ...).
+    pub kinds: Vec<Count>,
+    /// SDK prevalence, most frequent first.
+    pub sdks: Vec<Count>,
+    /// Permission prevalence, most frequent first.
+    pub permissions: Vec<Count>,
+    /// Audit finding kinds (records written with `--policy-dir`).
+    pub findings: Vec<Count>,
+    /// Errors by reason (`error_kind`).
+    pub errors_by_reason: Vec<Count>,
+}
+
+#[derive(Default)]
+struct Tally {
+    apps: usize,
+    total: usize,
+    name: Option<String>,
+}
+
+fn finish(map: HashMap<String, Tally>, base: usize) -> Vec<Count> {
+    let mut v: Vec<Count> = map
+        .into_iter()
+        .map(|(id, t)| Count {
+            id,
+            name: t.name,
+            apps: t.apps,
+            percent: if base == 0 {
+                0.0
+            } else {
+                (t.apps as f64) * 100.0 / (base as f64)
+            },
+            total: t.total,
+        })
+        .collect();
+    v.sort_by(|a, b| b.apps.cmp(&a.apps).then_with(|| a.id.cmp(&b.id)));
+    v
+}
+
+/// Count each distinct id of one record once in `apps`, every occurrence in `total`.
+fn tally<'a>(
+    map: &mut HashMap<String, Tally>,
+    items: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+) {
+    let mut seen: HashMap<&str, ()> = HashMap::new();
+    for (id, name) in items {
+        let t = map.entry(id.to_string()).or_default();
+        t.total += 1;
+        if t.name.is_none() {
+            t.name = name.map(str::to_string);
+        }
+        if seen.insert(id, ()).is_none() {
+            t.apps += 1;
+        }
+    }
+}
+
+/// The fields of a record the summary needs (others are skipped by the parser).
+#[derive(Deserialize)]
+struct Rec {
+    file: String,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    error_kind: Option<String>,
+    #[serde(default)]
+    sdks: Vec<IdName>,
+    #[serde(default)]
+    permissions: Vec<Named>,
+    #[serde(default)]
+    audit: Option<AuditPart>,
+}
+
+#[derive(Deserialize)]
+struct IdName {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct AuditPart {
+    #[serde(default)]
+    findings: Vec<Kinded>,
+}
+
+#[derive(Deserialize)]
+struct Kinded {
+    kind: String,
+}
+
+fn parse_line(line: &[u8]) -> Option<Rec> {
+    serde_json::from_slice(line).ok()
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Running counts.
+#[derive(Default)]
+struct Acc {
+    s: Summary,
+    kinds: HashMap<String, Tally>,
+    sdks: HashMap<String, Tally>,
+    perms: HashMap<String, Tally>,
+    finds: HashMap<String, Tally>,
+    errs: HashMap<String, Tally>,
+}
+
+impl Acc {
+    fn add(&mut self, r: &Rec) {
+        self.s.records += 1;
+        if r.error.is_some() {
+            self.s.errors += 1;
+            let kind = r.error_kind.as_deref().unwrap_or("unknown");
+            tally(&mut self.errs, std::iter::once((kind, None)));
+            return;
+        }
+        self.s.scanned += 1;
+        if let Some(k) = &r.kind {
+            tally(&mut self.kinds, std::iter::once((k.as_str(), None)));
+        }
+        tally(
+            &mut self.sdks,
+            r.sdks.iter().map(|x| (x.id.as_str(), x.name.as_deref())),
+        );
+        tally(
+            &mut self.perms,
+            r.permissions.iter().map(|x| (x.name.as_str(), None)),
+        );
+        if let Some(a) = &r.audit {
+            tally(
+                &mut self.finds,
+                a.findings.iter().map(|x| (x.kind.as_str(), None)),
+            );
+        }
+    }
+
+    fn finish(mut self) -> Summary {
+        let scanned = self.s.scanned;
+        self.s.kinds = finish(self.kinds, scanned);
+        self.s.sdks = finish(self.sdks, scanned);
+        self.s.permissions = finish(self.perms, scanned);
+        self.s.findings = finish(self.finds, scanned);
+        self.s.errors_by_reason = finish(self.errs, self.s.records);
+        self.s
+    }
+}
+
+/// Read the lines of `r`, calling `f(index, line)` for each non-blank line.
+fn each_line(mut r: impl BufRead, mut f: impl FnMut(usize, &[u8])) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    let mut i = 0usize;
+    loop {
+        buf.clear();
+        if r.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(());
+        }
+        if !is_blank(&buf) {
+            f(i, &buf);
+            i += 1;
+        }
+    }
+}
+
+impl Summary {
+    /// Aggregate JSONL text. Lines that are not JSON records with a `file` are counted in
+    /// `invalid_lines`; when a file appears several times (a resumed run after the file
+    /// changed), its last record counts.
+    pub fn from_jsonl(text: &str) -> Summary {
+        Summary::two_pass(|f| each_line(text.as_bytes(), f)).unwrap_or_default()
+    }
+
+    /// Aggregate a JSONL file, streaming it twice (first to find the last record of each
+    /// file, then to count), so memory holds only the paths.
+    pub fn from_path(path: &std::path::Path) -> std::io::Result<Summary> {
+        Summary::two_pass(|f| each_line(BufReader::new(std::fs::File::open(path)?), f))
+    }
+
+    /// Aggregate a stream in one pass (every record counts, no de-duplication).
+    pub fn from_reader(r: impl BufRead) -> std::io::Result<Summary> {
+        let mut acc = Acc::default();
+        let mut invalid = 0;
+        each_line(r, |_, line| match parse_line(line) {
+            Some(rec) => acc.add(&rec),
+            None => invalid += 1,
+        })?;
+        let mut s = acc.finish();
+        s.invalid_lines = invalid;
+        Ok(s)
+    }
+
+    fn two_pass(
+        mut read: impl FnMut(&mut dyn FnMut(usize, &[u8])) -> std::io::Result<()>,
+    ) -> std::io::Result<Summary> {
+        #[derive(Deserialize)]
+        struct FileOnly {
+            file: String,
+        }
+        let mut last: HashMap<String, usize> = HashMap::new();
+        let mut invalid = 0usize;
+        read(
+            &mut |i, line| match serde_json::from_slice::<FileOnly>(line) {
+                Ok(k) => {
+                    last.insert(k.file, i);
+                }
+                Err(_) => invalid += 1,
+            },
+        )?;
+        let mut acc = Acc::default();
+        read(&mut |i, line| {
+            if let Some(rec) = parse_line(line) {
+                if last.get(&rec.file) == Some(&i) {
+                    acc.add(&rec);
+                }
+            }
+        })?;
+        let mut s = acc.finish();
+        s.invalid_lines = invalid;
+        Ok(s)
+    }
+
+    fn sections(&self) -> [(&'static str, &Vec<Count>); 5] {
+        [
+            ("kind", &self.kinds),
+            ("sdk", &self.sdks),
+            ("permission", &self.permissions),
+            ("finding", &self.findings),
+            ("error", &self.errors_by_reason),
+        ]
+    }
+
+    /// Render in the chosen format.
+    pub fn render(&self, format: SummaryFormat) -> String {
+        match format {
+            SummaryFormat::Json => {
+                let mut t = serde_json::to_string_pretty(self).unwrap_or_default();
+                t.push('\n');
+                t
+            }
+            SummaryFormat::Csv => {
+                let mut t = String::from("section,id,name,apps,percent,total\n");
+                for (sec, list) in self.sections() {
+                    for c in list {
+                        t.push_str(&format!(
+                            "{sec},{},{},{},{:.2},{}\n",
+                            csv_field(&c.id),
+                            csv_field(c.name.as_deref().unwrap_or("")),
+                            c.apps,
+                            c.percent,
+                            c.total
+                        ));
+                    }
+                }
+                t
+            }
+            SummaryFormat::Table => {
+                let mut t = format!(
+                    "{} records: {} scanned, {} with error{}\n",
+                    self.records,
+                    self.scanned,
+                    self.errors,
+                    if self.invalid_lines > 0 {
+                        format!(", {} invalid lines skipped", self.invalid_lines)
+                    } else {
+                        String::new()
+                    }
+                );
+                let titles = [
+                    "Input kinds",
+                    "SDKs",
+                    "Permissions",
+                    "Audit findings",
+                    "Errors by reason",
+                ];
+                for ((sec, list), title) in self.sections().into_iter().zip(titles) {
+                    if list.is_empty() {
+                        continue;
+                    }
+                    let mut table = comfy_table::Table::new();
+                    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+                    let total_col = sec == "finding";
+                    let mut header = vec![sec.to_string(), "apps".into(), "%".into()];
+                    if total_col {
+                        header.push("findings".into());
+                    }
+                    table.set_header(header);
+                    for c in list {
+                        let id = match &c.name {
+                            Some(n) if n != &c.id => format!("{} ({n})", c.id),
+                            _ => c.id.clone(),
+                        };
+                        let mut row = vec![id, c.apps.to_string(), format!("{:.1}", c.percent)];
+                        if total_col {
+                            row.push(c.total.to_string());
+                        }
+                        table.add_row(row);
+                    }
+                    t.push_str(&format!("\n{title}\n{table}\n"));
+                }
+                t
+            }
+        }
+    }
+}
+
+/// Quote a CSV field when it holds a comma, quote or newline.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    #[test]
+    fn counts_prevalence_and_errors() {
+        let text = r#"{"file":"a","kind":"apk","error":null,"sdks":[{"id":"umeng","name":"Umeng"}],"permissions":[{"name":"P1"},{"name":"P2"}],"audit":{"findings":[{"kind":"undeclared_sdk"},{"kind":"undeclared_sdk"}]}}
+{"file":"b","kind":"apk","error":null,"sdks":[{"id":"umeng","name":"Umeng"},{"id":"jpush","name":"JPush"}],"permissions":[{"name":"P1"}]}
+{"file":"c","sha256":null,"error":"c: No such file","error_kind":"io"}
+{"file":"d","error":"bad","error_kind":"zip"}
+{"file":"d","error":"bad","error_kind":"zip"}
+{"file":"e","sha2"#;
+        let s = Summary::from_jsonl(text);
+        assert_eq!(
+            (s.records, s.scanned, s.errors, s.invalid_lines),
+            (4, 2, 2, 1)
+        );
+        assert_eq!(s.sdks[0].id, "umeng");
+        assert_eq!(s.sdks[0].apps, 2);
+        assert!((s.sdks[0].percent - 100.0).abs() < 1e-9);
+        assert_eq!(s.sdks[1].apps, 1);
+        assert_eq!(s.permissions[0].id, "P1");
+        assert_eq!(s.findings[0].apps, 1);
+        assert_eq!(s.findings[0].total, 2);
+        let e: Vec<(&str, usize)> = s
+            .errors_by_reason
+            .iter()
+            .map(|c| (c.id.as_str(), c.apps))
+            .collect();
+        assert_eq!(e, [("io", 1), ("zip", 1)]);
+        let csv = s.render(SummaryFormat::Csv);
+        assert!(csv.contains("sdk,umeng,Umeng,2,100.00,2\n"), "{csv}");
+        assert!(s.render(SummaryFormat::Table).contains("umeng (Umeng)"));
+        let j: Value = serde_json::from_str(&s.render(SummaryFormat::Json)).unwrap();
+        assert_eq!(j["scanned"], 2);
+    }
+}
