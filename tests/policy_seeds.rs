@@ -255,6 +255,19 @@ fn seed_002_with_shipped_vocabulary() {
         .map(|p| p.name.as_str())
         .collect();
     assert_eq!(android.len(), 26, "{android:?}");
+    // Every row has its purpose, except BLUETOOTH_ADMIN whose cells are empty in the text.
+    for p in pol
+        .permissions
+        .iter()
+        .filter(|p| p.platform.as_deref() == Some("android"))
+    {
+        let empty = p.purpose.as_deref().map_or(true, |s| s.trim().is_empty());
+        assert_eq!(
+            empty,
+            p.name == "android.permission.BLUETOOTH_ADMIN",
+            "{p:?}"
+        );
+    }
     assert_eq!(
         android.last(),
         Some(&"PackageManager.getInstalledPackages()")
