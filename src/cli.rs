@@ -206,11 +206,15 @@ pub fn run() -> i32 {
             }
             let is_batch = files.len() > 1
                 || batch.any()
-                || files
-                    .iter()
-                    .any(|f| f.to_string_lossy().starts_with('@') || f.is_dir());
+                || files.iter().any(|f| {
+                    f.to_string_lossy().starts_with('@')
+                        || (f.is_dir() && !crate::bundle::is_split_folder(f))
+                });
             if !is_batch || (format == Some(OutputFormat::Table) && !batch.any()) {
-                if files.iter().any(|f| f.is_dir()) {
+                if files
+                    .iter()
+                    .any(|f| f.is_dir() && !crate::bundle::is_split_folder(f))
+                {
                     eprintln!("apkaudit: a batch (directory input) writes JSONL; use `apkaudit summary` for a table");
                     return 2;
                 }

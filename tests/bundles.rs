@@ -201,3 +201,46 @@ fn nested_plugin_jar_is_scanned_with_its_path() {
         .flat_map(|e| &e.examples)
         .any(|x| x.starts_with("assets/gdt_plugin/gdtadv2.jar!com.qq.e.")));
 }
+
+#[test]
+fn batch_takes_a_split_folder_as_one_app() {
+    let root = std::env::temp_dir().join(format!("apkaudit-dump-{}", std::process::id()));
+    let split_dir = root.join("com.example.demo");
+    std::fs::create_dir_all(&split_dir).unwrap();
+    std::fs::write(root.join("single.apk"), demo_apk().unwrap()).unwrap();
+    std::fs::write(split_dir.join("base.apk"), demo_apk().unwrap()).unwrap();
+    std::fs::write(
+        split_dir.join("split_config.arm64_v8a.apk"),
+        config_split("config.arm64_v8a", None),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_apkaudit"))
+        .args(["scan", "--sorted"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{text}");
+    let kinds: Vec<&str> = records
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"split-set") && kinds.contains(&"apk"),
+        "{kinds:?}"
+    );
+    // the split folder named directly is one app: a table, not a batch
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_apkaudit"))
+        .arg("scan")
+        .arg(&split_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("split-folder"));
+    std::fs::remove_dir_all(&root).ok();
+}

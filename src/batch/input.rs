@@ -115,6 +115,10 @@ fn read_list(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 fn expand(arg: &Path, out: &mut Vec<Input>) {
     let key = arg.to_string_lossy().replace('\\', "/");
     match std::fs::metadata(arg) {
+        // a split folder named directly is one app, any other directory a dump to walk
+        Ok(m) if m.is_dir() && crate::bundle::is_split_folder(arg) => {
+            out.push(Input::file(arg.to_path_buf(), key))
+        }
         Ok(m) if m.is_dir() => walk(arg, out),
         // a file named directly (or a missing path: its record will carry the I/O error)
         _ => out.push(Input::file(arg.to_path_buf(), key)),
@@ -137,6 +141,12 @@ fn walk(root: &Path, out: &mut Vec<Input>) {
                 continue;
             }
         };
+        // a folder of split APKs of one app (base.apk + split_*.apk) is one input
+        if dir != root && crate::bundle::is_split_folder(&dir) {
+            let key = rel_key(root, &dir);
+            out.push(Input::file(dir, key));
+            continue;
+        }
         let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         names.sort();
         let mut subdirs = Vec::new();

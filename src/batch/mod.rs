@@ -153,6 +153,61 @@ fn open_input(path: &Path) -> std::io::Result<crate::apk::Mapped> {
     crate::apk::map_file(path)
 }
 
+/// A split folder (one app as base.apk + split_*.apk): scanned as one input; resumed and
+/// sharded by path (its `sha256` is the hash over its parts, known only after reading).
+fn split_folder(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -> Outcome {
+    if opts
+        .done
+        .as_ref()
+        .is_some_and(|d| d.has_path(&input.display))
+    {
+        return Outcome::Skip { done: true };
+    }
+    let guard = Arc::new(FileGuard::new(
+        permits.clone(),
+        opts.max_inflated,
+        opts.timeout,
+    ));
+    let mut scan_opts = opts.scan.clone();
+    scan_opts.guard = Some(guard);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::bundle::scan_split_folder(&input.path, &scan_opts)
+    }));
+    let (text, error) = match result {
+        Ok(Ok(report)) => match serde_json::to_value(&report) {
+            Ok(mut v) => {
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("error".into(), serde_json::Value::Null);
+                    if let Some(dir) = &opts.policy_dir {
+                        let audit = audit_record(dir, &report);
+                        o.insert(
+                            "audit".into(),
+                            serde_json::to_value(&audit).unwrap_or(serde_json::Value::Null),
+                        );
+                    }
+                }
+                (v.to_string(), false)
+            }
+            Err(e) => (
+                serde_json::json!({"file": input.display, "error": e.to_string(), "error_kind": "json"})
+                    .to_string(),
+                true,
+            ),
+        },
+        Ok(Err(e)) => (
+            serde_json::json!({"file": input.display, "sha256": null, "size": null, "error": e.to_string(), "error_kind": "parse"})
+                .to_string(),
+            true,
+        ),
+        Err(_) => (
+            serde_json::json!({"file": input.display, "sha256": null, "size": null, "error": "internal error (panic) while scanning", "error_kind": "panic"})
+                .to_string(),
+            true,
+        ),
+    };
+    Outcome::Line { text, error }
+}
+
 /// Scan one input into its JSON record line (without newline), or `None` when it is
 /// skipped (other shard, already done).
 fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -> Outcome {
@@ -175,6 +230,9 @@ fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -
             return Outcome::Skip { done: true };
         }
         return err_line(None, None, e.clone(), "io");
+    }
+    if input.path.is_dir() {
+        return split_folder(input, opts, permits);
     }
     let data = match open_input(&input.path) {
         Ok(d) => d,
