@@ -4,17 +4,9 @@
 
 use apkaudit::fixture::{demo_apk, s, write_axml, write_zip, AttrValue, Node};
 use apkaudit::scan::{scan_bytes, scan_file, InputKind, ScanOptions};
-use std::path::{Path, PathBuf};
 
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-    if p.is_dir() {
-        Some(p.to_path_buf())
-    } else {
-        eprintln!("skipping: ../shared/corpus is absent");
-        None
-    }
-}
+mod common;
+use common::corpus as shared;
 
 /// A config split of the demo app: its own manifest with `split=...` and one native lib.
 fn config_split(split: &str, extra_perm: Option<&str>) -> Vec<u8> {
