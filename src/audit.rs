@@ -349,7 +349,11 @@ fn data_findings(
                 .flat_map(|s| s.data_types.iter().cloned()),
         )
         .collect();
-    let label = |t: &str| t.to_string();
+    let label = |t: &str| {
+        crate::datatypes::DataTypeDb::embedded()
+            .display(t, crate::permissions::Lang::Zh)
+            .to_string()
+    };
     // DATA-01: observed call sites, per owner
     for access in &scan.data_access {
         let row = policy

@@ -26,11 +26,6 @@ fn read_arsc(apk: &Path) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn truth(shared: &Path, rel: &str) -> Option<serde_json::Value> {
-    let p = shared.join("corpus/truth").join(format!("{rel}.json"));
-    serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok()
-}
-
 /// Every corpus APK with a resources.arsc parses without error, and resolving every id
 /// never panics; prints a summary.
 #[test]

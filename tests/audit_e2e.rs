@@ -24,15 +24,37 @@ fn demo_sample_audit() {
     ))
     .unwrap();
     let policy = parse_policy(&text, Kind::Markdown, &Vocabulary::embedded());
-    assert_eq!(policy.sdks.len(), 1);
-    assert_eq!(policy.sdks[0].id.as_deref(), Some("gdt"));
+    let ids: Vec<_> = policy.sdks.iter().filter_map(|s| s.id.as_deref()).collect();
+    assert_eq!(ids, ["gdt", "bugly"]);
     let r = audit(&scan, policy);
-    let undeclared = kinds(&r, "undeclared_sdk");
-    assert!(
-        undeclared.contains(&"pangle".to_string()) && undeclared.contains(&"jpush".to_string()),
-        "{undeclared:?}"
-    );
-    assert!(!undeclared.contains(&"gdt".to_string()));
+    let mut undeclared = kinds(&r, "undeclared_sdk");
+    undeclared.sort();
+    assert_eq!(undeclared, ["jpush", "pangle", "umeng"]);
+    // data: the app's own code reads the precise location; the policy only says "rough
+    // location" (approx_location), which does not cover it; the finding cites the call site
+    let app_loc = r
+        .findings
+        .iter()
+        .find(|f| {
+            f.kind == "undeclared_data"
+                && f.sdk.is_none()
+                && f.data_type.as_deref() == Some("precise_location")
+        })
+        .expect("precise location finding");
+    assert_eq!(app_loc.severity, Severity::High);
+    assert!(app_loc.evidence[0].contains("Lcom/example/demo/MainActivity;.onLocate"));
+    // Youlianghui reads the IMSI; its row says only "device information": low, broad
+    let gdt_imsi = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "DATA-01" && f.sdk.as_deref() == Some("gdt"))
+        .expect("gdt data finding");
+    assert_eq!(gdt_imsi.data_type.as_deref(), Some("imsi"));
+    assert_eq!(gdt_imsi.severity, Severity::Low);
+    // Android ID and OAID are declared in the row: no finding for them
+    assert!(!r.findings.iter().any(|f| f.kind == "undeclared_data"
+        && f.sdk.as_deref() == Some("gdt")
+        && f.data_type.as_deref() == Some("android_id")));
     let perms = kinds(&r, "undeclared_permission");
     assert!(perms.contains(&"android.permission.READ_PHONE_STATE".to_string()));
     assert!(

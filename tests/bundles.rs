@@ -4,17 +4,9 @@
 
 use apkaudit::fixture::{demo_apk, s, write_axml, write_zip, AttrValue, Node};
 use apkaudit::scan::{scan_bytes, scan_file, InputKind, ScanOptions};
-use std::path::{Path, PathBuf};
 
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-    if p.is_dir() {
-        Some(p.to_path_buf())
-    } else {
-        eprintln!("skipping: ../shared/corpus is absent");
-        None
-    }
-}
+mod common;
+use common::corpus as shared;
 
 /// A config split of the demo app: its own manifest with `split=...` and one native lib.
 fn config_split(split: &str, extra_perm: Option<&str>) -> Vec<u8> {
@@ -200,4 +192,47 @@ fn nested_plugin_jar_is_scanned_with_its_path() {
         .iter()
         .flat_map(|e| &e.examples)
         .any(|x| x.starts_with("assets/gdt_plugin/gdtadv2.jar!com.qq.e.")));
+}
+
+#[test]
+fn batch_takes_a_split_folder_as_one_app() {
+    let root = std::env::temp_dir().join(format!("apkaudit-dump-{}", std::process::id()));
+    let split_dir = root.join("com.example.demo");
+    std::fs::create_dir_all(&split_dir).unwrap();
+    std::fs::write(root.join("single.apk"), demo_apk().unwrap()).unwrap();
+    std::fs::write(split_dir.join("base.apk"), demo_apk().unwrap()).unwrap();
+    std::fs::write(
+        split_dir.join("split_config.arm64_v8a.apk"),
+        config_split("config.arm64_v8a", None),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_apkaudit"))
+        .args(["scan", "--sorted"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{text}");
+    let kinds: Vec<&str> = records
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"split-set") && kinds.contains(&"apk"),
+        "{kinds:?}"
+    );
+    // the split folder named directly is one app: a table, not a batch
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_apkaudit"))
+        .arg("scan")
+        .arg(&split_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("split-folder"));
+    std::fs::remove_dir_all(&root).ok();
 }

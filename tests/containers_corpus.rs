@@ -4,17 +4,10 @@
 use apkaudit::scan::{scan_file, InputKind, ScanOptions};
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-    if p.is_dir() {
-        Some(p.to_path_buf())
-    } else {
-        eprintln!("skipping: ../shared/corpus is absent");
-        None
-    }
-}
+mod common;
+use common::corpus;
 
 /// `<uses-permission android:name="...">` names found by a plain text search of the
 /// AAR's manifest (independent of the XML reader under test).

@@ -3,17 +3,9 @@
 
 use apkaudit::scan::{scan_file, ScanOptions};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-    if p.is_dir() {
-        Some(p.to_path_buf())
-    } else {
-        eprintln!("skipping: ../shared/corpus is absent");
-        None
-    }
-}
+mod common;
+use common::corpus as shared;
 
 /// aapt prints "" for an absent attribute.
 fn s(v: &serde_json::Value) -> Option<String> {

@@ -7,18 +7,11 @@ use apkaudit::scan::{embedded_matcher, scan_bytes, scan_file, ScanOptions, ScanR
 use apkaudit::sensitive::{ApiKind, SensitiveApiDb};
 use apkaudit::signatures::{EvidenceKind, SdkFinding};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-    if p.is_dir() {
-        Some(p.to_path_buf())
-    } else {
-        eprintln!("skipping: ../shared/corpus is absent");
-        None
-    }
-}
+mod common;
+use common::corpus;
 
 fn have_dexdump() -> bool {
     let ok = Command::new("dexdump").output().is_ok();

@@ -180,7 +180,7 @@ fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -
         return err_line(None, None, e.clone(), "io");
     }
     let content_shard = opts.shard.filter(|_| opts.shard_by == ShardBy::Content);
-    if input.split_folder {
+    if input.split_folder || input.path.is_dir() {
         return process_folder(input, opts, permits, content_shard);
     }
     let data = match open_input(&input.path) {

@@ -12,6 +12,12 @@ pub fn parse_html(src: &str, vocab: &Vocabulary) -> DeclaredPolicy {
     html_tables(src, vocab, &mut pol);
     let doc = Html::parse_document(src);
     let mut text = String::new();
+    // Source line of each extracted text line: found by searching the start of the
+    // element's first text node in the source, moving forward only (entities or markup
+    // inside the first words keep the previous line).
+    let mut line_map: Vec<usize> = Vec::new();
+    let mut cursor = 0usize;
+    let mut cursor_line = 1usize;
     // Text outside tables, one block element per line.
     if let Ok(sel) = Selector::parse("p, li, h1, h2, h3, h4, h5, h6, div, span") {
         for el in doc.select(&sel) {
@@ -28,14 +34,46 @@ pub fn parse_html(src: &str, vocab: &Vocabulary) -> DeclaredPolicy {
             }
             let t: String = el.text().collect::<Vec<_>>().join("");
             let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
-            if !t.is_empty() {
-                text.push_str(&t);
-                text.push('\n');
+            if t.is_empty() {
+                continue;
             }
+            if let Some(first) = el.text().map(str::trim).find(|x| !x.is_empty()) {
+                let probe: String = first.chars().take(16).collect();
+                if let Some(p) = src.get(cursor..).and_then(|s| s.find(probe.as_str())) {
+                    let at = cursor + p;
+                    cursor_line += src
+                        .get(cursor..at)
+                        .map(|s| s.matches('\n').count())
+                        .unwrap_or(0);
+                    cursor = at;
+                }
+            }
+            text.push_str(&t);
+            text.push('\n');
+            line_map.push(cursor_line);
         }
     }
-    let rest = parse_text(&text, vocab);
+    let mut rest = parse_text(&text, vocab);
+    let map = |l: usize| -> usize {
+        l.checked_sub(1)
+            .and_then(|i| line_map.get(i))
+            .copied()
+            .unwrap_or(l)
+    };
+    for s in &mut rest.sdks {
+        s.source.line = map(s.source.line);
+    }
+    for p in &mut rest.permissions {
+        p.source.line = map(p.source.line);
+    }
+    for d in &mut rest.data_types {
+        d.source.line = map(d.source.line);
+    }
+    for v in &mut rest.vague {
+        v.source.line = map(v.source.line);
+    }
     pol.sdks.extend(rest.sdks);
+    pol.permissions.extend(rest.permissions);
     pol.vague.extend(rest.vague);
     pol.data_types.extend(rest.data_types);
     pol.warnings.extend(rest.warnings);
@@ -99,7 +137,7 @@ pub fn html_tables(src: &str, vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
         }
         let known = |r: &Vec<String>| {
             r.iter()
-                .filter(|c| best_field(c, &scols).is_some() || best_field(c, &pcols).is_some())
+                .filter(|c| best_field(c, scols).is_some() || best_field(c, pcols).is_some())
                 .count()
         };
         let Some(h) = rows.iter().position(|(_, r)| r.len() >= 2 && known(r) >= 2) else {
@@ -112,11 +150,20 @@ pub fn html_tables(src: &str, vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
             continue;
         };
         let header = rows.get(h).map(|r| r.1.clone()).unwrap_or_default();
-        let body: Vec<(usize, Vec<String>)> = rows
-            .into_iter()
-            .skip(h + 1)
-            .filter(|(_, r)| r.len() >= 2)
-            .collect();
+        let all: Vec<(usize, Vec<String>)> = rows.into_iter().skip(h + 1).collect();
+        let total = all.len();
+        let body: Vec<(usize, Vec<String>)> =
+            all.into_iter().filter(|(_, r)| r.len() >= 2).collect();
+        if body.len() < total {
+            pol.warnings.push(format!(
+                "html table at line {}: {} rows with fewer than two cells skipped",
+                lines
+                    .get(tr_index.saturating_sub(total))
+                    .copied()
+                    .unwrap_or(0),
+                total - body.len()
+            ));
+        }
         table_rows(&header, body, vocab, pol);
     }
 }

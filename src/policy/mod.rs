@@ -68,6 +68,11 @@ pub struct DeclaredPermission {
     pub resolved: bool,
     /// Declared purpose.
     pub purpose: Option<String>,
+    /// Platform the row is declared for ("android", "ios", "harmony") when the name or the
+    /// section heading says so; display names in an iOS section still resolve to the
+    /// Android constant of the same meaning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
     /// Origin.
     pub source: Source,
 }
@@ -167,7 +172,7 @@ pub fn decode(bytes: &[u8], warnings: &mut Vec<String>) -> Result<String, ParseE
         if bad {
             warnings.push(format!("{}: undecodable bytes replaced", enc.name()));
         }
-        return Ok(s.into_owned());
+        return check_text(s.into_owned(), bytes.len());
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return check_text(s.to_string(), bytes.len());
@@ -271,14 +276,93 @@ pub fn parse_policy(text: &str, kind: Kind, vocab: &Vocabulary) -> DeclaredPolic
             p
         }
     };
+    assign_platforms(text, &mut pol);
     dedup(&mut pol);
     pol
 }
 
+/// Platform of each line from short section headings ("Android", "iOS 应用权限列表",
+/// "当您使用iOS系统时…", "鸿蒙应用权限列表"); table rows and long lines are not headings.
+pub fn platform_marks(text: &str) -> Vec<(usize, &'static str)> {
+    let mut marks = Vec::new();
+    for (k, l) in text.lines().enumerate() {
+        if l.contains("<td") || l.contains('|') {
+            continue;
+        }
+        let mut t = String::new();
+        let mut in_tag = false;
+        for c in l.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                _ if !in_tag => t.push(c),
+                _ => {}
+            }
+        }
+        let t = t.trim().trim_start_matches(['#', '*', ' ']);
+        let lower = t.to_ascii_lowercase();
+        // A long line counts only when it starts with the platform ("android版本：…").
+        if t.is_empty()
+            || (t.chars().count() > 40
+                && !["ios", "android", "安卓", "harmony", "鸿蒙"]
+                    .iter()
+                    .any(|w| lower.starts_with(w)))
+        {
+            continue;
+        }
+        let find = |w: &str| {
+            let mut from = 0usize;
+            while let Some(p) = lower.get(from..).and_then(|s| s.find(w)) {
+                let at = from + p;
+                let before = lower.get(..at).and_then(|s| s.chars().next_back());
+                let after = lower.get(at + w.len()..).and_then(|s| s.chars().next());
+                if !before.is_some_and(|c| c.is_ascii_alphanumeric())
+                    && !after.is_some_and(|c| c.is_ascii_alphabetic())
+                {
+                    return Some(at);
+                }
+                from = at + w.len();
+            }
+            None
+        };
+        let cands = [
+            (find("ios"), "ios"),
+            (find("android").or_else(|| find("安卓")), "android"),
+            (find("harmony").or_else(|| find("鸿蒙")), "harmony"),
+        ];
+        if let Some((_, p)) = cands
+            .iter()
+            .filter_map(|(at, p)| at.map(|a| (a, *p)))
+            .min_by_key(|(a, _)| *a)
+        {
+            marks.push((k + 1, p));
+        }
+    }
+    marks
+}
+
+fn assign_platforms(text: &str, pol: &mut DeclaredPolicy) {
+    let marks = platform_marks(text);
+    if marks.is_empty() {
+        return;
+    }
+    for p in pol.permissions.iter_mut().filter(|p| p.platform.is_none()) {
+        p.platform = marks
+            .iter()
+            .rev()
+            .find(|(l, _)| *l <= p.source.line)
+            .map(|(_, x)| x.to_string());
+    }
+}
+
 fn dedup(pol: &mut DeclaredPolicy) {
     let mut seen = std::collections::HashSet::new();
-    pol.data_types.retain(|d| seen.insert(d.id.clone()));
+    pol.data_types
+        .retain(|d| seen.insert((d.id.clone(), d.source.line)));
     let mut seen = std::collections::HashSet::new();
     pol.vague
         .retain(|v| seen.insert((v.category.clone(), v.source.line)));
+    let mut seen = std::collections::HashSet::new();
+    pol.permissions
+        .retain(|p| seen.insert((p.name.clone(), p.source.line)));
 }

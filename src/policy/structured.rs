@@ -3,9 +3,7 @@
 use super::normalize::clip;
 use super::text::table_rows;
 use super::vocab::Vocabulary;
-use super::{
-    DeclaredData, DeclaredPermission, DeclaredPolicy, DeclaredSdk, Source, VagueDisclosure,
-};
+use super::{DeclaredData, DeclaredPolicy, DeclaredSdk, Source, VagueDisclosure};
 use crate::error::{Format, ParseError};
 use serde_json::Value;
 
@@ -31,6 +29,49 @@ fn list(v: &Value, key: &str) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// Data-type entries of a JSON row: known ids kept, other spellings ("IMEI", "设备标识符")
+/// resolved through the alias table, anything else kept as written.
+fn data_ids(items: &[String], vocab: &Vocabulary) -> Vec<String> {
+    let mut out = Vec::new();
+    for x in items {
+        let found = if crate::datatypes::DATA_TYPE_IDS.contains(&x.as_str()) {
+            vec![x.clone()]
+        } else {
+            vocab.data_types_in(x)
+        };
+        let found = if found.is_empty() {
+            vec![x.clone()]
+        } else {
+            found
+        };
+        for f in found {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// Permission entries of a JSON SDK row: constants or display names resolved, else kept.
+fn permission_ids(items: &[String], vocab: &Vocabulary) -> Vec<String> {
+    let mut out = Vec::new();
+    for x in items {
+        let found = vocab.resolve_permissions(x);
+        let found = if found.is_empty() {
+            vec![x.clone()]
+        } else {
+            found
+        };
+        for f in found {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    out
 }
 
 /// Line (1-based) where the `n`-th occurrence of `"needle"` starts, for sources.
@@ -101,8 +142,8 @@ pub fn parse_json(text: &str, vocab: &Vocabulary) -> Result<DeclaredPolicy, Pars
         *nth += 1;
         let pkgs = list(e, "package_prefixes");
         let company = s(e, &["company"]);
-        let data_types = list(e, "data_types");
-        let permissions = list(e, "permissions");
+        let data_types = data_ids(&list(e, "data_types"), vocab);
+        let permissions = permission_ids(&list(e, "permissions"), vocab);
         let src = Source::new(line, &clip(&e.to_string(), 300));
         for d in &data_types {
             pol.data_types.push(DeclaredData {
@@ -138,13 +179,13 @@ pub fn parse_json(text: &str, vocab: &Vocabulary) -> Result<DeclaredPolicy, Pars
             continue;
         };
         let line = line_of(text, &serde_json::to_string(&name).unwrap_or_default(), 0);
-        let r = vocab.resolve_permission(&name);
-        pol.permissions.push(DeclaredPermission {
-            resolved: r.is_some(),
-            name: r.unwrap_or(name),
-            purpose: s(e, &["purpose"]),
-            source: Source::new(line, &e.to_string()),
-        });
+        super::text::push_permission(
+            &mut pol,
+            vocab,
+            &name,
+            s(e, &["purpose"]),
+            Source::new(line, &e.to_string()),
+        );
     }
     for e in v
         .get("collected")
@@ -156,12 +197,14 @@ pub fn parse_json(text: &str, vocab: &Vocabulary) -> Result<DeclaredPolicy, Pars
             .as_str()
             .map(|x| x.to_string())
             .or_else(|| s(e, &["id", "data_type"]));
-        if let Some(id) = id {
-            let line = line_of(text, &format!("\"{id}\""), 0);
-            pol.data_types.push(DeclaredData {
-                id,
-                source: Source::new(line, &e.to_string()),
-            });
+        if let Some(raw) = id {
+            let line = line_of(text, &format!("\"{raw}\""), 0);
+            for id in data_ids(std::slice::from_ref(&raw), vocab) {
+                pol.data_types.push(DeclaredData {
+                    id,
+                    source: Source::new(line, &e.to_string()),
+                });
+            }
         }
     }
     for e in v
@@ -276,13 +319,27 @@ pub fn parse_csv(text: &str, vocab: &Vocabulary) -> DeclaredPolicy {
     }
     if kind_col.is_some() {
         // Same header, two row kinds: relabel the name column for permission rows.
-        let mut ph = h.clone();
-        if let Some(x) = ph.iter_mut().find(|x| {
-            let l = x.to_ascii_lowercase();
-            l == "name" || l == "sdk" || l == "permission"
-        }) {
-            *x = "permission".into();
-        }
+        // Permission rows use the name column and the purpose/function/note columns only;
+        // SDK-only columns (company, link, data, permissions) are blanked so the row is not
+        // mistaken for an SDK row.
+        let (_, pcols) = super::vocab::column_terms();
+        let mut named = false;
+        let ph: Vec<String> = h
+            .iter()
+            .map(|x| {
+                let l = x.to_ascii_lowercase();
+                if !named && (l == "name" || l == "sdk" || l == "permission") {
+                    named = true;
+                    return "permission".to_string();
+                }
+                match super::text::best_field(x, pcols).as_deref() {
+                    Some("purpose") | Some("function") | Some("note") if l != "permissions" => {
+                        x.clone()
+                    }
+                    _ => String::new(),
+                }
+            })
+            .collect();
         let mut sh = h.clone();
         if let Some(x) = sh.iter_mut().find(|x| x.eq_ignore_ascii_case("name")) {
             *x = "sdk name".into();
@@ -311,11 +368,17 @@ pub fn parse_plist(text: &str, vocab: &Vocabulary) -> DeclaredPolicy {
             .strip_prefix("<string>NSPrivacyCollectedDataType")
             .and_then(|r| r.strip_suffix("</string>"))
         {
+            // NSPrivacyCollectedDataTypePurpose… values are purposes, not data types.
+            if v.starts_with("Purpose") {
+                continue;
+            }
             let raw = v.to_string();
-            let ids = vocab.data_types_in(&raw);
-            let id = ids
-                .into_iter()
-                .next()
+            let key = format!("NSPrivacyCollectedDataType{raw}");
+            let id = vocab
+                .data_db
+                .and_then(|db| db.by_apple_key(&key))
+                .map(|t| t.id.clone())
+                .or_else(|| vocab.data_types_in(&raw).into_iter().next())
                 .unwrap_or_else(|| format!("apple:{raw}"));
             pol.data_types.push(DeclaredData {
                 id,

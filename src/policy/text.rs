@@ -36,8 +36,29 @@ pub fn parse_text(text: &str, vocab: &Vocabulary) -> DeclaredPolicy {
             i += 1;
         }
     }
+    // HTML tables inside Markdown/MDX are read by `html::html_tables`; keep their cells out
+    // of the key:value and prose readers.
+    let mut in_html = false;
+    for (k, l) in lines.iter().enumerate() {
+        let lower = l.to_ascii_lowercase();
+        if lower.contains("<table") {
+            in_html = true;
+        }
+        if in_html {
+            if let Some(f) = in_table.get_mut(k) {
+                *f = true;
+            }
+        }
+        if lower.contains("</table") {
+            in_html = false;
+        }
+    }
+    paragraph_tables(&lines, &mut in_table, vocab, &mut pol);
     kv_blocks(&lines, &in_table, vocab, &mut pol);
+    kv_permissions(&lines, &in_table, vocab, &mut pol);
     prose(&lines, vocab, &mut pol);
+    prose_permissions(&lines, &in_table, vocab, &mut pol);
+    prose_data(&lines, &in_table, vocab, &mut pol);
     scan_vague(&lines, vocab, &mut pol);
     pol
 }
@@ -117,7 +138,7 @@ fn table_group(
         let (_, pcols) = column_terms();
         let is_perm = header
             .first()
-            .is_some_and(|h0| best_field(h0, &pcols).as_deref() == Some("permission"));
+            .is_some_and(|h0| best_field(h0, pcols).as_deref() == Some("permission"));
         let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
         if is_perm {
             for c in body {
@@ -220,7 +241,8 @@ pub fn first_url(s: &str) -> Option<String> {
         })
         .unwrap_or(rest.len());
     let u = rest.get(..end)?.trim_end_matches(['.', ',']);
-    Some(u.to_string())
+    // Markdown escapes inside a URL ("zh\_CN") are not part of it.
+    Some(u.replace("\\_", "_"))
 }
 
 fn clean_sdk_name(s: &str) -> String {
@@ -259,13 +281,7 @@ fn numbered_row(
                 .get(1..)
                 .map(|r| r.join(" "))
                 .filter(|s| !s.trim().is_empty());
-            let resolved = vocab.resolve_permission(&name);
-            pol.permissions.push(DeclaredPermission {
-                name: resolved.clone().unwrap_or_else(|| name.clone()),
-                resolved: resolved.is_some(),
-                purpose,
-                source: src,
-            });
+            push_permission(pol, vocab, &name, purpose, src);
         }
         return;
     }
@@ -320,6 +336,53 @@ fn push_data(pol: &mut DeclaredPolicy, ids: &[String], src: &Source) {
     }
 }
 
+/// Add a permission row: one entry per resolved constant ("位置信息" gives two), or one
+/// unresolved entry carrying the text as written.
+pub fn push_permission(
+    pol: &mut DeclaredPolicy,
+    vocab: &Vocabulary,
+    raw: &str,
+    purpose: Option<String>,
+    source: Source,
+) {
+    let name = raw.replace("\\_", "_").trim().to_string();
+    let platform = platform_of_name(&name);
+    let resolved = vocab.resolve_permissions(&name);
+    if resolved.is_empty() {
+        pol.permissions.push(DeclaredPermission {
+            name,
+            resolved: false,
+            purpose,
+            platform,
+            source,
+        });
+        return;
+    }
+    for c in resolved {
+        pol.permissions.push(DeclaredPermission {
+            name: c,
+            resolved: true,
+            purpose: purpose.clone(),
+            platform: platform.clone(),
+            source: source.clone(),
+        });
+    }
+}
+
+/// Platform implied by a permission's spelling.
+fn platform_of_name(name: &str) -> Option<String> {
+    let n = name.trim();
+    if n.starts_with("android.permission.") {
+        Some("android".into())
+    } else if n.starts_with("ohos.permission.") {
+        Some("harmony".into())
+    } else if (n.starts_with("NS") && n.ends_with("UsageDescription")) || n == "UIBackgroundModes" {
+        Some("ios".into())
+    } else {
+        None
+    }
+}
+
 fn looks_like_permission(s: &str) -> bool {
     let t = s.trim();
     t.starts_with("android.permission.")
@@ -330,29 +393,32 @@ fn looks_like_permission(s: &str) -> bool {
         || (t.len() > 3 && t.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
 }
 
-/// Best field for a header cell: exact synonym, else longest synonym contained.
+/// Best field for a header cell: exact synonym, else longest synonym contained. `cols`
+/// must be normalised as [`column_terms`] returns them.
 pub fn best_field(header: &str, cols: &[(String, Vec<String>)]) -> Option<String> {
-    let h = fold(header).replace(['*', '`'], "");
-    let h = h.trim();
-    if h.is_empty() {
+    let h = super::vocab::squash_header(header);
+    let h = h.trim_end_matches([':', '：']);
+    if h.is_empty() || h.len() > 200 {
         return None;
     }
     for (f, syn) in cols {
-        if syn.iter().any(|s| fold(s) == h) {
+        if syn.iter().any(|s| s == h) {
             return Some(f.clone());
         }
     }
     let mut best: Option<(usize, &String)> = None;
     for (f, syn) in cols {
         for s in syn {
-            let s = fold(s);
-            if h.contains(&s) && best.is_none_or(|(l, _)| s.len() > l) {
+            if !s.is_empty() && h.contains(s.as_str()) && best.map_or(true, |(l, _)| s.len() > l) {
                 best = Some((s.len(), f));
             }
         }
     }
     best.map(|(_, f)| f.clone())
 }
+
+/// Most columns a table header may have; wider "tables" are skipped with a warning.
+pub const MAX_COLUMNS: usize = 64;
 
 /// Turn a table (header + rows with line numbers) into SDK or permission rows.
 pub fn table_rows(
@@ -361,9 +427,18 @@ pub fn table_rows(
     vocab: &Vocabulary,
     pol: &mut DeclaredPolicy,
 ) {
+    if header.len() > MAX_COLUMNS {
+        pol.warnings.push(format!(
+            "line {}: table header with {} columns (more than {MAX_COLUMNS}); {} rows skipped",
+            rows.first().map(|r| r.0).unwrap_or(0),
+            header.len(),
+            rows.len()
+        ));
+        return;
+    }
     let (scols, pcols) = column_terms();
-    let sfields: Vec<Option<String>> = header.iter().map(|h| best_field(h, &scols)).collect();
-    let pfields: Vec<Option<String>> = header.iter().map(|h| best_field(h, &pcols)).collect();
+    let sfields: Vec<Option<String>> = header.iter().map(|h| best_field(h, scols)).collect();
+    let pfields: Vec<Option<String>> = header.iter().map(|h| best_field(h, pcols)).collect();
     let has = |v: &[Option<String>], f: &str| v.iter().any(|x| x.as_deref() == Some(f));
     let perm_first = pfields.first().and_then(|x| x.as_deref()) == Some("permission");
     let sdkish = has(&sfields, "company")
@@ -380,19 +455,27 @@ pub fn table_rows(
             let Some(name) = col("permission") else {
                 continue;
             };
-            let resolved = vocab.resolve_permission(&name);
             let purpose = match (col("function"), col("purpose")) {
                 (Some(f), Some(p)) if f != p => Some(format!("{f}: {p}")),
                 (_, Some(p)) => Some(p),
                 (f, None) => f,
             };
-            pol.permissions.push(DeclaredPermission {
-                name: resolved.clone().unwrap_or(name),
-                resolved: resolved.is_some(),
+            let purpose = match (purpose, col("note")) {
+                (Some(p), Some(n)) => Some(format!("{p} ({n})")),
+                (p, n) => p.or(n),
+            };
+            push_permission(
+                pol,
+                vocab,
+                &name,
                 purpose,
-                source: Source::new(line, &row.join(" | ")),
-            });
+                Source::new(line, &row.join(" | ")),
+            );
         }
+        return;
+    }
+    if !sdkish && !has(&sfields, "sdk_name") && has(&sfields, "data_collected") {
+        collected_rows(&sfields, rows, vocab, pol);
         return;
     }
     if !sdkish && !has(&sfields, "sdk_name") {
@@ -406,9 +489,11 @@ pub fn table_rows(
         }
         return;
     }
-    let name_idx = sfields
+    // The SDK name column; else a "功能类型" column (秋水 06 puts SDK names there); else the
+    // company column (a partner list names no SDK: the row is kept under the company).
+    let name_idx = ["sdk_name", "function_type", "company"]
         .iter()
-        .position(|x| x.as_deref() == Some("sdk_name"))
+        .find_map(|f| sfields.iter().position(|x| x.as_deref() == Some(*f)))
         .unwrap_or(0);
     for (line, row) in rows {
         let col = |f: &str| -> Option<String> {
@@ -447,6 +532,14 @@ pub fn table_rows(
             (Some(p), Some(s)) => Some(format!("{p}; {s}")),
             (p, s) => p.or(s),
         };
+        // "收集个人信息字段及目的" cells carry "…使用目的：…" inside (佳麦 08a).
+        let purpose = purpose.or_else(|| {
+            let d = data_text.as_deref()?;
+            labelled(d)
+                .into_iter()
+                .find(|(f, _)| *f == "purpose")
+                .map(|(_, v)| v)
+        });
         let sdk = DeclaredSdk {
             id: vocab.resolve_sdk(&bare, &pkgs, company.as_deref()),
             name,
@@ -469,6 +562,32 @@ pub fn table_rows(
     }
 }
 
+/// Rows of a collected-information list (场景/业务功能 | 个人信息种类 | 目的): data types only.
+fn collected_rows(
+    sfields: &[Option<String>],
+    rows: Vec<(usize, Vec<String>)>,
+    vocab: &Vocabulary,
+    pol: &mut DeclaredPolicy,
+) {
+    for (line, row) in rows {
+        let data: Vec<&str> = sfields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.as_deref() == Some("data_collected"))
+            .filter_map(|(i, _)| row.get(i).map(|s| s.as_str()))
+            .collect();
+        let ids = vocab.data_types_in(&data.join(" "));
+        let src = Source::new(line, &row.join(" | "));
+        if ids.is_empty() {
+            pol.warnings.push(format!(
+                "line {line}: collected-information row names no known data type: {}",
+                clip(&data.join(" "), 60)
+            ));
+        }
+        push_data(pol, &ids, &src);
+    }
+}
+
 fn kv_split(l: &str) -> Option<(String, String)> {
     let t = l.trim().trim_start_matches(['-', '*', ' ']).trim();
     let p = t
@@ -481,6 +600,191 @@ fn kv_split(l: &str) -> Option<(String, String)> {
         return None;
     }
     Some((key.to_string(), val.to_string()))
+}
+
+/// A table flattened to one paragraph per cell, with empty cells dropped (秋水 07): a run of
+/// at least four paragraphs that are each exactly a header synonym, then rows. A row starts at
+/// a short paragraph followed by a company-like one; its cells up to the first URL paragraph
+/// are the columns before the link column, the URL paragraph and the notes after it the link
+/// cell. One missing cell is taken to be the (optional) permissions column; other counts are
+/// aligned from both ends with a warning. Lines used are marked as table lines.
+fn paragraph_tables(
+    lines: &[&str],
+    in_table: &mut [bool],
+    vocab: &Vocabulary,
+    pol: &mut DeclaredPolicy,
+) {
+    let (scols, _) = column_terms();
+    let paras: Vec<(usize, &str)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(k, l)| !l.trim().is_empty() && !in_table.get(*k).copied().unwrap_or(false))
+        .map(|(k, l)| (k, l.trim()))
+        .collect();
+    let exact = |t: &str| -> Option<String> {
+        let h = super::vocab::squash_header(t);
+        scols
+            .iter()
+            .find(|(_, syn)| syn.contains(&h))
+            .map(|(f, _)| f.clone())
+    };
+    let is_url_para = |t: &str| t.starts_with("http") || t.starts_with('<') && t.contains("http");
+    let company_like = |t: &str| {
+        t.chars().count() <= 60
+            && ["公司", "研究院", "框架", "协会", "委员会", "机构"]
+                .iter()
+                .any(|m| t.contains(m))
+    };
+    let row_start = |i: usize| -> bool {
+        let (Some((_, a)), Some((_, b))) = (paras.get(i), paras.get(i + 1)) else {
+            return false;
+        };
+        a.chars().count() <= 40
+            && !company_like(a)
+            && !a.contains("http")
+            && !a.contains('：')
+            && !a.contains(':')
+            && company_like(b)
+            && exact(a).is_none()
+    };
+    let header_at = |i: usize| -> usize {
+        let mut n = 0;
+        while let Some((_, t)) = paras.get(i + n) {
+            if t.chars().count() > 30 || exact(t).is_none() {
+                break;
+            }
+            n += 1;
+        }
+        n
+    };
+    let mut i = 0usize;
+    while i < paras.len() {
+        let n = header_at(i);
+        if n < 4 {
+            i += 1;
+            continue;
+        }
+        let header: Vec<String> = paras
+            .get(i..i + n)
+            .unwrap_or(&[])
+            .iter()
+            .map(|(_, t)| t.to_string())
+            .collect();
+        let fields: Vec<Option<String>> = header.iter().map(|h| exact(h)).collect();
+        let link_col = fields
+            .iter()
+            .rposition(|f| matches!(f.as_deref(), Some("privacy_url") | Some("official_site")));
+        let perm_col = fields
+            .iter()
+            .position(|f| f.as_deref() == Some("permissions"));
+        let before_link = link_col.unwrap_or(header.len());
+        let header_line = paras.get(i).map(|p| p.0).unwrap_or(0);
+        let mut j = i + n;
+        let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+        let mut misaligned = 0usize;
+        let mut last_used = i + n;
+        while j < paras.len() && header_at(j) < 4 && row_start(j) {
+            let start = j;
+            let mut pre: Vec<String> = Vec::new();
+            let mut link: Vec<String> = Vec::new();
+            let mut notes = 0usize;
+            while let Some((_, t)) = paras.get(j) {
+                if j > start && (row_start(j) || header_at(j) >= 4 || t.starts_with('#')) {
+                    break;
+                }
+                if link.is_empty() && !is_url_para(t) {
+                    pre.push(t.to_string());
+                } else {
+                    if !link.is_empty() {
+                        notes += 1;
+                    }
+                    if notes > 12 {
+                        break;
+                    }
+                    link.push(t.to_string());
+                }
+                j += 1;
+            }
+            last_used = j;
+            let mut cells: Vec<String> = vec![String::new(); header.len()];
+            if pre.len() == before_link {
+                for (c, v) in cells.iter_mut().zip(pre) {
+                    *c = v;
+                }
+            } else if pre.len() + 1 == before_link && perm_col.is_some_and(|p| p < before_link) {
+                let skip = perm_col.unwrap_or(0);
+                let mut it = pre.into_iter();
+                for (k, c) in cells.iter_mut().enumerate().take(before_link) {
+                    if k != skip {
+                        *c = it.next().unwrap_or_default();
+                    }
+                }
+            } else {
+                misaligned += 1;
+                // Both ends: leading columns in order, the data column last.
+                let data_col = before_link.saturating_sub(1);
+                let last = if pre.len() >= 2 { pre.pop() } else { None };
+                for (c, v) in cells.iter_mut().take(data_col).zip(pre) {
+                    *c = v;
+                }
+                if let (Some(c), Some(v)) = (cells.get_mut(data_col), last) {
+                    *c = v;
+                }
+            }
+            if let Some(c) = link_col.and_then(|l| cells.get_mut(l)) {
+                *c = link.join(" ");
+            }
+            let line = paras.get(start).map(|p| p.0 + 1).unwrap_or(0);
+            rows.push((line, cells));
+        }
+        if misaligned > 0 {
+            pol.warnings.push(format!(
+                "line {}: flattened table: {misaligned} rows did not have the expected number of cells and were aligned from both ends",
+                header_line + 1
+            ));
+        }
+        if !rows.is_empty() {
+            let from = paras.get(i).map(|p| p.0).unwrap_or(0);
+            let to = paras
+                .get(last_used.saturating_sub(1))
+                .map(|p| p.0)
+                .unwrap_or(from);
+            for f in in_table.iter_mut().take(to + 1).skip(from) {
+                *f = true;
+            }
+            table_rows(&header, rows, vocab, pol);
+        }
+        i = last_used.max(i + 1);
+    }
+}
+
+/// SDK name from a block title: "推送通知消息（OPPO推送SDK）" → "OPPO推送SDK" (function, then
+/// the SDK in brackets, as in QQ's list); titles whose bracket is a package, an edition or a
+/// note are kept whole.
+fn title_name(t: &str) -> String {
+    let t = t.trim().trim_matches('*').trim();
+    let Some(inner_end) = t.strip_suffix('）').or_else(|| t.strip_suffix(')')) else {
+        return t.to_string();
+    };
+    let Some(open) = inner_end.rfind(['（', '(']) else {
+        return t.to_string();
+    };
+    let prefix = inner_end.get(..open).unwrap_or("").trim();
+    let inner = inner_end
+        .get(open..)
+        .unwrap_or("")
+        .trim_start_matches(['（', '('])
+        .trim();
+    if prefix.is_empty()
+        || inner.is_empty()
+        || prefix.to_lowercase().contains("sdk")
+        || super::normalize::is_package(inner)
+        || inner.ends_with('版')
+        || inner.starts_with('仅')
+    {
+        return t.to_string();
+    }
+    inner.to_string()
 }
 
 /// Key:value blocks ("SDK名称：…", "使用目的：…") each preceded by an optional title line.
@@ -510,7 +814,7 @@ fn kv_blocks(lines: &[&str], in_table: &[bool], vocab: &Vocabulary, pol: &mut De
                 continue;
             }
         }
-        let kv = kv_split(t).and_then(|(key, v)| best_field(&key, &scols).map(|f| (f, v)));
+        let kv = kv_split(t).and_then(|(key, v)| best_field(&key, scols).map(|f| (f, v)));
         match kv {
             Some((f, v)) => {
                 let new_block = f == "sdk_name"
@@ -525,7 +829,10 @@ fn kv_blocks(lines: &[&str], in_table: &[bool], vocab: &Vocabulary, pol: &mut De
                     let (line, name) = if f == "sdk_name" {
                         (k + 1, v.clone())
                     } else {
-                        title.clone().unwrap_or((k + 1, String::new()))
+                        title
+                            .clone()
+                            .map(|(l, t)| (l, title_name(&t)))
+                            .unwrap_or((k + 1, String::new()))
                     };
                     cur = Some(Block {
                         line,
@@ -625,23 +932,279 @@ fn prose(lines: &[&str], vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
         if name.is_empty() {
             continue;
         }
-        let purpose = after
-            .find("目的")
-            .and_then(|s| after.get(s..))
-            .map(|s| clip(s, 200));
+        // The sentence goes on over the following lines ("ios版本：…", "android版本：…",
+        // "官方隐私政策：URL") until a blank line or the next “X”：该SDK由 item.
+        let mut block = after.to_string();
+        for next in lines.iter().skip(k + 1).take(20) {
+            let n = next.trim();
+            if n.is_empty() || n.contains("该SDK由“") {
+                break;
+            }
+            block.push('\n');
+            block.push_str(n);
+        }
+        let purpose = ["目的", "用于"]
+            .iter()
+            .filter_map(|m| after.find(m).and_then(|s| after.get(s..)))
+            .next()
+            .map(|s| {
+                let s = s.split("需要收集").next().unwrap_or(s);
+                clip(s.trim_end_matches(['。', '，', ' ']), 200)
+            });
+        let data_text = block
+            .find("包括")
+            .and_then(|p| block.get(p..))
+            .map(|s| clip(s.trim(), 300));
         let sdk = DeclaredSdk {
             id: vocab.resolve_sdk(&name, &[], company.as_deref()),
             name,
             company,
             purpose,
-            data_types: vocab.data_types_in(after),
-            data_text: None,
-            permissions: vocab.permissions_in(after),
-            link: first_url(after),
+            data_types: vocab.data_types_in(&block),
+            data_text,
+            permissions: explicit_permissions(vocab, &block),
+            link: first_url(&block),
             source: Source::new(k + 1, t),
         };
         push_data(pol, &sdk.data_types, &sdk.source);
         pol.sdks.push(sdk);
+    }
+}
+
+/// Permissions a sentence names explicitly: `android.permission.*` tokens and display names
+/// right before "权限" ("定位权限、存储权限"); not every word that is also a permission label.
+fn explicit_permissions(vocab: &Vocabulary, text: &str) -> Vec<String> {
+    let mut out: Vec<String> = vocab
+        .permissions_in(text)
+        .into_iter()
+        .filter(|p| text.contains(p.rsplit('.').next().unwrap_or(p)))
+        .collect();
+    let mut from = 0usize;
+    let mut seen = 0usize;
+    while let Some(p) = text.get(from..).and_then(|s| s.find("权限")) {
+        let at = from + p;
+        let mut start = at.saturating_sub(60);
+        while start > 0 && !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let prefix = text.get(start..at).unwrap_or("");
+        let prefix = prefix
+            .rsplit([
+                '。', '，', '、', '；', '：', ',', ';', ':', '（', '(', ')', '）', '\n',
+            ])
+            .next()
+            .unwrap_or(prefix);
+        for c in vocab.resolve_permission_suffix(prefix) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        from = at + "权限".len();
+        seen += 1;
+        if seen > 200 {
+            break;
+        }
+    }
+    out
+}
+
+/// Permission key:value blocks: "名称：CAMERA" / "权限功能说明：…" / "功能/目的：…" /
+/// "具体使用场景：…" (秋水 07), one block per permission name line.
+fn kv_permissions(lines: &[&str], in_table: &[bool], vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
+    let (_, pcols) = column_terms();
+    let mut cur: Option<(usize, String, Vec<String>, String)> = None;
+    let flush = |cur: &mut Option<(usize, String, Vec<String>, String)>,
+                 pol: &mut DeclaredPolicy| {
+        if let Some((line, name, parts, text)) = cur.take() {
+            let purpose = if parts.is_empty() {
+                None
+            } else {
+                Some(parts.join("; "))
+            };
+            push_permission(pol, vocab, &name, purpose, Source::new(line, &text));
+        }
+    };
+    for (k, l) in lines.iter().enumerate() {
+        if in_table.get(k).copied().unwrap_or(false) {
+            continue;
+        }
+        let t = l.trim();
+        let Some((key, val)) = kv_split(t) else {
+            if !t.is_empty() && cur.is_some() && !t.starts_with('(') && !t.starts_with('（') {
+                flush(&mut cur, pol);
+            }
+            continue;
+        };
+        let field = if key == "名称" {
+            Some("permission".to_string())
+        } else {
+            best_field(&key, pcols)
+        };
+        match field.as_deref() {
+            Some("permission") => {
+                let v = val.replace("\\_", "_");
+                let is_perm = !vocab.resolve_permissions(&v).is_empty()
+                    || platform_of_name(&v).is_some()
+                    || v.split(['、', ',', '，', '/'])
+                        .all(|p| looks_like_permission(p.trim()));
+                flush(&mut cur, pol);
+                if is_perm && !v.is_empty() {
+                    cur = Some((k + 1, v, Vec::new(), t.to_string()));
+                }
+            }
+            Some(_) => {
+                if let Some(c) = cur.as_mut() {
+                    if !val.is_empty() {
+                        c.2.push(val);
+                    }
+                    if c.3.chars().count() < 300 {
+                        c.3.push(' ');
+                        c.3.push_str(t);
+                    }
+                }
+            }
+            None => flush(&mut cur, pol),
+        }
+    }
+    flush(&mut cur, pol);
+}
+
+/// Permissions named in running text before "权限" or "permission": "访问您的_相机_权限",
+/// "_录音（麦克风）_权限", "开启存储权限", "camera permission". The purpose is the bullet list
+/// that follows, else the sentence. A permission already declared elsewhere is not repeated;
+/// names that do not resolve are not kept (prose mentions "相应设备权限" everywhere).
+fn prose_permissions(
+    lines: &[&str],
+    in_table: &[bool],
+    vocab: &Vocabulary,
+    pol: &mut DeclaredPolicy,
+) {
+    const STOP: &[char] = &[
+        '。', '，', '；', '：', ',', ';', ':', '!', '?', '！', '？', '.',
+    ];
+    // Real policies mention permissions tens of times; stop after this many.
+    const MAX_MENTIONS: usize = 5000;
+    let mut mentions = 0usize;
+    for (k, l) in lines.iter().enumerate() {
+        if mentions >= MAX_MENTIONS {
+            break;
+        }
+        if in_table.get(k).copied().unwrap_or(false) {
+            continue;
+        }
+        let clean: String = l
+            .replace("\\_", "_")
+            .chars()
+            .filter(|c| !matches!(c, '_' | '*' | '`'))
+            .collect();
+        let ascii_lower = clean.to_ascii_lowercase();
+        let mut found: Vec<String> = Vec::new();
+        let mut at = Vec::new();
+        for marker in ["权限", "permission"] {
+            let mut from = 0usize;
+            while let Some(p) = ascii_lower.get(from..).and_then(|s| s.find(marker)) {
+                at.push((from + p, marker));
+                from = from + p + marker.len();
+            }
+        }
+        let room = MAX_MENTIONS.saturating_sub(mentions);
+        if at.len() > room {
+            pol.warnings.push(format!(
+                "line {}: more than {MAX_MENTIONS} permission mentions in running text; the rest not scanned",
+                k + 1
+            ));
+            at.truncate(room);
+        }
+        mentions += at.len();
+        for (pos, marker) in at {
+            // Only the last ~120 bytes before the marker matter (names are short); bounding
+            // the window keeps a huge single line linear.
+            let mut start = pos.saturating_sub(120);
+            while start > 0 && !clean.is_char_boundary(start) {
+                start -= 1;
+            }
+            let prefix = clean.get(start..pos).unwrap_or("");
+            let prefix = prefix.rsplit(STOP).next().unwrap_or(prefix).trim_end();
+            let mut hit = Vec::new();
+            if marker == "permission" {
+                let words: Vec<&str> = prefix.split_whitespace().collect();
+                for n in (1..=words.len().min(3)).rev() {
+                    let cand = words
+                        .get(words.len() - n..)
+                        .map(|w| w.join(" "))
+                        .unwrap_or_default();
+                    hit = vocab.resolve_permissions(&cand);
+                    if !hit.is_empty() {
+                        break;
+                    }
+                }
+            } else {
+                hit = vocab.resolve_permission_suffix(prefix);
+            }
+            for h in hit {
+                if !found.contains(&h) {
+                    found.push(h);
+                }
+            }
+        }
+        if found.is_empty() {
+            continue;
+        }
+        let mut bullets = Vec::new();
+        for next in lines.iter().skip(k + 1) {
+            let t = next.trim();
+            if t.is_empty() {
+                continue;
+            }
+            match t.strip_prefix(['*', '-', '•']) {
+                Some(b) if bullets.len() < 50 => bullets.push(b.trim().to_string()),
+                _ => break,
+            }
+        }
+        let purpose = if bullets.is_empty() {
+            clip(l.trim(), 200)
+        } else {
+            clip(&bullets.join("；"), 300)
+        };
+        for name in found {
+            if pol.permissions.iter().any(|p| p.name == name) {
+                continue;
+            }
+            pol.permissions.push(DeclaredPermission {
+                name,
+                resolved: true,
+                purpose: Some(purpose.clone()),
+                platform: None,
+                source: Source::new(k + 1, l),
+            });
+        }
+    }
+}
+
+/// Data types named in running text, in sentences that say data is collected, read or
+/// stored ("我们将…存储名为Cookies的小型数据文件", "we collect your IP address"); sentences
+/// with a negation ("不会收集", "do not collect") are skipped. Verbs and negations come from
+/// `data/policy_terms.toml` `[collect_verbs]`.
+fn prose_data(lines: &[&str], in_table: &[bool], vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
+    let (verbs, negations) = super::vocab::collect_verbs();
+    for (k, l) in lines.iter().enumerate() {
+        if in_table.get(k).copied().unwrap_or(false) {
+            continue;
+        }
+        for sentence in l.split_inclusive(['。', '；', ';', '!', '?', '！', '？']) {
+            let sentence = sentence.trim();
+            if sentence.is_empty() {
+                continue;
+            }
+            let f = fold(sentence);
+            if !verbs.iter().any(|v| f.contains(v.as_str()))
+                || negations.iter().any(|n| f.contains(n.as_str()))
+            {
+                continue;
+            }
+            let ids = vocab.data_types_in_prose(sentence);
+            push_data(pol, &ids, &Source::new(k + 1, sentence));
+        }
     }
 }
 
@@ -651,7 +1214,10 @@ pub fn scan_vague(lines: &[&str], vocab: &Vocabulary, pol: &mut DeclaredPolicy) 
         for sentence in l.split_inclusive(['。', '；', '.', ';']) {
             let f = fold(sentence);
             for (cat, terms) in &vocab.vague {
-                if let Some(term) = terms.iter().find(|t| f.contains(t.as_str())) {
+                if let Some(term) = terms
+                    .iter()
+                    .find(|t| super::vocab::contains_word(&f, t.as_str()))
+                {
                     pol.vague.push(VagueDisclosure {
                         category: cat.clone(),
                         text: term.clone(),

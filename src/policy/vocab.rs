@@ -12,10 +12,25 @@ pub struct Vocabulary {
     pub packages: Vec<(String, Vec<String>)>,
     /// (permission constant, display names zh/en).
     pub permissions: Vec<(String, Vec<String>)>,
-    /// (data-type id, aliases).
+    /// Extra (data-type id, aliases) pairs, matched by substring (test vocabularies).
     pub data_types: Vec<(String, Vec<String>)>,
+    /// The data-type table with its alias matcher ([`Vocabulary::embedded`] sets it).
+    pub data_db: Option<&'static crate::datatypes::DataTypeDb>,
     /// (category, terms) for vague disclosures.
     pub vague: Vec<(String, Vec<String>)>,
+    /// (signature id, vendor as written in the signature) for company checks.
+    pub vendors: Vec<(String, String)>,
+    /// Lookup built from `permissions` on first use: exact key (constant, bare constant,
+    /// display-name key) → constants. Changing `permissions` afterwards is not seen.
+    perm_index: std::sync::OnceLock<PermIndex>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PermIndex {
+    /// Lowercased full or bare constant → constant.
+    exact: std::collections::HashMap<String, String>,
+    /// Display-name key → constants, in table order.
+    display: std::collections::HashMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -54,11 +69,16 @@ impl Vocabulary {
             packages: Vec::new(),
             permissions,
             data_types,
+            data_db: None,
             vague: default_vague(),
+            vendors: Vec::new(),
+            perm_index: Default::default(),
         }
     }
 
-    /// Vocabulary with only the vague-category terms (until the data modules land).
+    /// Vocabulary from the shipped data: SDK names from `signatures/`, permission display
+    /// names from `data/permissions.toml` plus `data/policy_terms.toml`, data-type aliases
+    /// from `data/data_types.toml`.
     pub fn embedded() -> Self {
         let mut v = Vocabulary {
             vague: default_vague(),
@@ -70,21 +90,25 @@ impl Vocabulary {
                 names.extend(s.name_zh.iter().cloned());
                 names.extend(s.aliases.iter().cloned());
                 v.sdks.push((s.id.clone(), names));
+                if let Some(vendor) = &s.vendor {
+                    v.vendors.push((s.id.clone(), vendor.clone()));
+                }
                 if !s.rules.packages.is_empty() {
                     v.packages.push((s.id.clone(), s.rules.packages.clone()));
                 }
             }
         }
+        let extra = extra_permission_names();
         for p in crate::permissions::PermissionDb::embedded().all() {
             let mut names = vec![p.name.clone(), p.short_name().to_string()];
             names.extend(p.names_zh.iter().cloned());
             names.extend(p.names_en.iter().cloned());
+            if let Some((_, more)) = extra.iter().find(|(c, _)| *c == p.name) {
+                names.extend(more.iter().cloned());
+            }
             v.permissions.push((p.name.clone(), names));
         }
-        for id in crate::datatypes::DATA_TYPE_IDS {
-            v.data_types
-                .push((id.to_string(), vec![id.to_string(), id.replace('_', " ")]));
-        }
+        v.data_db = Some(crate::datatypes::DataTypeDb::embedded());
         v
     }
 
@@ -112,37 +136,76 @@ impl Vocabulary {
     }
 
     /// Resolve an SDK name cell (plus package hints and company) to a signature id.
+    ///
+    /// Order: a declared package inside a signature prefix (longest prefix wins); an exact
+    /// name/alias match (after dropping "SDK"/"开放平台"/"服务" suffixes); a signature prefix inside a broad declared package when only one
+    /// signature has it; the longest alias contained in the name (ASCII aliases at word
+    /// boundaries; aliases cut down to two characters by dropping "开放平台"/"服务" are not
+    /// used, so "腾讯开放平台" does not claim every "腾讯…" row); and, for rows that name only
+    /// a company, the one signature that lists that company. Except for the package step, a
+    /// candidate whose vendor names a different brand than the row's company (see
+    /// [`brands_of`]) is not taken.
     pub fn resolve_sdk(
         &self,
         name: &str,
         packages: &[String],
         company: Option<&str>,
     ) -> Option<String> {
+        let within = |inner: &str, outer: &str| {
+            inner == outer
+                || (inner.starts_with(outer) && inner.as_bytes().get(outer.len()) == Some(&b'.'))
+        };
+        let mut best_pkg: Option<(usize, &String)> = None;
+        let mut broad: Vec<&String> = Vec::new();
         for p in packages {
             for (id, prefixes) in &self.packages {
-                if prefixes
-                    .iter()
-                    .any(|x| p.starts_with(x.as_str()) || x.starts_with(p.as_str()))
-                {
+                for x in prefixes {
+                    let x = x.trim_end_matches('.');
+                    if within(p, x) {
+                        if best_pkg.map_or(true, |(l, _)| x.len() > l) {
+                            best_pkg = Some((x.len(), id));
+                        }
+                    } else if within(x, p) && !broad.contains(&id) {
+                        broad.push(id);
+                    }
+                }
+            }
+        }
+        if let Some((_, id)) = best_pkg {
+            return Some(id.clone());
+        }
+        let row_brands = company.map(brands_of).unwrap_or_default();
+        let fits = |id: &str| -> bool {
+            if row_brands.is_empty() {
+                return true;
+            }
+            let Some((_, vendor)) = self.vendors.iter().find(|(i, _)| i == id) else {
+                return true;
+            };
+            let theirs = brands_of(vendor);
+            theirs.is_empty() || theirs.iter().any(|b| row_brands.contains(b))
+        };
+        let key = sdk_key(name);
+        if !key.is_empty() {
+            for (id, names) in &self.sdks {
+                if names.iter().any(|n| sdk_key(n) == key) && fits(id) {
                     return Some(id.clone());
                 }
             }
         }
-        let key = sdk_key(name);
+        broad.retain(|id| fits(id));
+        if let [one] = broad.as_slice() {
+            return Some((*one).clone());
+        }
         if !key.is_empty() {
-            for (id, names) in &self.sdks {
-                if names.iter().any(|n| sdk_key(n) == key) {
-                    return Some(id.clone());
-                }
-            }
             let full = fold(name);
             let mut best: Option<(usize, &String)> = None;
             for (id, names) in &self.sdks {
                 for n in names {
-                    let k = sdk_key(n);
-                    if k.chars().count() >= 2
-                        && full.contains(&k)
-                        && best.is_none_or(|(l, _)| k.len() > l)
+                    let Some(k) = fuzzy_key(n) else { continue };
+                    if contains_word(&full, &k)
+                        && best.map_or(true, |(l, _)| k.len() > l)
+                        && fits(id)
                     {
                         best = Some((k.len(), id));
                     }
@@ -154,12 +217,14 @@ impl Vocabulary {
         }
         if let Some(c) = company {
             let c = fold(c);
-            if !c.is_empty() {
+            let names_only_company = key.is_empty() || fold(name) == c;
+            if !c.is_empty() && names_only_company {
                 let hits: Vec<&String> = self
                     .sdks
                     .iter()
                     .filter(|(_, names)| names.iter().any(|n| fold(n) == c))
                     .map(|(id, _)| id)
+                    .filter(|id| fits(id))
                     .collect();
                 if let [one] = hits.as_slice() {
                     return Some((*one).clone());
@@ -169,37 +234,155 @@ impl Vocabulary {
         None
     }
 
-    /// Resolve a permission cell to a constant (exact constant, `android.permission.X`, or display name).
+    /// Resolve a permission cell to one constant (the first of [`Vocabulary::resolve_permissions`]).
     pub fn resolve_permission(&self, text: &str) -> Option<String> {
-        let t = text.trim();
-        let f = fold(t);
-        for (c, names) in &self.permissions {
-            let short = c.rsplit('.').next().unwrap_or(c);
-            if c.eq_ignore_ascii_case(t)
-                || short.eq_ignore_ascii_case(t)
-                || names.iter().any(|n| fold(n) == f)
-            {
-                return Some(c.clone());
-            }
+        self.resolve_permissions(text).into_iter().next()
+    }
+
+    /// Resolve a permission cell to constants: an exact constant (`android.permission.X`,
+    /// bare `X`, Markdown-escaped `X\_Y`), else every permission with that display name
+    /// ("位置信息" → fine and coarse location; a trailing "权限"/"permission" is ignored),
+    /// else the union over the parts of "录音（麦克风）" or "通讯录、写入存储".
+    pub fn resolve_permissions(&self, text: &str) -> Vec<String> {
+        let t = clean_perm(text);
+        if t.is_empty() {
+            return Vec::new();
+        }
+        let idx = self.perm_idx();
+        if let Some(c) = idx.exact.get(&t.to_ascii_lowercase()) {
+            return vec![c.clone()];
         }
         if t.starts_with("android.permission.")
+            && t.len() > "android.permission.".len()
             && t.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
         {
-            return Some(t.to_string());
+            return vec![t];
         }
-        None
+        let key = perm_key(&t);
+        if key.chars().count() >= 2 {
+            if let Some(hits) = idx.display.get(&key) {
+                return hits.clone();
+            }
+        }
+        // Parts: "录音（麦克风）", "通讯录、写入存储", "READ_X、WRITE_Y".
+        let parts: Vec<&str> = t
+            .split(['（', '）', '(', ')', '、', '，', ',', '/', ';', '；'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let mut out = Vec::new();
+        if parts.len() > 1 {
+            for p in parts {
+                for c in self.resolve_permissions(p) {
+                    if !out.contains(&c) {
+                        out.push(c);
+                    }
+                }
+            }
+        }
+        out
     }
 
-    /// Permission constants whose display names occur in `text`.
+    fn perm_idx(&self) -> &PermIndex {
+        self.perm_index.get_or_init(|| {
+            let mut ix = PermIndex::default();
+            for (c, names) in &self.permissions {
+                let short = c.rsplit('.').next().unwrap_or(c);
+                ix.exact
+                    .entry(c.to_ascii_lowercase())
+                    .or_insert_with(|| c.clone());
+                ix.exact
+                    .entry(short.to_ascii_lowercase())
+                    .or_insert_with(|| c.clone());
+                for n in names {
+                    let e = ix.display.entry(perm_key(n)).or_default();
+                    if !e.contains(c) {
+                        e.push(c.clone());
+                    }
+                }
+            }
+            ix
+        })
+    }
+
+    /// Constants named by the end of `window` (text just before "权限"): the longest
+    /// suffix of at most 12 characters that is a constant or display name, else the parts
+    /// of the last 12 characters ("录音（麦克风）"). Folds the window once.
+    pub fn resolve_permission_suffix(&self, window: &str) -> Vec<String> {
+        let key = perm_key(window);
+        let chars: Vec<char> = key.chars().collect();
+        let idx = self.perm_idx();
+        let max = chars.len().min(12);
+        for n in (2..=max).rev() {
+            let cand: String = chars.get(chars.len() - n..).unwrap_or(&[]).iter().collect();
+            if let Some(c) = idx.exact.get(&cand) {
+                return vec![c.clone()];
+            }
+            if let Some(hits) = idx.display.get(&cand) {
+                return hits.clone();
+            }
+        }
+        let tail: String = chars
+            .get(chars.len() - max..)
+            .unwrap_or(&[])
+            .iter()
+            .collect();
+        if tail.contains(['（', '(', '、', '/']) {
+            return self.resolve_permissions(&tail);
+        }
+        Vec::new()
+    }
+
+    /// Permission constants named in a free-text cell: `android.permission.*` tokens (a
+    /// truncated token that is the prefix of exactly one known constant counts as it),
+    /// bare constants, and display names.
     pub fn permissions_in(&self, text: &str) -> Vec<String> {
-        let f = fold(text);
-        let mut out = Vec::new();
+        let mut out: Vec<String> = Vec::new();
+        let clean = text.replace("\\_", "_");
+        for tok in clean.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_')) {
+            let Some(rest) = tok.strip_prefix("android.permission.") else {
+                continue;
+            };
+            if rest.is_empty() {
+                continue;
+            }
+            let exact = self.permissions.iter().find(|(c, _)| c == tok);
+            let found = match exact {
+                Some((c, _)) => Some(c.clone()),
+                None => {
+                    let pre: Vec<&String> = self
+                        .permissions
+                        .iter()
+                        .map(|(c, _)| c)
+                        .filter(|c| c.starts_with(tok) && rest.len() >= 8)
+                        .collect();
+                    match pre.as_slice() {
+                        [one] => Some((*one).clone()),
+                        _ => Some(tok.to_string()),
+                    }
+                }
+            };
+            if let Some(f) = found {
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+        let f = fold(&clean);
         for (c, names) in &self.permissions {
-            if f.contains(&c.to_lowercase())
-                || names
-                    .iter()
-                    .any(|n| n.chars().count() >= 2 && f.contains(&fold(n)))
+            if out.contains(c) {
+                continue;
+            }
+            let short = c.rsplit('.').next().unwrap_or(c).to_lowercase();
+            let bare = short.len() > 4 && short.contains('_') && contains_word(&f, &short);
+            if bare
+                || names.iter().any(|n| {
+                    n.chars().count() >= 2
+                        && !n.contains('.')
+                        && !is_ascii_upper_const(n)
+                        && contains_word(&f, &fold(n))
+                })
             {
                 out.push(c.clone());
             }
@@ -207,20 +390,148 @@ impl Vocabulary {
         out
     }
 
-    /// Data-type ids whose aliases occur in `text`.
+    /// Data-type ids whose aliases occur in `text` (data-type table first, longest match).
     pub fn data_types_in(&self, text: &str) -> Vec<String> {
         let f = fold(text);
-        let mut out = Vec::new();
+        let mut out: Vec<String> = self
+            .data_db
+            .map(|db| {
+                db.find_in_text(text)
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
         for (id, names) in &self.data_types {
             if names
                 .iter()
                 .any(|n| n.chars().count() >= 2 && f.contains(&fold(n)))
+                && !out.contains(id)
             {
                 out.push(id.clone());
             }
         }
         out
     }
+}
+
+impl Vocabulary {
+    /// Data-type ids named in running text (ambiguous aliases such as "存储" skipped).
+    pub fn data_types_in_prose(&self, text: &str) -> Vec<String> {
+        match self.data_db {
+            Some(db) => db
+                .find_in_prose(text)
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            None => self.data_types_in(text),
+        }
+    }
+}
+
+/// Remove Markdown escapes/emphasis and surrounding punctuation from a permission cell.
+fn clean_perm(text: &str) -> String {
+    text.replace("\\_", "_")
+        .trim()
+        .trim_matches(|c: char| matches!(c, '_' | '*' | '`' | '"' | '“' | '”' | '：' | ':'))
+        .trim()
+        .to_string()
+}
+
+/// Display-name key: folded, spaces dropped, a trailing "权限"/"permission(s)" removed.
+fn perm_key(s: &str) -> String {
+    let f: String = fold(&clean_perm(s))
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let mut k = f.as_str();
+    for suf in ["permissions", "permission", "权限"] {
+        if let Some(x) = k.strip_suffix(suf) {
+            k = x;
+        }
+    }
+    k.to_string()
+}
+
+fn is_ascii_upper_const(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+}
+
+fn extra_permission_names() -> Vec<(String, Vec<String>)> {
+    #[derive(Deserialize)]
+    struct Extra {
+        #[serde(default)]
+        permission_names: std::collections::BTreeMap<String, Vec<String>>,
+    }
+    let t: Result<Extra, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
+    t.map(|e| e.permission_names.into_iter().collect())
+        .unwrap_or_default()
+}
+
+/// Key used to find an alias inside a longer name: the SDK key, unless dropping a
+/// platform suffix cut it to two characters or fewer (then the folded name itself).
+fn fuzzy_key(n: &str) -> Option<String> {
+    let k = sdk_key(n);
+    let f = fold(n);
+    let k = if k.chars().count() <= 2 && f != k {
+        f
+    } else {
+        k
+    };
+    if k.chars().count() < 2 {
+        return None;
+    }
+    Some(k)
+}
+
+/// `needle` occurs in `hay`, and where the needle starts/ends with an ASCII letter or digit
+/// the neighbouring character is not one ("cos" is not in "cocos").
+pub fn contains_word(hay: &str, needle: &str) -> bool {
+    let w = |c: char| c.is_ascii_alphanumeric();
+    let first = needle.chars().next().is_some_and(w);
+    let last = needle.chars().next_back().is_some_and(w);
+    let mut from = 0usize;
+    while let Some(p) = hay.get(from..).and_then(|s| s.find(needle)) {
+        let at = from + p;
+        let end = at + needle.len();
+        let before = hay.get(..at).and_then(|s| s.chars().next_back());
+        let after = hay.get(end..).and_then(|s| s.chars().next());
+        let bad_start = first && before.is_some_and(w);
+        let bad_end = last && after.is_some_and(w);
+        if !bad_start && !bad_end {
+            return true;
+        }
+        from = at + needle.chars().next().map(|c| c.len_utf8()).unwrap_or(1);
+    }
+    false
+}
+
+/// Brands named in a company or vendor string (`[company_brands]` in
+/// `data/policy_terms.toml`).
+pub fn brands_of(text: &str) -> Vec<&'static str> {
+    static BRANDS: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
+    let brands = BRANDS.get_or_init(|| {
+        #[derive(Deserialize)]
+        struct B {
+            #[serde(default)]
+            company_brands: std::collections::BTreeMap<String, Vec<String>>,
+        }
+        let t: Result<B, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
+        t.map(|b| {
+            b.company_brands
+                .into_iter()
+                .map(|(k, v)| (k, v.iter().map(|x| fold(x)).collect()))
+                .collect()
+        })
+        .unwrap_or_default()
+    });
+    let f = fold(text);
+    brands
+        .iter()
+        .filter(|(_, toks)| toks.iter().any(|t| contains_word(&f, t)))
+        .map(|(b, _)| b.as_str())
+        .collect()
 }
 
 fn default_vague() -> Vec<(String, Vec<String>)> {
@@ -235,19 +546,57 @@ fn default_vague() -> Vec<(String, Vec<String>)> {
     }
 }
 
-/// Column-header synonyms from `data/policy_terms.toml`: (field, synonyms) for SDK and permission tables.
-pub fn column_terms() -> (Vec<(String, Vec<String>)>, Vec<(String, Vec<String>)>) {
+/// Collection verbs and negations from `data/policy_terms.toml` `[collect_verbs]`, folded.
+pub fn collect_verbs() -> (Vec<String>, Vec<String>) {
+    #[derive(Deserialize)]
+    struct V {
+        collect_verbs: Verbs,
+    }
+    #[derive(Deserialize)]
+    struct Verbs {
+        verbs: Vec<String>,
+        negations: Vec<String>,
+    }
+    let t: Result<V, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
+    match t {
+        Ok(v) => (
+            v.collect_verbs.verbs.iter().map(|s| fold(s)).collect(),
+            v.collect_verbs.negations.iter().map(|s| fold(s)).collect(),
+        ),
+        Err(_) => (Vec::new(), Vec::new()),
+    }
+}
+
+/// Column-header synonyms from `data/policy_terms.toml`: (field, synonyms) for SDK and
+/// permission tables, parsed once, each synonym normalised as [`squash_header`] does.
+#[allow(clippy::type_complexity)]
+pub fn column_terms() -> &'static (Vec<(String, Vec<String>)>, Vec<(String, Vec<String>)>) {
     #[derive(Deserialize)]
     struct Cols {
         sdk_columns: std::collections::BTreeMap<String, Vec<String>>,
         permission_columns: std::collections::BTreeMap<String, Vec<String>>,
     }
-    let t: Result<Cols, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
-    match t {
-        Ok(c) => (
-            c.sdk_columns.into_iter().collect(),
-            c.permission_columns.into_iter().collect(),
-        ),
-        Err(_) => (Vec::new(), Vec::new()),
-    }
+    static COLS: std::sync::OnceLock<(Vec<(String, Vec<String>)>, Vec<(String, Vec<String>)>)> =
+        std::sync::OnceLock::new();
+    COLS.get_or_init(|| {
+        let t: Result<Cols, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
+        let sq =
+            |m: std::collections::BTreeMap<String, Vec<String>>| -> Vec<(String, Vec<String>)> {
+                m.into_iter()
+                    .map(|(k, v)| (k, v.iter().map(|x| squash_header(x)).collect()))
+                    .collect()
+            };
+        match t {
+            Ok(c) => (sq(c.sdk_columns), sq(c.permission_columns)),
+            Err(_) => (Vec::new(), Vec::new()),
+        }
+    })
+}
+
+/// Normalise a header cell or key: NFKC, lowercase, no whitespace, no `*`, backquote or `_`.
+pub fn squash_header(s: &str) -> String {
+    fold(s)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '`' | '_'))
+        .collect()
 }
