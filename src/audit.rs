@@ -76,10 +76,16 @@ pub struct AppSummary {
     pub permissions: Vec<String>,
 }
 
+/// The embedded signature database, parsed once per process (a batch audits many apps).
+fn embedded_signatures() -> &'static crate::signatures::SignatureDb {
+    static DB: std::sync::OnceLock<crate::signatures::SignatureDb> = std::sync::OnceLock::new();
+    DB.get_or_init(|| crate::signatures::SignatureDb::embedded().unwrap_or_default())
+}
+
 /// Diff a scan against a declared policy.
 pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
     let perms = crate::permissions::PermissionDb::embedded();
-    let db = crate::signatures::SignatureDb::embedded().unwrap_or_default();
+    let db = embedded_signatures();
     let mut findings = Vec::new();
     let declared_ids: Vec<&str> = policy.sdks.iter().filter_map(|s| s.id.as_deref()).collect();
     for f in &scan.sdks {
