@@ -162,8 +162,20 @@ pub fn scan_file(path: &Path, opts: &ScanOptions) -> Result<ScanReport, Error> {
 
 /// Scan an input already in memory; `name` is used in the report and errors.
 pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanReport, Error> {
+    // the whole-file hash (~15% of a scan's CPU) runs beside the scan, not before it
+    let (sha256, report) = rayon::join(
+        || hex(&Sha256::digest(data)),
+        || scan_unhashed(name, data, opts),
+    );
+    report.map(|mut r| {
+        r.sha256 = sha256;
+        r
+    })
+}
+
+/// [`scan_bytes`] without the file hash.
+fn scan_unhashed(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanReport, Error> {
     let mut report = empty_report(name, InputKind::Apk);
-    report.sha256 = hex(&Sha256::digest(data));
     report.size = data.len() as u64;
     let perr = |part: Option<&str>, error: ParseError| Error::Parse {
         path: name.to_string(),

@@ -10,8 +10,8 @@
 
 use crate::dex::Dex;
 pub use crate::permissions::Lang;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Embedded table text.
@@ -377,9 +377,9 @@ impl SensitiveApiDb {
     pub fn index_dex<'db>(&'db self, dex: &Dex<'_>) -> DexApiRefs<'db> {
         let mut refs = DexApiRefs {
             db: self,
-            methods: HashMap::new(),
-            fields: HashMap::new(),
-            strings: HashMap::new(),
+            methods: HashMap::default(),
+            fields: HashMap::default(),
+            strings: HashMap::default(),
             errors: 0,
         };
         // Per type id: 1 = has method entries, 2 = has field entries.

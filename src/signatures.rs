@@ -10,8 +10,9 @@
 
 use crate::error::{Format, ParseError};
 use aho_corasick::AhoCorasick;
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 static EMBEDDED: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/signatures");
@@ -465,13 +466,13 @@ pub struct Matcher {
 impl Matcher {
     fn new(sigs: Vec<Signature>) -> Matcher {
         let mut m = Matcher {
-            packages: HashMap::new(),
+            packages: HashMap::default(),
             strings: None,
             string_owner: Vec::new(),
-            libs: HashMap::new(),
-            components_exact: HashMap::new(),
+            libs: HashMap::default(),
+            components_exact: HashMap::default(),
             component_prefixes: Vec::new(),
-            meta: HashMap::new(),
+            meta: HashMap::default(),
             authorities: Vec::new(),
             assets: Vec::new(),
             sigs: Vec::new(),
