@@ -93,7 +93,7 @@ pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
             continue;
         }
         let required =
-            db.get(&f.id).is_none_or(|s| s.requires_disclosure()) && f.category != "packer";
+            db.get(&f.id).map_or(true, |s| s.requires_disclosure()) && f.category != "packer";
         let mut evidence: Vec<String> = f
             .evidence
             .iter()
@@ -192,9 +192,17 @@ pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
             });
         }
     }
+    // a permission the policy explains only for iOS or HarmonyOS does not explain the
+    // Android one
+    let android = |p: &&crate::policy::DeclaredPermission| {
+        p.platform
+            .as_deref()
+            .map_or(true, |x| x.eq_ignore_ascii_case("android"))
+    };
     let declared_perms: Vec<&str> = policy
         .permissions
         .iter()
+        .filter(android)
         .map(|p| p.name.as_str())
         .chain(
             policy
@@ -230,7 +238,12 @@ pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
             ),
         });
     }
-    for d in policy.permissions.iter().filter(|d| d.resolved) {
+    for d in policy
+        .permissions
+        .iter()
+        .filter(|d| d.resolved)
+        .filter(android)
+    {
         if !scan.permissions.iter().any(|p| p.name == d.name) {
             findings.push(Finding {
                 kind: "unrequested_permission".into(),

@@ -175,3 +175,26 @@ fn shipped_sample_is_what_the_fixture_builder_writes() {
         "run `cargo run --example make_samples`"
     );
 }
+
+#[test]
+fn a_permission_explained_only_for_ios_does_not_explain_the_android_one() {
+    let apk = apkaudit::fixture::demo_apk().unwrap();
+    let scan = scan_bytes("demo.apk", &apk, &ScanOptions::default()).unwrap();
+    let vocab = Vocabulary::embedded();
+    let ios_only =
+        "iOS\n\n| 权限名称 | 权限功能 | 使用目的 |\n|---|---|---|\n| 相机 | 相机 | 扫描二维码 |\n";
+    let policy = parse_policy(ios_only, Kind::Markdown, &vocab);
+    assert!(
+        policy
+            .permissions
+            .iter()
+            .any(|p| p.name == "android.permission.CAMERA" && p.platform.as_deref() == Some("ios")),
+        "{:?}",
+        policy.permissions
+    );
+    let r = audit(&scan, policy);
+    assert!(kinds(&r, "undeclared_permission").contains(&"android.permission.CAMERA".to_string()));
+    let android = "Android\n\n| 权限名称 | 权限功能 | 使用目的 |\n|---|---|---|\n| 相机 | 相机 | 扫描二维码 |\n";
+    let r = audit(&scan, parse_policy(android, Kind::Markdown, &vocab));
+    assert!(!kinds(&r, "undeclared_permission").contains(&"android.permission.CAMERA".to_string()));
+}
