@@ -205,7 +205,7 @@ impl ResourceTable {
         };
         let mut pos = header_size;
         let mut have_pool = false;
-        while pos.checked_add(8).map_or(false, |e| e <= end) {
+        while pos.checked_add(8).is_some_and(|e| e <= end) {
             let cty = u16_at(data, pos).unwrap_or(0);
             let chs = u16_at(data, pos + 2).unwrap_or(0) as usize;
             let csz = u32_at(data, pos + 4).unwrap_or(0) as usize;
@@ -290,7 +290,7 @@ impl ResourceTable {
         });
 
         let mut pos = header_size;
-        while pos.checked_add(8).map_or(false, |e| e <= chunk.len()) {
+        while pos.checked_add(8).is_some_and(|e| e <= chunk.len()) {
             let cty = u16_at(chunk, pos).unwrap_or(0);
             let chs = u16_at(chunk, pos + 2).unwrap_or(0) as usize;
             let csz = u32_at(chunk, pos + 4).unwrap_or(0) as usize;
@@ -349,7 +349,7 @@ impl ResourceTable {
         let width = if off16 { 2 } else { 4 };
         let table_len = entry_count
             .checked_mul(width)
-            .filter(|&l| header_size.checked_add(l).map_or(false, |e| e <= c.len()))
+            .filter(|&l| header_size.checked_add(l).is_some_and(|e| e <= c.len()))
             .ok_or_else(|| err(base + 12, "entry count exceeds chunk"))?;
         if entries_start > c.len() || entries_start < header_size + table_len {
             return Err(err(base + 16, "entries start invalid"));
@@ -577,6 +577,34 @@ fn read_entry(c: &[u8], o: usize) -> Option<(u32, EntryData)> {
     Some((key, EntryData::Simple { kind, data }))
 }
 
+/// Resolve reference-valued attributes of an element tree through the resource table
+/// `arsc` (default configuration); a table that cannot be parsed becomes a diagnostic.
+pub fn resolve_tree(
+    root: &mut crate::xml::Element,
+    arsc: &[u8],
+    errors: &mut Vec<crate::error::Diagnostic>,
+) {
+    match ResourceTable::parse(arsc) {
+        Ok(t) => resolve_element(root, &t),
+        Err(e) => errors.push(crate::error::Diagnostic::from_parse("resources.arsc", &e)),
+    }
+}
+
+fn resolve_element(el: &mut crate::xml::Element, t: &ResourceTable) {
+    for a in &mut el.attributes {
+        if let crate::xml::Value::Reference(id) = a.value {
+            if id != 0 {
+                if let Some(r) = t.resolve(id) {
+                    a.resolved = Some(r.text);
+                }
+            }
+        }
+    }
+    for c in &mut el.children {
+        resolve_element(c, t);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -633,33 +661,5 @@ mod tests {
     fn rejects_non_table() {
         assert!(ResourceTable::parse(&[]).is_err());
         assert!(ResourceTable::parse(&[3, 0, 8, 0, 8, 0, 0, 0]).is_err());
-    }
-}
-
-/// Resolve reference-valued attributes of an element tree through the resource table
-/// `arsc` (default configuration); a table that cannot be parsed becomes a diagnostic.
-pub fn resolve_tree(
-    root: &mut crate::xml::Element,
-    arsc: &[u8],
-    errors: &mut Vec<crate::error::Diagnostic>,
-) {
-    match ResourceTable::parse(arsc) {
-        Ok(t) => resolve_element(root, &t),
-        Err(e) => errors.push(crate::error::Diagnostic::from_parse("resources.arsc", &e)),
-    }
-}
-
-fn resolve_element(el: &mut crate::xml::Element, t: &ResourceTable) {
-    for a in &mut el.attributes {
-        if let crate::xml::Value::Reference(id) = a.value {
-            if id != 0 {
-                if let Some(r) = t.resolve(id) {
-                    a.resolved = Some(r.text);
-                }
-            }
-        }
-    }
-    for c in &mut el.children {
-        resolve_element(c, t);
     }
 }

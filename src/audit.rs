@@ -258,7 +258,7 @@ pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
             });
         }
     }
-    data_findings(scan, &policy, &db, &perms, &mut findings);
+    data_findings(scan, &policy, db, perms, &mut findings);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)));
     let mut summary = std::collections::BTreeMap::new();
     for f in &findings {

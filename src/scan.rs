@@ -339,7 +339,7 @@ fn scan_archive(
         lib_entries
             .par_iter()
             .map(|e| {
-                let bytes = guarded_read(&archive, e, opts)
+                let bytes = guarded_read(archive, e, opts)
                     .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
                 let lib = crate::native::NativeLib::parse(&e.name, &bytes)
                     .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
@@ -410,7 +410,7 @@ fn scan_archive(
             .par_iter()
             .map(|e| {
                 let _permit = opts.guard.as_ref().and_then(|g| g.dex_permit());
-                let bytes = guarded_read(&archive, e, opts)
+                let bytes = guarded_read(archive, e, opts)
                     .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
                 let dex = crate::dex::Dex::parse(&bytes)
                     .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
@@ -425,7 +425,7 @@ fn scan_archive(
                 // dex strings that can carry a domain or SDK key (contain a dot)
                 let mut strings = Vec::new();
                 if want_strings {
-                    for i in 0..dex.string_count() as u32 {
+                    for i in 0..dex.string_count() {
                         if let Ok(b) = dex.string_bytes(i) {
                             if b.len() >= 6 && b.len() <= 512 && b.contains(&b'.') {
                                 strings.push(String::from_utf8_lossy(b).into_owned());
@@ -470,8 +470,8 @@ fn scan_archive(
         .iter()
         .filter(|e| {
             let n = e.name.to_ascii_lowercase();
+            // AAR/JAR inner jars and dex are read as the artefact's own classes
             !report.dex_files.contains(&e.name)
-                && !(kind == ZipKind::Jar && n.ends_with(".dex"))
                 && !matches!(kind, ZipKind::Aar | ZipKind::Jar)
                 && (n.ends_with(".dex") || n.ends_with(".jar") || n.ends_with(".apk"))
         })
