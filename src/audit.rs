@@ -379,7 +379,10 @@ fn data_findings(
             .sdks
             .iter()
             .find(|d| d.id.as_deref() == Some(access.owner.as_str()));
-        let is_sdk = access.owner != "app" && access.owner != "unknown";
+        let is_sdk = !matches!(access.owner.as_str(), "app" | "unknown" | "android-jetpack");
+        // AndroidX/support code reads data on the app's behalf (e.g. AppCompat's
+        // day/night theme reads the last location): a disclosure gap, but a lead, not high
+        let platform_library = access.owner == "android-jetpack";
         if is_sdk && row.is_none() {
             // the SDK itself is undeclared (SDK-01/SDK-04); its data is in that finding
             continue;
@@ -395,6 +398,7 @@ fn data_findings(
                     Severity::Low,
                     format!("declared only broadly as {}", label(b)),
                 ),
+                Covered::No if platform_library => (Severity::Low, "not declared".to_string()),
                 Covered::No if is_sensitive_type(&d.data_type) => {
                     (Severity::High, "not declared".to_string())
                 }
@@ -403,6 +407,7 @@ fn data_findings(
             let who = match (&access.name, access.owner.as_str()) {
                 (Some(n), _) => format!("{n} ({})", access.owner),
                 (None, "app") => "the app's own code".to_string(),
+                (None, "android-jetpack") => "AndroidX / support library code".to_string(),
                 _ => "code not attributed to any SDK".to_string(),
             };
             let mut evidence: Vec<String> = d

@@ -36,13 +36,14 @@ pub struct CallSite {
 /// Data types one owner (an SDK, the app, or unknown code) was seen reading.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DataAccess {
-    /// SDK id, `app` or `unknown`.
+    /// SDK id, `app`, `android-jetpack` (AndroidX / support library code) or `unknown`.
     pub owner: String,
     /// SDK display name, when the owner is an SDK.
     pub name: Option<String>,
     /// How the calls were attributed: `class-prefix`, `app-package`, `app-namespace` (same
-    /// reverse domain as the app's package), `package-evidence` (obfuscated code in a
-    /// package other evidence ties to the SDK) or `none`.
+    /// reverse domain as the app's package), `platform-library` (AndroidX / support
+    /// library), `package-evidence` (obfuscated code in a package other evidence ties to
+    /// the SDK) or `none`.
     pub attribution: String,
     /// Data types read, with evidence.
     pub data_types: Vec<DataTypeAccess>,
@@ -228,7 +229,8 @@ pub fn attribute(
         sdks.iter()
             .position(|f| f.id == owner)
             .unwrap_or(match owner {
-                "app" => usize::MAX - 1,
+                "app" => usize::MAX - 2,
+                "android-jetpack" => usize::MAX - 1,
                 _ => usize::MAX,
             })
     };
@@ -272,6 +274,14 @@ fn app_namespace(package: &str) -> Option<&str> {
     (!SHARED.contains(&ns) && !ns.starts_with("android") && !ns.starts_with("java")).then_some(ns)
 }
 
+/// Packages of Google's Android support libraries (Jetpack/AndroidX, the old support
+/// library, Material Components), shipped inside apps but published with the platform.
+const JETPACK_PREFIXES: &[&str] = &[
+    "androidx.",
+    "android.support.",
+    "com.google.android.material.",
+];
+
 /// The owner of a calling class and how it was decided.
 fn owner_of(
     class: &str,
@@ -293,6 +303,11 @@ fn owner_of(
         if class.starts_with(p) && class.as_bytes().get(p.len()) == Some(&b'.') {
             return ("app".into(), "app-package");
         }
+    }
+    // Android's own support libraries (AppCompat reads the last known location for its
+    // day/night theme): not a third-party SDK, not the app's code
+    if JETPACK_PREFIXES.iter().any(|p| class.starts_with(p)) {
+        return ("android-jetpack".into(), "platform-library");
     }
     if let Some(ns) = app.and_then(app_namespace) {
         if class.starts_with(ns) && class.as_bytes().get(ns.len()) == Some(&b'.') {

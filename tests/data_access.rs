@@ -299,6 +299,7 @@ fn obfuscated_caller_attributed_through_manifest_evidence() {
             hit("com.bytedance.sdk.openadsdk.a.k"),
             hit("com.acme.shop.Main"),
             hit("com.acme.util.Net"),
+            hit("androidx.appcompat.app.TwilightManager"),
         ],
         embedded_matcher(),
         Some("com.acme.shop"),
@@ -317,6 +318,26 @@ fn obfuscated_caller_attributed_through_manifest_evidence() {
     assert_eq!(by["pangle"], ("class-prefix", 1));
     assert_eq!(by["app"].1, 2); // own package and same reverse domain
     assert_eq!(by["unknown"], ("none", 1));
+    assert_eq!(by["android-jetpack"], ("platform-library", 1));
     // SDKs first, then app, then unknown
     assert_eq!(out.last().unwrap().owner, "unknown");
+}
+
+#[test]
+fn batch_summary_counts_who_reads_what() {
+    let apk = apkaudit::fixture::demo_apk().unwrap();
+    let r = scan_bytes("demo.apk", &apk, &ScanOptions::default()).unwrap();
+    let mut line = serde_json::to_value(&r).unwrap();
+    line["error"] = serde_json::Value::Null;
+    let mut other = line.clone();
+    other["file"] = "demo2.apk".into();
+    let jsonl = format!("{line}\n{other}\n");
+    let s = apkaudit::batch::summary::Summary::from_jsonl(&jsonl);
+    let pangle_imei = s
+        .data_access
+        .iter()
+        .find(|c| c.id == "pangle:imei")
+        .expect("pangle:imei counted");
+    assert_eq!(pangle_imei.apps, 2);
+    assert!(s.data_access.iter().any(|c| c.id == "app:precise_location"));
 }

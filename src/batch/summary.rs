@@ -48,6 +48,9 @@ pub struct Summary {
     pub sdks: Vec<Count>,
     /// Permission prevalence, most frequent first.
     pub permissions: Vec<Count>,
+    /// Who reads what: `owner:data_type` pairs from the records' `data_access` (an SDK id,
+    /// `app` or `unknown`, then the data type), in how many apps.
+    pub data_access: Vec<Count>,
     /// Audit finding kinds (records written with `--policy-dir`).
     pub findings: Vec<Count>,
     /// Errors by reason (`error_kind`).
@@ -113,7 +116,21 @@ struct Rec {
     #[serde(default)]
     permissions: Vec<Named>,
     #[serde(default)]
+    data_access: Vec<AccessPart>,
+    #[serde(default)]
     audit: Option<AuditPart>,
+}
+
+#[derive(Deserialize)]
+struct AccessPart {
+    owner: String,
+    #[serde(default)]
+    data_types: Vec<AccessType>,
+}
+
+#[derive(Deserialize)]
+struct AccessType {
+    data_type: String,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +172,7 @@ struct Acc {
     sdks: HashMap<String, Tally>,
     perms: HashMap<String, Tally>,
     finds: HashMap<String, Tally>,
+    access: HashMap<String, Tally>,
     errs: HashMap<String, Tally>,
 }
 
@@ -179,6 +197,16 @@ impl Acc {
             &mut self.perms,
             r.permissions.iter().map(|x| (x.name.as_str(), None)),
         );
+        let pairs: Vec<String> = r
+            .data_access
+            .iter()
+            .flat_map(|a| {
+                a.data_types
+                    .iter()
+                    .map(move |d| format!("{}:{}", a.owner, d.data_type))
+            })
+            .collect();
+        tally(&mut self.access, pairs.iter().map(|p| (p.as_str(), None)));
         if let Some(a) = &r.audit {
             tally(
                 &mut self.finds,
@@ -192,6 +220,7 @@ impl Acc {
         self.s.kinds = finish(self.kinds, scanned);
         self.s.sdks = finish(self.sdks, scanned);
         self.s.permissions = finish(self.perms, scanned);
+        self.s.data_access = finish(self.access, scanned);
         self.s.findings = finish(self.finds, scanned);
         self.s.errors_by_reason = finish(self.errs, self.s.records);
         self.s
@@ -271,11 +300,12 @@ impl Summary {
         Ok(s)
     }
 
-    fn sections(&self) -> [(&'static str, &Vec<Count>); 5] {
+    fn sections(&self) -> [(&'static str, &Vec<Count>); 6] {
         [
             ("kind", &self.kinds),
             ("sdk", &self.sdks),
             ("permission", &self.permissions),
+            ("data_access", &self.data_access),
             ("finding", &self.findings),
             ("error", &self.errors_by_reason),
         ]
@@ -321,6 +351,7 @@ impl Summary {
                     "Input kinds",
                     "SDKs",
                     "Permissions",
+                    "Who reads which personal data (owner:data type, from call sites)",
                     "Audit findings",
                     "Errors by reason",
                 ];
