@@ -104,6 +104,22 @@ pub(crate) fn scan_split_archive(
     mut report: ScanReport,
     opts: &ScanOptions,
 ) -> Result<ScanReport, Error> {
+    if opts.split_depth > 0 {
+        return Err(Error::Parse {
+            path: name.to_string(),
+            part: None,
+            error: ParseError::new(
+                Format::Zip,
+                0,
+                "a split set inside a split set: not opened (Android installs one level)",
+            ),
+        });
+    }
+    let part_opts = ScanOptions {
+        split_depth: opts.split_depth.saturating_add(1),
+        ..opts.clone()
+    };
+    let opts = &part_opts;
     let mut info = read_metadata(archive, &mut report.warnings);
     if info.format.is_empty() {
         info.format = if name.to_ascii_lowercase().ends_with(".apkm") {
@@ -204,6 +220,11 @@ pub fn scan_split_folder(dir: &Path, opts: &ScanOptions) -> Result<ScanReport, E
             error: ParseError::new(Format::Zip, 0, "directory holds no .apk files"),
         });
     }
+    let part_opts = ScanOptions {
+        split_depth: opts.split_depth.saturating_add(1),
+        ..opts.clone()
+    };
+    let opts = &part_opts;
     let mut report = crate::scan::empty_report(&shown, InputKind::SplitSet);
     let mut set_hash = Sha256::new();
     let mut parts = Vec::new();

@@ -23,6 +23,9 @@ pub struct ScanOptions {
     /// Batch budget of this file (dex-buffer permits, inflated-byte and time caps);
     /// `None` outside batches.
     pub guard: Option<std::sync::Arc<crate::batch::guard::FileGuard>>,
+    /// How deep inside a split set this scan is (0 for the input itself). A split set
+    /// inside a split set is not opened, so nested archives cannot recurse without bound.
+    pub split_depth: u8,
 }
 
 /// The embedded signature database, compiled once.

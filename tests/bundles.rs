@@ -236,3 +236,27 @@ fn batch_takes_a_split_folder_as_one_app() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("split-folder"));
     std::fs::remove_dir_all(&root).ok();
 }
+
+#[test]
+fn split_sets_nested_in_split_sets_do_not_recurse() {
+    // 1,000 levels of "a zip holding one .apk that is again such a zip": a recursive
+    // reader would overflow its stack; the inner set is refused, the outer one reported
+    let mut inner = demo_apk().unwrap();
+    for _ in 0..1000 {
+        inner = write_zip(&[("x.apk", &inner)]).unwrap();
+    }
+    match scan_bytes("deep.apks", &inner, &ScanOptions::default()) {
+        Ok(r) => assert!(r.bundle.is_some()),
+        Err(e) => assert!(e.to_string().contains("split set"), "{e}"),
+    }
+    // one level of nesting: the nested set is an error of that part
+    let base = demo_apk().unwrap();
+    let set = write_zip(&[("base.apk", &base)]).unwrap();
+    let outer = write_zip(&[("base.apk", &base), ("more.apk", &set)]).unwrap();
+    let r = scan_bytes("outer.apks", &outer, &ScanOptions::default()).unwrap();
+    assert_eq!(r.splits, vec!["base.apk"]);
+    assert!(r
+        .errors
+        .iter()
+        .any(|d| d.part.as_deref() == Some("more.apk") && d.message.contains("split set inside")));
+}
