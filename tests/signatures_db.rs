@@ -195,3 +195,30 @@ fn data_types_cited_from_app_tables_are_in_the_signature() {
     assert!(rows >= 100, "only {rows} app-table rows cited");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn qq_wallet_rows_resolve_to_the_wallet_sdk_not_qq_connect() {
+    // the QQ app's sharing list has a row "QQ钱包支付" (third party 财付通支付科技有限公司);
+    // it names the QQ Wallet pay SDK (com.tencent.mobileqq.openpay), not QQ Connect
+    let v = apkaudit::policy::Vocabulary::embedded();
+    for name in ["QQ钱包支付", "QQ钱包", "QQ钱包SDK"] {
+        assert_eq!(
+            v.resolve_sdk(name, &[], Some("财付通支付科技有限公司"))
+                .as_deref(),
+            Some("qq-wallet"),
+            "{name}"
+        );
+        assert_eq!(
+            v.resolve_sdk(name, &[], None).as_deref(),
+            Some("qq-wallet"),
+            "{name}"
+        );
+    }
+    let pkg = vec!["com.tencent.mobileqq.openpay.api".to_string()];
+    assert_eq!(
+        v.resolve_sdk("支付", &pkg, None).as_deref(),
+        Some("qq-wallet")
+    );
+    // QQ Connect names still go to qq
+    assert_eq!(v.resolve_sdk("QQ互联SDK", &[], None).as_deref(), Some("qq"));
+}
