@@ -172,6 +172,62 @@ pub fn dex_hits(
     hits
 }
 
+/// Sensitive references of one Java class file (AAR/JAR SDK artefacts): its constant
+/// pool's method and field references and string constants. Class files are not walked
+/// method by method, so `caller` is the class descriptor, `pc` is 0 and `dex` names the
+/// class file (`classes.jar!com/foo/Bar.class`); a field reference may be a read or a
+/// write. A conditional entry counts when a confirming entry is in the same class.
+pub fn class_hits(
+    class: &crate::classfile::ClassFile,
+    origin: &str,
+    db: &SensitiveApiDb,
+) -> Vec<RawHit> {
+    let desc = |dotted: &str| format!("L{};", dotted.replace('.', "/"));
+    let mut found: Vec<&SensitiveApi> = Vec::new();
+    for (c, name, _) in class.method_refs() {
+        if let Some(a) = db.lookup_method(desc(&c).as_bytes(), name.as_bytes()) {
+            found.push(a);
+        }
+    }
+    for (c, name, _) in class.field_refs() {
+        if let Some(a) = db.lookup_field(desc(&c).as_bytes(), name.as_bytes()) {
+            found.push(a);
+        }
+    }
+    for s in class.strings() {
+        if let Some(a) = db.lookup_string(s.as_bytes()) {
+            found.push(a);
+        }
+    }
+    if found.is_empty() {
+        return Vec::new();
+    }
+    let this = class.this_class();
+    let caller = desc(&this);
+    let mut hits: Vec<RawHit> = Vec::new();
+    for a in &found {
+        if a.certainty == Certainty::Conditional
+            && !a.confirm.iter().any(|c| found.iter().any(|b| &b.id == c))
+        {
+            continue;
+        }
+        if hits.iter().any(|h| h.site.api == a.id) {
+            continue;
+        }
+        hits.push(RawHit {
+            class: this.clone(),
+            data_type: a.data_type.clone(),
+            site: CallSite {
+                caller: caller.clone(),
+                api: a.id.clone(),
+                dex: origin.to_string(),
+                pc: 0,
+            },
+        });
+    }
+    hits
+}
+
 /// Packages tied to an SDK by evidence other than class prefixes: the packages of its
 /// manifest components and of its JNI classes.
 fn evidence_packages(sdks: &[SdkFinding]) -> HashMap<String, String> {

@@ -370,8 +370,14 @@ fn scan_archive(
     guard_check(name, opts)?;
     jni_classes.sort();
     jni_classes.dedup();
+    // an SDK artefact's own package is the SDK, not a first-party app to exclude
+    let first_party = if matches!(kind, ZipKind::Aar | ZipKind::Jar) {
+        None
+    } else {
+        report.package.clone()
+    };
     let mut ev = crate::signatures::AppEvidence {
-        package: report.package.clone(),
+        package: first_party.clone(),
         native_libs: lib_entries.iter().map(|e| e.name.clone()).collect(),
         jni_classes,
         paths: archive.entries().iter().map(|e| e.name.clone()).collect(),
@@ -491,7 +497,7 @@ fn scan_archive(
         raw_hits.extend(hits);
         if !classes.is_empty() {
             let sub = crate::signatures::AppEvidence {
-                package: report.package.clone(),
+                package: first_party.clone(),
                 classes,
                 ..Default::default()
             };
@@ -507,7 +513,8 @@ fn scan_archive(
     }
     guard_check(name, opts)?;
     if matches!(kind, ZipKind::Aar | ZipKind::Jar) {
-        let (classes, strings) = java_classes(archive, &mut report.errors);
+        let (classes, strings, hits) = java_classes(archive, &mut report.errors);
+        raw_hits.extend(hits);
         report.class_count = classes.len();
         ev.classes.extend(classes);
         ev.strings.extend(strings);
@@ -521,7 +528,7 @@ fn scan_archive(
         crate::bundle::merge_findings(&mut report.sdks, &found, Some(&path));
     }
     report.data_access =
-        crate::data_access::attribute(raw_hits, matcher, report.package.as_deref(), &report.sdks);
+        crate::data_access::attribute(raw_hits, matcher, first_party.as_deref(), &report.sdks);
     Ok(report)
 }
 
@@ -621,9 +628,14 @@ pub fn decoded_manifest(path: &Path) -> Result<Element, Error> {
 
 /// Class names and string constants of the `.class` files in a JAR, an AAR's
 /// `classes.jar` and `libs/*.jar`.
-fn java_classes(archive: &Archive<'_>, errors: &mut Vec<Diagnostic>) -> (Vec<String>, Vec<String>) {
+fn java_classes(
+    archive: &Archive<'_>,
+    errors: &mut Vec<Diagnostic>,
+) -> (Vec<String>, Vec<String>, Vec<crate::data_access::RawHit>) {
     let mut classes = Vec::new();
     let mut strings = Vec::new();
+    let mut hits = Vec::new();
+    let db = crate::sensitive::SensitiveApiDb::embedded();
     let mut from = |a: &Archive<'_>, prefix: &str, errors: &mut Vec<Diagnostic>| {
         for e in a.entries().iter().filter(|e| e.name.ends_with(".class")) {
             match a
@@ -634,6 +646,11 @@ fn java_classes(archive: &Archive<'_>, errors: &mut Vec<Diagnostic>) -> (Vec<Str
                         .map_err(|x| Diagnostic::from_parse(format!("{prefix}{}", e.name), &x))
                 }) {
                 Ok(c) => {
+                    hits.extend(crate::data_access::class_hits(
+                        &c,
+                        &format!("{prefix}{}", e.name),
+                        db,
+                    ));
                     classes.push(c.this_class());
                     strings.extend(c.strings());
                 }
@@ -657,7 +674,7 @@ fn java_classes(archive: &Archive<'_>, errors: &mut Vec<Diagnostic>) -> (Vec<Str
     classes.dedup();
     strings.sort();
     strings.dedup();
-    (classes, strings)
+    (classes, strings, hits)
 }
 
 /// Read a nested payload: a dex, or a zip (jar/apk) with dex or `.class` entries inside.
