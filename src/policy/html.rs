@@ -1,6 +1,6 @@
 //! HTML policies (and HTML tables inside Markdown/MDX), parsed with `scraper` (html5ever).
 
-use super::text::{best_field, parse_text, table_rows};
+use super::text::{best_field, parse_text, table_rows, MAX_COLUMNS};
 use super::vocab::{column_terms, Vocabulary};
 use super::DeclaredPolicy;
 use scraper::{ElementRef, Html, Selector};
@@ -97,6 +97,56 @@ fn tr_lines(src: &str) -> Vec<usize> {
     out
 }
 
+/// Largest `rowspan` honoured (HTML allows 65,534; real policy tables span a few rows).
+const MAX_ROWSPAN: usize = 1000;
+
+/// Lay out one row's cells (text, rowspan, colspan) on the table grid: cells carried down
+/// from rows above by their `rowspan` take their columns first (so a company cell shared by
+/// two SDK rows belongs to both), a `colspan` cell fills its extra columns with empty
+/// text. At most [`MAX_COLUMNS`] columns.
+fn place_cells(
+    cells: Vec<(String, usize, usize)>,
+    carry: &mut Vec<(usize, String, usize)>,
+) -> Vec<String> {
+    let mut row: Vec<String> = Vec::new();
+    let take_carried = |row: &mut Vec<String>, carry: &mut Vec<(usize, String, usize)>| {
+        while let Some(i) = carry.iter().position(|c| c.0 == row.len()) {
+            let (_, text, left) = &mut carry[i];
+            row.push(text.clone());
+            *left -= 1;
+            if *left == 0 {
+                carry.remove(i);
+            }
+        }
+    };
+    for (text, rows, cols) in cells {
+        take_carried(&mut row, carry);
+        if row.len() >= MAX_COLUMNS {
+            break;
+        }
+        if rows > 1 {
+            carry.push((row.len(), text.clone(), rows - 1));
+        }
+        row.push(text);
+        for _ in 1..cols {
+            if row.len() >= MAX_COLUMNS {
+                break;
+            }
+            row.push(String::new());
+        }
+    }
+    // carried cells at the end of the row
+    while row.len() < MAX_COLUMNS && carry.iter().any(|c| c.0 >= row.len()) {
+        let before = row.len();
+        take_carried(&mut row, carry);
+        if row.len() == before {
+            // a gap before the next carried column: fill it
+            row.push(String::new());
+        }
+    }
+    row
+}
+
 /// Extract every `<table>` of `src` into SDK/permission rows of `pol`.
 pub fn html_tables(src: &str, vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
     let doc = Html::parse_document(src);
@@ -112,12 +162,21 @@ pub fn html_tables(src: &str, vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
     let mut tr_index = 0usize;
     for table in doc.select(&tsel) {
         let mut rows: Vec<(usize, Vec<String>)> = Vec::new();
+        // cells with rowspan > 1 still to be repeated below: (column, text, rows left)
+        let mut carry: Vec<(usize, String, usize)> = Vec::new();
         for tr in table.select(&rsel) {
             let line = lines.get(tr_index).copied().unwrap_or(0);
             tr_index += 1;
-            let cells: Vec<String> = tr
+            let spanned: Vec<(String, usize, usize)> = tr
                 .select(&csel)
                 .map(|c| {
+                    let span = |name: &str, max: usize| {
+                        c.value()
+                            .attr(name)
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .map_or(1, |n| n.clamp(1, max))
+                    };
+                    let (rows, cols) = (span("rowspan", MAX_ROWSPAN), span("colspan", MAX_COLUMNS));
                     let mut t = c.text().collect::<Vec<_>>().join(" ");
                     // Keep link targets: a cell whose text is only anchor text still has its URL.
                     if let Ok(a) = Selector::parse("a[href]") {
@@ -130,9 +189,14 @@ pub fn html_tables(src: &str, vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
                             }
                         }
                     }
-                    t.split_whitespace().collect::<Vec<_>>().join(" ")
+                    (
+                        t.split_whitespace().collect::<Vec<_>>().join(" "),
+                        rows,
+                        cols,
+                    )
                 })
                 .collect();
+            let cells = place_cells(spanned, &mut carry);
             rows.push((line, cells));
         }
         let known = |r: &Vec<String>| {
@@ -165,5 +229,58 @@ pub fn html_tables(src: &str, vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
             ));
         }
         table_rows(&header, body, vocab, pol);
+    }
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::*;
+
+    #[test]
+    fn rowspan_cells_are_carried_down_and_colspan_keeps_columns() {
+        let html = r#"<table>
+<tr><th>SDK名称</th><th>第三方公司名称</th><th>收集个人信息</th><th>隐私政策链接</th></tr>
+<tr><td>优量汇SDK</td><td rowspan="2">深圳市腾讯计算机系统有限公司</td><td>设备信息</td><td>https://e.qq.com/privacy</td></tr>
+<tr><td>Bugly</td><td>崩溃日志</td><td>https://bugly.qq.com/privacy</td></tr>
+<tr><td>穿山甲SDK</td><td colspan="2">北京巨量引擎网络技术有限公司</td><td>https://www.pangle.cn/privacy</td></tr>
+</table>"#;
+        let pol = parse_html(html, &Vocabulary::embedded());
+        let by = |id: &str| {
+            pol.sdks
+                .iter()
+                .find(|s| s.id.as_deref() == Some(id))
+                .unwrap()
+        };
+        assert_eq!(
+            by("gdt").company.as_deref(),
+            Some("深圳市腾讯计算机系统有限公司")
+        );
+        // the second row shares the company cell and keeps its own columns
+        assert_eq!(
+            by("bugly").company.as_deref(),
+            Some("深圳市腾讯计算机系统有限公司")
+        );
+        assert!(by("bugly").data_types.contains(&"crash_logs".to_string()));
+        assert_eq!(
+            by("bugly").link.as_deref(),
+            Some("https://bugly.qq.com/privacy")
+        );
+        // a colspan cell does not shift the link into the data column
+        assert_eq!(
+            by("pangle").link.as_deref(),
+            Some("https://www.pangle.cn/privacy")
+        );
+    }
+
+    #[test]
+    fn place_cells_is_bounded() {
+        let mut carry = Vec::new();
+        let row = place_cells(
+            vec![("a".into(), MAX_ROWSPAN, MAX_COLUMNS); 200],
+            &mut carry,
+        );
+        assert!(row.len() <= MAX_COLUMNS);
+        let next = place_cells(Vec::new(), &mut carry);
+        assert!(next.len() <= MAX_COLUMNS);
     }
 }
