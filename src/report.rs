@@ -252,7 +252,7 @@ pub fn audit_table(r: &crate::audit::AuditReport) -> String {
     t.set_width(100);
     t.set_header(vec!["severity", "kind", "subject", "why"]);
     for f in &r.findings {
-        let subject = f.sdk.clone().or(f.permission.clone()).unwrap_or_default();
+        let subject = finding_subject(f);
         let mut why = f.message.clone();
         if let Some(e) = f.evidence.first() {
             why.push_str(&format!("\napk: {e}"));
@@ -291,7 +291,7 @@ pub fn audit_markdown(r: &crate::audit::AuditReport) -> String {
             "| {:?} | {} | {} | {} | {} |\n",
             f.severity,
             f.kind,
-            esc(&f.sdk.clone().or(f.permission.clone()).unwrap_or_default()),
+            esc(&finding_subject(f)),
             f.rule,
             esc(&f.message)
         ));
@@ -340,4 +340,16 @@ pub fn audit_sarif(r: &crate::audit::AuditReport, policy: &std::path::Path) -> s
         "version": "2.1.0",
         "runs": [{"tool": {"driver": {"name": "apkaudit", "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "results": results}]
     })
+}
+
+/// What a finding is about: the SDK, else the permission, else the data type (app-level
+/// data findings), with the data type appended to SDK data findings.
+fn finding_subject(f: &crate::audit::Finding) -> String {
+    match (&f.sdk, &f.permission, &f.data_type) {
+        (Some(s), _, Some(d)) if f.kind == "undeclared_data" => format!("{s}: {d}"),
+        (Some(s), _, _) => s.clone(),
+        (None, Some(p), _) => p.clone(),
+        (None, None, Some(d)) => d.clone(),
+        (None, None, None) => String::new(),
+    }
 }
