@@ -156,21 +156,32 @@ fn open_input(path: &Path) -> std::io::Result<crate::apk::Mapped> {
     crate::apk::map_file(path)
 }
 
+/// The record of an input that could not be scanned.
+fn error_line(
+    file: &str,
+    sha256: Option<String>,
+    size: Option<u64>,
+    error: String,
+    kind: &str,
+) -> Outcome {
+    let rec = ErrorRecord {
+        file,
+        sha256,
+        size,
+        error,
+        error_kind: kind.to_string(),
+    };
+    Outcome::Line {
+        text: serde_json::to_string(&rec).unwrap_or_default(),
+        error: true,
+    }
+}
+
 /// Scan one input into its JSON record line (without newline), or `None` when it is
 /// skipped (other shard, already done).
 fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -> Outcome {
     let err_line = |sha256: Option<String>, size: Option<u64>, error: String, kind: &str| {
-        let rec = ErrorRecord {
-            file: &input.display,
-            sha256,
-            size,
-            error,
-            error_kind: kind.to_string(),
-        };
-        Outcome::Line {
-            text: serde_json::to_string(&rec).unwrap_or_default(),
-            error: true,
-        }
+        error_line(&input.display, sha256, size, error, kind)
     };
     let done = opts.done.as_ref();
     if let Some(e) = &input.error {
@@ -291,17 +302,7 @@ fn process_folder(
     content_shard: Option<Shard>,
 ) -> Outcome {
     let err_line = |sha256: Option<String>, size: Option<u64>, error: String, kind: &str| {
-        let rec = ErrorRecord {
-            file: &input.display,
-            sha256,
-            size,
-            error,
-            error_kind: kind.to_string(),
-        };
-        Outcome::Line {
-            text: serde_json::to_string(&rec).unwrap_or_default(),
-            error: true,
-        }
+        error_line(&input.display, sha256, size, error, kind)
     };
     let done = opts.done.as_ref();
     let (scan_opts, guard) = guarded_options(opts, permits);
