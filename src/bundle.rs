@@ -3,7 +3,7 @@
 //! encrypted ones are recognised and refused with a clear error) and a plain folder of
 //! split APKs. Every split is scanned and merged into one app view: the app as installed.
 
-use crate::apk::{Archive, Entry};
+use crate::formats::zip::{Archive, Entry};
 use crate::error::{Diagnostic, Error, Format, ParseError};
 use crate::scan::{scan_bytes, InputKind, ScanOptions, ScanReport};
 use crate::signatures::SdkFinding;
@@ -178,7 +178,7 @@ pub fn is_split_folder(dir: &Path) -> bool {
         let Ok(root) = crate::scan::decoded_manifest(f) else {
             return false;
         };
-        let m = crate::manifest::Manifest::from_xml(&root);
+        let m = crate::formats::manifest::Manifest::from_xml(&root);
         if m.split.is_none() {
             bases += 1;
         }
@@ -233,7 +233,7 @@ pub fn scan_split_folder(dir: &Path, opts: &ScanOptions) -> Result<ScanReport, E
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let data = match crate::apk::map_file(f) {
+        let data = match crate::formats::zip::map_file(f) {
             Ok(d) => d,
             Err(e) => {
                 report

@@ -240,7 +240,7 @@ pub fn run() -> i32 {
 fn cmd_manifest(file: &std::path::Path) -> i32 {
     match crate::scan::decoded_manifest(file) {
         Ok(root) => {
-            emit(&crate::xml::to_text_xml(&root));
+            emit(&crate::formats::xml::to_text_xml(&root));
             0
         }
         Err(e) => {

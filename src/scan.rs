@@ -3,12 +3,12 @@
 //! Per-part problems (a broken dex, an unreadable entry) become entries in
 //! [`ScanReport::errors`]; only an input that cannot be read at all is an [`Error`].
 
-use crate::apk::{Archive, Limits, Quirk};
-use crate::axml;
+use crate::formats::zip::{Archive, Limits, Quirk};
+use crate::formats::axml;
 use crate::container::ZipKind;
 use crate::error::{Diagnostic, Error, Format, ParseError};
-use crate::manifest::{Component, Manifest, UsesPermission};
-use crate::xml::Element;
+use crate::formats::manifest::{Component, Manifest, UsesPermission};
+use crate::formats::xml::Element;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -156,7 +156,7 @@ pub fn scan_file(path: &Path, opts: &ScanOptions) -> Result<ScanReport, Error> {
         return crate::bundle::scan_split_folder(path, opts);
     }
     let shown = path.display().to_string();
-    let data = crate::apk::map_file(path).map_err(|source| Error::Io {
+    let data = crate::formats::zip::map_file(path).map_err(|source| Error::Io {
         path: shown.clone(),
         source,
     })?;
@@ -278,7 +278,7 @@ fn scan_archive(
             report.warnings = doc.warnings;
             let mut root = doc.root;
             match archive.read_name("resources.arsc") {
-                Some(Ok(arsc)) => crate::arsc::resolve_tree(&mut root, &arsc, &mut report.errors),
+                Some(Ok(arsc)) => crate::formats::arsc::resolve_tree(&mut root, &arsc, &mut report.errors),
                 Some(Err(e)) => report
                     .errors
                     .push(Diagnostic::from_parse("resources.arsc", &e)),
@@ -298,7 +298,7 @@ fn scan_archive(
                     ))
                 }
             };
-            let root = crate::aabproto::parse_proto_xml(&bytes).map_err(|e| perr(Some(part), e))?;
+            let root = crate::formats::aapt_pb::parse_proto_xml(&bytes).map_err(|e| perr(Some(part), e))?;
             fill_manifest(&mut report, &root);
         }
         ZipKind::Aar => {
@@ -344,7 +344,7 @@ fn scan_archive(
             .map(|e| {
                 let bytes = guarded_read(archive, e, opts)
                     .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
-                let lib = crate::native::NativeLib::parse(&e.name, &bytes)
+                let lib = crate::formats::elf::NativeLib::parse(&e.name, &bytes)
                     .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
                 Ok(NativeLibInfo {
                     path: e.name.clone(),
@@ -421,7 +421,7 @@ fn scan_archive(
                 let _permit = opts.guard.as_ref().and_then(|g| g.dex_permit());
                 let bytes = guarded_read(archive, e, opts)
                     .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
-                let dex = crate::dex::Dex::parse(&bytes)
+                let dex = crate::formats::dex::Dex::parse(&bytes)
                     .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
                 let mut names = Vec::with_capacity(dex.class_def_count() as usize);
                 let mut bad = 0usize;
@@ -474,7 +474,7 @@ fn scan_archive(
     }
     guard_check(name, opts)?;
     // nested payloads: dex and jars outside the root (plugins, packer payloads)
-    let nested: Vec<&crate::apk::Entry> = archive
+    let nested: Vec<&crate::formats::zip::Entry> = archive
         .entries()
         .iter()
         .filter(|e| {
@@ -547,7 +547,7 @@ fn guard_check(name: &str, opts: &ScanOptions) -> Result<(), Error> {
 /// Read an entry, counting inflated bytes against the batch guard (if any).
 fn guarded_read<'a>(
     archive: &Archive<'a>,
-    e: &crate::apk::Entry,
+    e: &crate::formats::zip::Entry,
     opts: &ScanOptions,
 ) -> Result<std::borrow::Cow<'a, [u8]>, ParseError> {
     if let Some(g) = &opts.guard {
@@ -593,7 +593,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// references resolved through resources.arsc where possible.
 pub fn decoded_manifest(path: &Path) -> Result<Element, Error> {
     let shown = path.display().to_string();
-    let data = crate::apk::map_file(path).map_err(|source| Error::Io {
+    let data = crate::formats::zip::map_file(path).map_err(|source| Error::Io {
         path: shown.clone(),
         source,
     })?;
@@ -621,7 +621,7 @@ pub fn decoded_manifest(path: &Path) -> Result<Element, Error> {
         .map_err(|e| perr(Some("AndroidManifest.xml"), e))?
         .root;
     if let Some(Ok(arsc)) = archive.read_name("resources.arsc") {
-        crate::arsc::resolve_tree(&mut root, &arsc, &mut Vec::new());
+        crate::formats::arsc::resolve_tree(&mut root, &arsc, &mut Vec::new());
     }
     Ok(root)
 }
@@ -642,7 +642,7 @@ fn java_classes(
                 .read(e)
                 .map_err(|x| Diagnostic::from_parse(format!("{prefix}{}", e.name), &x))
                 .and_then(|b| {
-                    crate::classfile::ClassFile::parse(&b)
+                    crate::formats::classfile::ClassFile::parse(&b)
                         .map_err(|x| Diagnostic::from_parse(format!("{prefix}{}", e.name), &x))
                 }) {
                 Ok(c) => {
@@ -681,7 +681,7 @@ fn java_classes(
 /// One level deep only: payloads inside the payload are not opened.
 fn read_nested(
     archive: &Archive<'_>,
-    e: &crate::apk::Entry,
+    e: &crate::formats::zip::Entry,
     opts: &ScanOptions,
 ) -> (NestedCode, Vec<String>, Vec<crate::data_access::RawHit>) {
     let mut code = NestedCode {
@@ -706,7 +706,7 @@ fn read_nested(
                     code: &mut NestedCode,
                     classes: &mut Vec<String>,
                     hits: &mut Vec<crate::data_access::RawHit>| {
-        match crate::dex::Dex::parse(bytes) {
+        match crate::formats::dex::Dex::parse(bytes) {
             Ok(dex) => {
                 classes.extend(dex.class_names().flatten());
                 let mut errs = Vec::new();
@@ -748,7 +748,7 @@ fn read_nested(
                         }
                     } else if ie.name.ends_with(".class") {
                         if let Ok(c) = inner.read(ie).map_err(|x| x.to_string()).and_then(|b| {
-                            crate::classfile::ClassFile::parse(&b).map_err(|x| x.to_string())
+                            crate::formats::classfile::ClassFile::parse(&b).map_err(|x| x.to_string())
                         }) {
                             classes.push(c.this_class());
                         }

@@ -8,7 +8,7 @@
 //! per instruction; [`SensitiveApiDb::index_dex`] resolves a whole dex's `method_ids`,
 //! `field_ids` and `string_ids` once so the walker can test an index instead.
 
-use crate::dex::Dex;
+use crate::formats::dex::Dex;
 pub use crate::permissions::Lang;
 use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;

@@ -16,7 +16,7 @@ fn kinds(r: &apkaudit::audit::AuditReport, kind: &str) -> Vec<String> {
 
 #[test]
 fn demo_sample_audit() {
-    let apk = apkaudit::fixture::demo_apk().unwrap();
+    let apk = apkaudit::testkit::demo_apk().unwrap();
     let scan = scan_bytes("demo.apk", &apk, &ScanOptions::default()).unwrap();
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -171,14 +171,14 @@ fn shipped_sample_is_what_the_fixture_builder_writes() {
     let shipped = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/demo.apk")).unwrap();
     assert_eq!(
         shipped,
-        apkaudit::fixture::demo_apk().unwrap(),
-        "run `cargo run --example make_samples`"
+        apkaudit::testkit::demo_apk().unwrap(),
+        "run `cargo run --example make_samples --features testkit`"
     );
 }
 
 #[test]
 fn a_permission_explained_only_for_ios_does_not_explain_the_android_one() {
-    let apk = apkaudit::fixture::demo_apk().unwrap();
+    let apk = apkaudit::testkit::demo_apk().unwrap();
     let scan = scan_bytes("demo.apk", &apk, &ScanOptions::default()).unwrap();
     let vocab = Vocabulary::embedded();
     let ios_only =

@@ -2,7 +2,7 @@
 //! encrypted), split folders, and nested plugin payloads. Inputs are generated here
 //! (fixture builder) and, where available, taken from ../shared/corpus.
 
-use apkaudit::fixture::{demo_apk, s, write_axml, write_zip, AttrValue, Node};
+use apkaudit::testkit::{demo_apk, s, write_axml, write_zip, AttrValue, Node};
 use apkaudit::scan::{scan_bytes, scan_file, InputKind, ScanOptions};
 
 mod common;

@@ -3,8 +3,8 @@
 //! not, bad files are rejected, and real corpus dex reference the core entries where
 //! `dexdump` shows them.
 
-use apkaudit::apk::{Archive, Limits};
-use apkaudit::dex::Dex;
+use apkaudit::formats::zip::{Archive, Limits};
+use apkaudit::formats::dex::Dex;
 use apkaudit::permissions::PermissionDb;
 use apkaudit::sensitive::{ApiKind, Certainty, Lang, SensitiveApiDb, StringMatch};
 use std::collections::{BTreeMap, BTreeSet};

@@ -148,12 +148,12 @@ fn error_kind(e: &Error, guard: &FileGuard) -> String {
 /// the worker threads).
 const READ_BELOW: u64 = 1 << 20;
 
-fn open_input(path: &Path) -> std::io::Result<crate::apk::Mapped> {
+fn open_input(path: &Path) -> std::io::Result<crate::formats::zip::Mapped> {
     let small = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= READ_BELOW);
     if small {
-        return std::fs::read(path).map(crate::apk::Mapped::Vec);
+        return std::fs::read(path).map(crate::formats::zip::Mapped::Vec);
     }
-    crate::apk::map_file(path)
+    crate::formats::zip::map_file(path)
 }
 
 /// The record of an input that could not be scanned.

@@ -1,14 +1,14 @@
 //! Android binary XML (AXML) decoder, as used for `AndroidManifest.xml` inside APKs.
 //!
 //! Reads the chunk stream (string pool in UTF-8 or UTF-16, resource-id map, namespaces,
-//! elements, attributes with typed values, text) into a [`crate::xml::Element`] tree.
+//! elements, attributes with typed values, text) into a [`crate::formats::xml::Element`] tree.
 //! Like Android, attribute names are taken from the resource-id map whenever the id is a
 //! known framework attribute: packers that blank, mask or garble the name string do not
 //! change what Android reads. Lying chunk sizes, unknown chunks, unterminated strings and
 //! a wrong first chunk become warnings; only a file that yields no element is an error.
 
 use crate::error::{Format, ParseError};
-use crate::xml::{Attribute, Element, Value, ANDROID_NS};
+use crate::formats::xml::{Attribute, Element, Value, ANDROID_NS};
 
 /// Result of decoding: the root element and the oddities met on the way.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@
 //! so repeated offsets cannot multiply allocations.
 
 use crate::error::{Format, ParseError};
-use crate::xml::Value;
+use crate::formats::xml::Value;
 use std::collections::HashMap;
 
 const RES_STRING_POOL_TYPE: u16 = 0x0001;
@@ -580,7 +580,7 @@ fn read_entry(c: &[u8], o: usize) -> Option<(u32, EntryData)> {
 /// Resolve reference-valued attributes of an element tree through the resource table
 /// `arsc` (default configuration); a table that cannot be parsed becomes a diagnostic.
 pub fn resolve_tree(
-    root: &mut crate::xml::Element,
+    root: &mut crate::formats::xml::Element,
     arsc: &[u8],
     errors: &mut Vec<crate::error::Diagnostic>,
 ) {
@@ -590,9 +590,9 @@ pub fn resolve_tree(
     }
 }
 
-fn resolve_element(el: &mut crate::xml::Element, t: &ResourceTable) {
+fn resolve_element(el: &mut crate::formats::xml::Element, t: &ResourceTable) {
     for a in &mut el.attributes {
-        if let crate::xml::Value::Reference(id) = a.value {
+        if let crate::formats::xml::Value::Reference(id) = a.value {
             if id != 0 {
                 if let Some(r) = t.resolve(id) {
                     a.resolved = Some(r.text);

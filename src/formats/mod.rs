@@ -1,0 +1,14 @@
+//! Decoders of the file formats inside an app, one per format, lowest layer of the crate.
+//!
+//! Each parser borrows its input, returns a [`crate::ParseError`] with the byte offset for
+//! malformed input, and knows nothing of SDKs, policies or reports.
+
+pub mod zip;
+pub mod xml;
+pub mod axml;
+pub mod arsc;
+pub mod aapt_pb;
+pub mod manifest;
+pub mod dex;
+pub mod classfile;
+pub mod elf;
