@@ -17,9 +17,9 @@
 //! pseudo-locale excepted). Rows are sorted by name; a missing Chinese string is left out
 //! of its row and counted on stderr.
 
-use apkaudit::apk::{map_file, Archive, Limits};
-use apkaudit::arsc::ResourceTable;
-use apkaudit::xml::{Element, Value};
+use apkaudit::formats::zip::{map_file, Archive, Limits};
+use apkaudit::formats::arsc::ResourceTable;
+use apkaudit::formats::xml::{Element, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -122,7 +122,7 @@ fn run(path: &str, package_version: Option<String>) -> Result<String, String> {
             None => Err(format!("{path} has no {name}")),
         }
     };
-    let doc = apkaudit::axml::parse(&read("AndroidManifest.xml")?)
+    let doc = apkaudit::formats::axml::parse(&read("AndroidManifest.xml")?)
         .map_err(|e| format!("AndroidManifest.xml: {e}"))?;
     let table = ResourceTable::parse(&read("resources.arsc")?)
         .map_err(|e| format!("resources.arsc: {e}"))?;
@@ -300,7 +300,7 @@ fn resolve(
         .name(id)
         .and_then(|n| n.rsplit_once('/').map(|(_, k)| k.to_string()))
         .ok_or_else(|| format!("{name}: {what} {id:#010x} not in resources.arsc"))?;
-    let string = |r: Option<apkaudit::arsc::ResolvedValue>| match r.map(|r| r.value) {
+    let string = |r: Option<apkaudit::formats::arsc::ResolvedValue>| match r.map(|r| r.value) {
         Some(Value::String(s)) => Some(s),
         _ => None,
     };
