@@ -17,9 +17,9 @@
 //! pseudo-locale excepted). Rows are sorted by name; a missing Chinese string is left out
 //! of its row and counted on stderr.
 
-use apkaudit::formats::zip::{map_file, Archive, Limits};
 use apkaudit::formats::arsc::ResourceTable;
 use apkaudit::formats::xml::{Element, Value};
+use apkaudit::formats::zip::{map_file, Archive, Limits};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

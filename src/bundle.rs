@@ -3,10 +3,10 @@
 //! encrypted ones are recognised and refused with a clear error) and a plain folder of
 //! split APKs. Every split is scanned and merged into one app view: the app as installed.
 
-use crate::formats::zip::{Archive, Entry};
+use crate::detect::sdk::SdkFinding;
 use crate::error::{Diagnostic, Error, Format, ParseError};
+use crate::formats::zip::{Archive, Entry};
 use crate::scan::{scan_bytes, InputKind, ScanOptions, ScanReport};
-use crate::signatures::SdkFinding;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -422,7 +422,7 @@ fn merge_parts(
             d
         }));
         merge_findings(&mut report.sdks, &p.sdks, Some(&p.file));
-        crate::data_access::merge_access(&mut report.data_access, &p.data_access, &p.file);
+        crate::detect::data_access::merge_access(&mut report.data_access, &p.data_access, &p.file);
     }
     report.bundle = Some(info);
     Ok(())

@@ -15,17 +15,15 @@ pub mod batch;
 pub mod bundle;
 pub mod cli;
 pub mod container;
-pub mod data_access;
-pub mod datatypes;
+pub mod detect;
 pub mod error;
 pub mod formats;
-#[cfg(feature = "testkit")]
-pub mod testkit;
-pub mod permissions;
+pub mod knowledge;
 pub mod policy;
 pub mod report;
 pub mod scan;
-pub mod sensitive;
-pub mod signatures;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+pub mod text;
 
 pub use error::{Diagnostic, Error, Format, ParseError};

@@ -1,11 +1,11 @@
 //! Sensitive API call sites (issue 6): found by walking dex code, attributed to SDKs,
 //! and every reported call site confirmed against `dexdump -d` of the same method.
 
-use apkaudit::data_access::{attribute, dex_hits, RawHit};
+use apkaudit::detect::data_access::{attribute, dex_hits, RawHit};
+use apkaudit::detect::sdk::{EvidenceKind, SdkFinding};
+use apkaudit::knowledge::sensitive_apis::{ApiKind, SensitiveApiDb};
+use apkaudit::scan::{scan_bytes, scan_file, ScanOptions, ScanReport};
 use apkaudit::testkit::dex_builder::{DexBuilder, Insn};
-use apkaudit::scan::{embedded_matcher, scan_bytes, scan_file, ScanOptions, ScanReport};
-use apkaudit::sensitive::{ApiKind, SensitiveApiDb};
-use apkaudit::signatures::{EvidenceKind, SdkFinding};
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
@@ -97,7 +97,8 @@ fn confirm_all_with_dexdump(apk: &Path, report: &ScanReport) -> usize {
                         Some((outer, inner)) => {
                             let jar = archive.read_name(outer).unwrap().unwrap();
                             let inner_zip =
-                                apkaudit::formats::zip::Archive::parse(&jar, Default::default()).unwrap();
+                                apkaudit::formats::zip::Archive::parse(&jar, Default::default())
+                                    .unwrap();
                             inner_zip.read_name(inner).unwrap().unwrap().into_owned()
                         }
                     };
@@ -269,7 +270,7 @@ fn obfuscated_caller_attributed_through_manifest_evidence() {
     let hit = |class: &str| RawHit {
         class: class.into(),
         data_type: "imei".into(),
-        site: apkaudit::data_access::CallSite {
+        site: apkaudit::detect::data_access::CallSite {
             caller: format!("L{};.a:()V", class.replace('.', "/")),
             api: "telephony.getDeviceId".into(),
             dex: "classes.dex".into(),
@@ -301,7 +302,7 @@ fn obfuscated_caller_attributed_through_manifest_evidence() {
             hit("com.acme.util.Net"),
             hit("androidx.appcompat.app.TwilightManager"),
         ],
-        embedded_matcher(),
+        &apkaudit::knowledge::Knowledge::embedded().matcher,
         Some("com.acme.shop"),
         &[sdk],
     );

@@ -11,8 +11,8 @@
 //! * Fuzz-style loop over mutated dex (fixed seed) never panics.
 //! * `DexBuilder` output reads back through `Dex::parse` + walker and through dexdump.
 
-use apkaudit::formats::zip::{Archive, Limits};
 use apkaudit::formats::dex::{walk_refs, Dex, InsnRef, RefKind};
+use apkaudit::formats::zip::{Archive, Limits};
 use std::collections::{BTreeSet, HashMap};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};

@@ -9,6 +9,7 @@
 //! so repeated offsets cannot multiply allocations.
 
 use crate::error::{Format, ParseError};
+use crate::formats::bytes::{u16_at, u32_at, u8_at};
 use crate::formats::xml::Value;
 use std::collections::HashMap;
 
@@ -28,18 +29,6 @@ pub const MAX_REFERENCE_DEPTH: usize = 8;
 
 fn err(offset: usize, reason: impl Into<String>) -> ParseError {
     ParseError::new(Format::Arsc, offset, reason)
-}
-
-fn u8_at(d: &[u8], o: usize) -> Option<u8> {
-    d.get(o).copied()
-}
-fn u16_at(d: &[u8], o: usize) -> Option<u16> {
-    let b = d.get(o..o.checked_add(2)?)?;
-    Some(u16::from_le_bytes([b[0], b[1]]))
-}
-fn u32_at(d: &[u8], o: usize) -> Option<u32> {
-    let b = d.get(o..o.checked_add(4)?)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// A decoded string pool (kept raw; strings are decoded on access).

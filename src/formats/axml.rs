@@ -8,6 +8,7 @@
 //! a wrong first chunk become warnings; only a file that yields no element is an error.
 
 use crate::error::{Format, ParseError};
+use crate::formats::bytes::{u16_at, u32_at};
 use crate::formats::xml::{Attribute, Element, Value, ANDROID_NS};
 
 /// Result of decoding: the root element and the oddities met on the way.
@@ -36,15 +37,6 @@ const MAX_DEPTH: usize = 256;
 
 fn err(offset: usize, reason: impl Into<String>) -> ParseError {
     ParseError::new(Format::Axml, offset, reason)
-}
-
-fn u16_at(d: &[u8], o: usize) -> Option<u16> {
-    d.get(o..o.checked_add(2)?)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-}
-fn u32_at(d: &[u8], o: usize) -> Option<u32> {
-    d.get(o..o.checked_add(4)?)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// Does this buffer look like binary XML (as opposed to text XML or something else)?

@@ -1,17 +1,18 @@
 //! Which code touches which personal data: privacy-sensitive API call sites found by
 //! walking dex bytecode ([`crate::formats::dex::code`]), looked up in the sensitive-API table
-//! ([`crate::sensitive`]) and attributed to the SDK that owns the calling class.
+//! ([`crate::knowledge::sensitive_apis`]) and attributed to the SDK that owns the calling class.
 //!
 //! Attribution, in order: the SDK whose package prefix owns the caller (most specific
 //! prefix, as SDK detection); the app itself when the caller is in the app's package; an
 //! SDK whose other evidence (manifest components, JNI classes of its native libraries)
 //! lies in the caller's package (obfuscated SDK code); otherwise `unknown`.
 
+use crate::detect::sdk::SdkFinding;
+use crate::error::Diagnostic;
 use crate::formats::dex::code::{walk_refs, RefKind};
 use crate::formats::dex::Dex;
-use crate::error::Diagnostic;
-use crate::sensitive::{Certainty, SensitiveApi, SensitiveApiDb};
-use crate::signatures::{Matcher, SdkFinding};
+use crate::knowledge::sensitive_apis::{Certainty, SensitiveApi, SensitiveApiDb};
+use crate::knowledge::signatures::Matcher;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
