@@ -63,6 +63,20 @@ fn database_covers_the_required_sdks() {
         "facebook",
         "sigmob",
         "mintegral",
+        "baidu-map",
+        "baidu-location",
+        "tencent-map",
+        "shanyan",
+        "umeng-share",
+        "jverification",
+        "alibaba-oneclick",
+        "wechat-pay",
+        "unionpay",
+        "sensors-analytics",
+        "growingio",
+        "talkingdata",
+        "appsflyer",
+        "adjust",
     ] {
         assert!(db.get(id).is_some(), "missing fixed id {id}");
     }
@@ -108,6 +122,65 @@ fn string_only_evidence_is_low_confidence() {
         .find(|f| f.id == "facebook")
         .expect("facebook found");
     assert_ne!(f.confidence, "low", "{f:?}");
+}
+
+#[test]
+fn every_signature_with_a_chinese_name_names_its_legal_entity_and_privacy_policy() {
+    // policies in China name the SDK's operator as MIIT tables write it and link its privacy
+    // policy; a signature that carries a Chinese product name (only SDKs of Chinese vendors
+    // do) must carry both. Plain libraries (`disclosure = "library"`: open-source code,
+    // packers) process no personal data and may have no privacy policy to link.
+    let db = SignatureDb::embedded().unwrap();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for s in db
+        .all()
+        .iter()
+        .filter(|s| s.name_zh.is_some() && s.requires_disclosure())
+    {
+        checked += 1;
+        match s.vendor_zh.as_deref().map(str::trim) {
+            None | Some("") => failures.push(format!("{}: no vendor_zh", s.id)),
+            // one entity per signature: "A / B" mixes brand and company
+            Some(v) if v.contains(" / ") => {
+                failures.push(format!("{}: vendor_zh `{v}` is not one legal entity", s.id))
+            }
+            _ => {}
+        }
+        if s.privacy_url.as_deref().map_or(true, |u| u.trim().is_empty()) {
+            failures.push(format!("{}: no privacy_url", s.id));
+        }
+    }
+    assert!(checked >= 75, "only {checked} signatures with name_zh");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn bundled_sdks_are_signatures_of_their_own() {
+    // `bundles` names SDKs shipped inside another (the market SDK inside MiMo ads, the
+    // carrier login SDKs inside one-click login SDKs): each must be reported as itself, so
+    // the parent's own examples must not match as the bundled SDK and vice versa
+    let db = SignatureDb::embedded().unwrap();
+    let m = db.compile();
+    let mut failures = Vec::new();
+    let mut pairs = 0;
+    for s in db.all() {
+        for b in &s.bundles {
+            pairs += 1;
+            let Some(child) = db.get(b) else {
+                failures.push(format!("{}: bundles unknown `{b}`", s.id));
+                continue;
+            };
+            for item in &child.test.matches {
+                let ev = TestItem::parse(item).unwrap().to_evidence();
+                if m.match_app(&ev).iter().any(|f| f.id == s.id) {
+                    failures.push(format!("{}: `{item}` of bundled {b} is reported as {}", s.id, s.id));
+                }
+            }
+        }
+    }
+    assert!(pairs >= 5, "only {pairs} bundles");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// The basis a signature's notes give for its `data_types` (`data_types basis: X.`).
