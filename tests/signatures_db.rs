@@ -151,7 +151,7 @@ fn every_signature_with_a_chinese_name_names_its_legal_entity_and_privacy_policy
             failures.push(format!("{}: no privacy_url", s.id));
         }
     }
-    assert!(checked >= 75, "only {checked} signatures with name_zh");
+    assert!(checked >= 100, "only {checked} signatures with name_zh");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
