@@ -295,3 +295,64 @@ fn qq_wallet_rows_resolve_to_the_wallet_sdk_not_qq_connect() {
     // QQ Connect names still go to qq
     assert_eq!(v.resolve_sdk("QQ互联SDK", &[], None).as_deref(), Some("qq"));
 }
+
+#[test]
+fn chinese_exodus_trackers_map_to_signatures_that_claim_their_code() {
+    // data/exodus_trackers_china.toml: each εxodus tracker of a Chinese vendor names one
+    // signature (or an exclusion reason); the signature exists and claims the tracker's
+    // code signature, or a narrower package inside it
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/exodus_trackers_china.toml"
+    ))
+    .expect("data/exodus_trackers_china.toml");
+    let file: toml::Value = toml::from_str(&text).expect("parses");
+    assert!(file["source"]
+        .as_str()
+        .is_some_and(|s| s.contains("exodus_trackers@")));
+    let db = SignatureDb::embedded().unwrap();
+    let m = db.compile();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
+    let trackers = file["tracker"].as_array().expect("[[tracker]]");
+    for t in trackers {
+        let id = t["exodus_id"].as_integer().expect("exodus_id");
+        if !seen.insert(id) {
+            failures.push(format!("{id}: listed twice"));
+        }
+        let sdk = t.get("sdk").and_then(|v| v.as_str());
+        let excluded = t.get("excluded").and_then(|v| v.as_str());
+        let Some(sdk) = sdk else {
+            if excluded.map_or(true, |r| r.trim().is_empty()) {
+                failures.push(format!("{id}: neither sdk nor an exclusion reason"));
+            }
+            continue;
+        };
+        if excluded.is_some() {
+            failures.push(format!("{id}: both sdk and excluded"));
+        }
+        let Some(sig) = db.get(sdk) else {
+            failures.push(format!("{id}: unknown sdk `{sdk}`"));
+            continue;
+        };
+        let code = t["code_signature"].as_str().unwrap_or("");
+        let claims = code
+            .split('|')
+            .map(|p| p.trim().trim_end_matches('.'))
+            .filter(|p| !p.starts_with('.') && p.contains('.'))
+            .any(|p| {
+                m.owner_of_class(&format!("{p}.ExodusProbe"))
+                    .is_some_and(|(s, _)| s.id == sdk)
+                    || sig
+                        .rules
+                        .packages
+                        .iter()
+                        .any(|q| q == p || q.starts_with(&format!("{p}.")))
+            });
+        if !claims {
+            failures.push(format!("{id}: `{sdk}` claims nothing of `{code}`"));
+        }
+    }
+    assert!(trackers.len() >= 40, "only {} trackers", trackers.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
