@@ -147,7 +147,10 @@ fn every_signature_with_a_chinese_name_names_its_legal_entity_and_privacy_policy
             }
             _ => {}
         }
-        if s.privacy_url.as_deref().map_or(true, |u| u.trim().is_empty()) {
+        if s.privacy_url
+            .as_deref()
+            .map_or(true, |u| u.trim().is_empty())
+        {
             failures.push(format!("{}: no privacy_url", s.id));
         }
     }
@@ -174,7 +177,10 @@ fn bundled_sdks_are_signatures_of_their_own() {
             for item in &child.test.matches {
                 let ev = TestItem::parse(item).unwrap().to_evidence();
                 if m.match_app(&ev).iter().any(|f| f.id == s.id) {
-                    failures.push(format!("{}: `{item}` of bundled {b} is reported as {}", s.id, s.id));
+                    failures.push(format!(
+                        "{}: `{item}` of bundled {b} is reported as {}",
+                        s.id, s.id
+                    ));
                 }
             }
         }
