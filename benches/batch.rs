@@ -66,7 +66,7 @@ fn tiny(c: &mut Criterion) {
     const N: usize = 1000;
     let dir = std::env::temp_dir().join(format!("apkaudit-bench-tiny-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let apk = apkaudit::fixture::demo_apk().expect("demo apk");
+    let apk = apkaudit::testkit::demo_apk().expect("demo apk");
     for i in 0..N {
         std::fs::write(dir.join(format!("t{i:04}.apk")), &apk).expect("write");
     }
@@ -96,7 +96,7 @@ fn tiny(c: &mut Criterion) {
         b.iter(|| {
             inputs
                 .iter()
-                .filter_map(|i| apkaudit::apk::map_file(&i.path).ok())
+                .filter_map(|i| apkaudit::formats::zip::map_file(&i.path).ok())
                 .map(|m| m.iter().map(|&x| x as usize).sum::<usize>())
                 .sum::<usize>()
         })

@@ -4,7 +4,7 @@
 //! `cargo bench --bench scan`; the ratio scan / inflate-only is printed by criterion as the
 //! two timings of the `large-multidex` group.
 
-use apkaudit::apk::{Archive, Limits};
+use apkaudit::formats::zip::{Archive, Limits};
 use apkaudit::scan::{scan_bytes, ScanOptions};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::path::Path;

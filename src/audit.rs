@@ -76,16 +76,14 @@ pub struct AppSummary {
     pub permissions: Vec<String>,
 }
 
-/// The embedded signature database, parsed once per process (a batch audits many apps).
-fn embedded_signatures() -> &'static crate::signatures::SignatureDb {
-    static DB: std::sync::OnceLock<crate::signatures::SignatureDb> = std::sync::OnceLock::new();
-    DB.get_or_init(|| crate::signatures::SignatureDb::embedded().unwrap_or_default())
-}
-
 /// Diff a scan against a declared policy.
-pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
-    let perms = crate::permissions::PermissionDb::embedded();
-    let db = embedded_signatures();
+pub fn audit(
+    k: &crate::knowledge::Knowledge,
+    scan: &ScanReport,
+    policy: DeclaredPolicy,
+) -> AuditReport {
+    let perms = &k.permissions;
+    let db = &k.signatures;
     let mut findings = Vec::new();
     let declared_ids: Vec<&str> = policy.sdks.iter().filter_map(|s| s.id.as_deref()).collect();
     for f in &scan.sdks {
@@ -234,7 +232,7 @@ pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
             message: format!(
                 "{} ({}) is requested but the policy does not explain it",
                 p.name,
-                perms.display(&p.name, crate::permissions::Lang::Zh)
+                perms.display(&p.name, crate::knowledge::permissions::Lang::Zh)
             ),
         });
     }
@@ -283,24 +281,8 @@ pub fn audit(scan: &ScanReport, policy: DeclaredPolicy) -> AuditReport {
 }
 
 /// Broad data-type terms and the specific types they cover (`data/data_coverage.toml`).
-fn coverage() -> &'static Vec<(String, Vec<String>)> {
-    static C: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
-    C.get_or_init(|| {
-        #[derive(serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Cover {
-            broad: String,
-            covers: Vec<String>,
-        }
-        #[derive(serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct File {
-            cover: Vec<Cover>,
-        }
-        toml::from_str::<File>(include_str!("../data/data_coverage.toml"))
-            .map(|f| f.cover.into_iter().map(|c| (c.broad, c.covers)).collect())
-            .unwrap_or_default()
-    })
+fn coverage() -> &'static [(String, Vec<String>)] {
+    &crate::knowledge::Knowledge::embedded().terms.coverage
 }
 
 /// How a set of declared data types covers `t`: exactly, only through a broad term
@@ -353,8 +335,8 @@ fn is_sensitive_type(t: &str) -> bool {
 fn data_findings(
     scan: &ScanReport,
     policy: &DeclaredPolicy,
-    db: &crate::signatures::SignatureDb,
-    perms: &crate::permissions::PermissionDb,
+    db: &crate::knowledge::signatures::SignatureDb,
+    perms: &crate::knowledge::permissions::PermissionDb,
     findings: &mut Vec<Finding>,
 ) {
     let all_declared: Vec<String> = policy
@@ -369,8 +351,8 @@ fn data_findings(
         )
         .collect();
     let label = |t: &str| {
-        crate::datatypes::DataTypeDb::embedded()
-            .display(t, crate::permissions::Lang::Zh)
+        crate::knowledge::data_types::DataTypeDb::embedded()
+            .display(t, crate::knowledge::permissions::Lang::Zh)
             .to_string()
     };
     // DATA-01: observed call sites, per owner

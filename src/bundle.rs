@@ -3,10 +3,10 @@
 //! encrypted ones are recognised and refused with a clear error) and a plain folder of
 //! split APKs. Every split is scanned and merged into one app view: the app as installed.
 
-use crate::apk::{Archive, Entry};
+use crate::detect::sdk::SdkFinding;
 use crate::error::{Diagnostic, Error, Format, ParseError};
+use crate::formats::zip::{Archive, Entry};
 use crate::scan::{scan_bytes, InputKind, ScanOptions, ScanReport};
-use crate::signatures::SdkFinding;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -178,7 +178,7 @@ pub fn is_split_folder(dir: &Path) -> bool {
         let Ok(root) = crate::scan::decoded_manifest(f) else {
             return false;
         };
-        let m = crate::manifest::Manifest::from_xml(&root);
+        let m = crate::formats::manifest::Manifest::from_xml(&root);
         if m.split.is_none() {
             bases += 1;
         }
@@ -233,7 +233,7 @@ pub fn scan_split_folder(dir: &Path, opts: &ScanOptions) -> Result<ScanReport, E
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let data = match crate::apk::map_file(f) {
+        let data = match crate::formats::zip::map_file(f) {
             Ok(d) => d,
             Err(e) => {
                 report
@@ -422,7 +422,7 @@ fn merge_parts(
             d
         }));
         merge_findings(&mut report.sdks, &p.sdks, Some(&p.file));
-        crate::data_access::merge_access(&mut report.data_access, &p.data_access, &p.file);
+        crate::detect::data_access::merge_access(&mut report.data_access, &p.data_access, &p.file);
     }
     report.bundle = Some(info);
     Ok(())

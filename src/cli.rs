@@ -188,21 +188,13 @@ pub fn run() -> i32 {
         } => {
             let mut opts = ScanOptions::default();
             if let Some(dir) = signatures {
-                let mut db = match crate::signatures::SignatureDb::embedded() {
-                    Ok(db) => db,
-                    Err(e) => {
-                        eprintln!("apkaudit: {e}");
-                        return 2;
-                    }
-                };
-                match crate::signatures::SignatureDb::load_dir(&dir) {
-                    Ok(extra) => db.extend(extra),
+                match crate::knowledge::Knowledge::load(Some(&dir)) {
+                    Ok(k) => opts.knowledge = Some(std::sync::Arc::new(k)),
                     Err(e) => {
                         eprintln!("apkaudit: {e}");
                         return 2;
                     }
                 }
-                opts.matcher = Some(std::sync::Arc::new(db.compile()));
             }
             // a folder of split APKs is one app (scan_file reads it), not a dump to walk
             let walked = |f: &PathBuf| f.is_dir() && !crate::batch::input::is_app_folder(f);
@@ -240,7 +232,7 @@ pub fn run() -> i32 {
 fn cmd_manifest(file: &std::path::Path) -> i32 {
     match crate::scan::decoded_manifest(file) {
         Ok(root) => {
-            emit(&crate::xml::to_text_xml(&root));
+            emit(&crate::formats::xml::to_text_xml(&root));
             0
         }
         Err(e) => {
@@ -403,10 +395,10 @@ fn emit(text: &str) {
 }
 
 fn cmd_signatures(check: Option<&std::path::Path>, format: OutputFormat) -> i32 {
-    use crate::signatures::SignatureDb;
+    use crate::knowledge::signatures::SignatureDb;
     let db = match check {
         Some(dir) => SignatureDb::load_dir(dir),
-        None => SignatureDb::embedded(),
+        None => Ok(SignatureDb::embedded().clone()),
     };
     let db = match db {
         Ok(db) => db,
@@ -472,7 +464,7 @@ fn cmd_audit(
             return 2;
         }
     };
-    let report = crate::audit::audit(&scan, declared);
+    let report = crate::audit::audit(crate::knowledge::Knowledge::embedded(), &scan, declared);
     match format {
         ReportFormat::Table => emit(&crate::report::audit_table(&report)),
         ReportFormat::Json => emit(&format!(

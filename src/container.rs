@@ -1,9 +1,9 @@
 //! Container kinds beyond a plain APK: Android App Bundles (`.aab`), SDK artefacts
 //! (`.aar`, `.jar`) and split-APK sets (`.apks`, `.xapk`, `.apkm`), detected by content.
 
-use crate::apk::Archive;
 use crate::error::{Format, ParseError};
-use crate::xml::{Attribute, Element, Value};
+use crate::formats::xml::{Attribute, Element, Value};
+use crate::formats::zip::Archive;
 
 /// What a ZIP container holds, decided from its entries (not its file name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

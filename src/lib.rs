@@ -10,29 +10,20 @@
 //!
 //! The binary (`src/main.rs`) only calls [`cli::run`].
 
-pub mod aabproto;
-pub mod apk;
-pub mod arsc;
 pub mod audit;
-pub mod axml;
 pub mod batch;
 pub mod bundle;
-pub mod classfile;
 pub mod cli;
 pub mod container;
-pub mod data_access;
-pub mod datatypes;
-pub mod dex;
+pub mod detect;
 pub mod error;
-pub mod fixture;
-pub mod manifest;
-pub mod native;
-pub mod permissions;
+pub mod formats;
+pub mod knowledge;
 pub mod policy;
 pub mod report;
 pub mod scan;
-pub mod sensitive;
-pub mod signatures;
-pub mod xml;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+pub mod text;
 
 pub use error::{Diagnostic, Error, Format, ParseError};

@@ -147,7 +147,7 @@ pub fn scan_table(r: &ScanReport) -> String {
                 t.add_row(vec![
                     format!(
                         "{} [{}]",
-                        crate::sensitive::SensitiveApiDb::embedded()
+                        crate::knowledge::sensitive_apis::SensitiveApiDb::embedded()
                             .get(d.apis.first().map(String::as_str).unwrap_or(""))
                             .map(|x| x.label_zh.clone())
                             .unwrap_or_default(),
@@ -183,7 +183,7 @@ pub fn scan_table(r: &ScanReport) -> String {
 }
 
 /// Render the signature database as a table.
-pub fn signatures_table(sigs: &[crate::signatures::Signature]) -> String {
+pub fn signatures_table(sigs: &[crate::knowledge::signatures::Signature]) -> String {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(vec!["id", "name", "category", "vendor"]);

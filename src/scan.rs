@@ -3,12 +3,12 @@
 //! Per-part problems (a broken dex, an unreadable entry) become entries in
 //! [`ScanReport::errors`]; only an input that cannot be read at all is an [`Error`].
 
-use crate::apk::{Archive, Limits, Quirk};
-use crate::axml;
 use crate::container::ZipKind;
 use crate::error::{Diagnostic, Error, Format, ParseError};
-use crate::manifest::{Component, Manifest, UsesPermission};
-use crate::xml::Element;
+use crate::formats::axml;
+use crate::formats::manifest::{Component, Manifest, UsesPermission};
+use crate::formats::xml::Element;
+use crate::formats::zip::{Archive, Limits, Quirk};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -18,8 +18,8 @@ use std::path::Path;
 pub struct ScanOptions {
     /// Container caps.
     pub limits: Limits,
-    /// Signature matcher; the embedded database when `None`.
-    pub matcher: Option<std::sync::Arc<crate::signatures::Matcher>>,
+    /// Knowledge (signatures, sensitive APIs, permissions); the embedded one when `None`.
+    pub knowledge: Option<std::sync::Arc<crate::knowledge::Knowledge>>,
     /// Batch budget of this file (dex-buffer permits, inflated-byte and time caps);
     /// `None` outside batches.
     pub guard: Option<std::sync::Arc<crate::batch::guard::FileGuard>>,
@@ -28,18 +28,14 @@ pub struct ScanOptions {
     pub split_depth: u8,
 }
 
-/// The embedded signature database, compiled once.
-pub fn embedded_matcher() -> &'static crate::signatures::Matcher {
-    static M: std::sync::OnceLock<crate::signatures::Matcher> = std::sync::OnceLock::new();
-    M.get_or_init(|| {
-        crate::signatures::SignatureDb::embedded()
-            .unwrap_or_else(|e| {
-                // shipped data is validated by tests; never take the process down for it
-                eprintln!("apkaudit: embedded signatures invalid: {e}");
-                crate::signatures::SignatureDb::default()
-            })
-            .compile()
-    })
+impl ScanOptions {
+    /// The knowledge this scan matches against.
+    pub fn knowledge(&self) -> &crate::knowledge::Knowledge {
+        match &self.knowledge {
+            Some(k) => k,
+            None => crate::knowledge::Knowledge::embedded(),
+        }
+    }
 }
 
 /// What kind of input was scanned.
@@ -100,10 +96,10 @@ pub struct ScanReport {
     /// single APK.
     pub bundle: Option<crate::bundle::BundleInfo>,
     /// Third-party SDKs found, with their evidence.
-    pub sdks: Vec<crate::signatures::SdkFinding>,
+    pub sdks: Vec<crate::detect::sdk::SdkFinding>,
     /// Personal data read by sensitive API calls in the dex code, per owner (SDK, app,
     /// unknown), with call sites as evidence.
-    pub data_access: Vec<crate::data_access::DataAccess>,
+    pub data_access: Vec<crate::detect::data_access::DataAccess>,
     /// Native libraries (`lib/<abi>/*.so`).
     pub native_libs: Vec<NativeLibInfo>,
     /// Container quirks (Android accepts them; other tools may not).
@@ -156,7 +152,7 @@ pub fn scan_file(path: &Path, opts: &ScanOptions) -> Result<ScanReport, Error> {
         return crate::bundle::scan_split_folder(path, opts);
     }
     let shown = path.display().to_string();
-    let data = crate::apk::map_file(path).map_err(|source| Error::Io {
+    let data = crate::formats::zip::map_file(path).map_err(|source| Error::Io {
         path: shown.clone(),
         source,
     })?;
@@ -278,7 +274,9 @@ fn scan_archive(
             report.warnings = doc.warnings;
             let mut root = doc.root;
             match archive.read_name("resources.arsc") {
-                Some(Ok(arsc)) => crate::arsc::resolve_tree(&mut root, &arsc, &mut report.errors),
+                Some(Ok(arsc)) => {
+                    crate::formats::arsc::resolve_tree(&mut root, &arsc, &mut report.errors)
+                }
                 Some(Err(e)) => report
                     .errors
                     .push(Diagnostic::from_parse("resources.arsc", &e)),
@@ -298,7 +296,8 @@ fn scan_archive(
                     ))
                 }
             };
-            let root = crate::aabproto::parse_proto_xml(&bytes).map_err(|e| perr(Some(part), e))?;
+            let root = crate::formats::aapt_pb::parse_proto_xml(&bytes)
+                .map_err(|e| perr(Some(part), e))?;
             fill_manifest(&mut report, &root);
         }
         ZipKind::Aar => {
@@ -344,7 +343,7 @@ fn scan_archive(
             .map(|e| {
                 let bytes = guarded_read(archive, e, opts)
                     .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
-                let lib = crate::native::NativeLib::parse(&e.name, &bytes)
+                let lib = crate::formats::elf::NativeLib::parse(&e.name, &bytes)
                     .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
                 Ok(NativeLibInfo {
                     path: e.name.clone(),
@@ -376,7 +375,7 @@ fn scan_archive(
     } else {
         report.package.clone()
     };
-    let mut ev = crate::signatures::AppEvidence {
+    let mut ev = crate::detect::sdk::AppEvidence {
         package: first_party.clone(),
         native_libs: lib_entries.iter().map(|e| e.name.clone()).collect(),
         jni_classes,
@@ -404,15 +403,12 @@ fn scan_archive(
                     || (kind == ZipKind::Jar && e.name.ends_with(".dex"))
             })
             .collect();
-        let want_strings = opts.matcher.as_ref().map_or_else(
-            || embedded_matcher().has_string_patterns(),
-            |m| m.has_string_patterns(),
-        );
+        let want_strings = opts.knowledge().matcher.has_string_patterns();
         type DexResult = (
             Vec<String>,
             usize,
             Vec<String>,
-            Vec<crate::data_access::RawHit>,
+            Vec<crate::detect::data_access::RawHit>,
             Vec<Diagnostic>,
         );
         let results: Vec<Result<DexResult, Diagnostic>> = dex_entries
@@ -421,7 +417,7 @@ fn scan_archive(
                 let _permit = opts.guard.as_ref().and_then(|g| g.dex_permit());
                 let bytes = guarded_read(archive, e, opts)
                     .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
-                let dex = crate::dex::Dex::parse(&bytes)
+                let dex = crate::formats::dex::Dex::parse(&bytes)
                     .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
                 let mut names = Vec::with_capacity(dex.class_def_count() as usize);
                 let mut bad = 0usize;
@@ -444,10 +440,10 @@ fn scan_archive(
                 }
                 // sensitive API call sites (bytecode walk)
                 let mut code_errors = Vec::new();
-                let hits = crate::data_access::dex_hits(
+                let hits = crate::detect::data_access::dex_hits(
                     &dex,
                     &e.name,
-                    crate::sensitive::SensitiveApiDb::embedded(),
+                    &opts.knowledge().sensitive_apis,
                     &mut code_errors,
                 );
                 Ok((names, bad, strings, hits, code_errors))
@@ -474,7 +470,7 @@ fn scan_archive(
     }
     guard_check(name, opts)?;
     // nested payloads: dex and jars outside the root (plugins, packer payloads)
-    let nested: Vec<&crate::apk::Entry> = archive
+    let nested: Vec<&crate::formats::zip::Entry> = archive
         .entries()
         .iter()
         .filter(|e| {
@@ -485,7 +481,11 @@ fn scan_archive(
                 && (n.ends_with(".dex") || n.ends_with(".jar") || n.ends_with(".apk"))
         })
         .collect();
-    let nested_results: Vec<(NestedCode, Vec<String>, Vec<crate::data_access::RawHit>)> = {
+    let nested_results: Vec<(
+        NestedCode,
+        Vec<String>,
+        Vec<crate::detect::data_access::RawHit>,
+    )> = {
         use rayon::prelude::*;
         nested
             .par_iter()
@@ -496,16 +496,12 @@ fn scan_archive(
     for (mut code, classes, hits) in nested_results {
         raw_hits.extend(hits);
         if !classes.is_empty() {
-            let sub = crate::signatures::AppEvidence {
+            let sub = crate::detect::sdk::AppEvidence {
                 package: first_party.clone(),
                 classes,
                 ..Default::default()
             };
-            let matcher: &crate::signatures::Matcher = match &opts.matcher {
-                Some(m) => m,
-                None => embedded_matcher(),
-            };
-            let found = matcher.match_app(&sub);
+            let found = opts.knowledge().matcher.match_app(&sub);
             code.sdks = found.iter().map(|f| f.id.clone()).collect();
             nested_findings.push((code.path.clone(), found));
         }
@@ -513,22 +509,23 @@ fn scan_archive(
     }
     guard_check(name, opts)?;
     if matches!(kind, ZipKind::Aar | ZipKind::Jar) {
-        let (classes, strings, hits) = java_classes(archive, &mut report.errors);
+        let (classes, strings, hits) = java_classes(archive, opts, &mut report.errors);
         raw_hits.extend(hits);
         report.class_count = classes.len();
         ev.classes.extend(classes);
         ev.strings.extend(strings);
     }
-    let matcher: &crate::signatures::Matcher = match &opts.matcher {
-        Some(m) => m,
-        None => embedded_matcher(),
-    };
+    let matcher = &opts.knowledge().matcher;
     report.sdks = matcher.match_app(&ev);
     for (path, found) in nested_findings {
         crate::bundle::merge_findings(&mut report.sdks, &found, Some(&path));
     }
-    report.data_access =
-        crate::data_access::attribute(raw_hits, matcher, first_party.as_deref(), &report.sdks);
+    report.data_access = crate::detect::data_access::attribute(
+        raw_hits,
+        matcher,
+        first_party.as_deref(),
+        &report.sdks,
+    );
     Ok(report)
 }
 
@@ -547,7 +544,7 @@ fn guard_check(name: &str, opts: &ScanOptions) -> Result<(), Error> {
 /// Read an entry, counting inflated bytes against the batch guard (if any).
 fn guarded_read<'a>(
     archive: &Archive<'a>,
-    e: &crate::apk::Entry,
+    e: &crate::formats::zip::Entry,
     opts: &ScanOptions,
 ) -> Result<std::borrow::Cow<'a, [u8]>, ParseError> {
     if let Some(g) = &opts.guard {
@@ -572,7 +569,7 @@ pub fn is_root_dex(name: &str) -> bool {
 fn fill_manifest(report: &mut ScanReport, root: &Element) {
     let mut m = Manifest::from_xml(root);
     for p in &mut m.permissions {
-        p.protection = crate::permissions::protection_of(&p.name);
+        p.protection = crate::knowledge::permissions::protection_of(&p.name);
     }
     report.package = m.package.clone();
     report.version_code = m.version_code;
@@ -584,16 +581,13 @@ fn fill_manifest(report: &mut ScanReport, root: &Element) {
     report.manifest = Some(m);
 }
 
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::formats::bytes::hex;
 
 /// Decode the manifest of an APK or raw binary manifest into an element tree, with
 /// references resolved through resources.arsc where possible.
 pub fn decoded_manifest(path: &Path) -> Result<Element, Error> {
     let shown = path.display().to_string();
-    let data = crate::apk::map_file(path).map_err(|source| Error::Io {
+    let data = crate::formats::zip::map_file(path).map_err(|source| Error::Io {
         path: shown.clone(),
         source,
     })?;
@@ -621,7 +615,7 @@ pub fn decoded_manifest(path: &Path) -> Result<Element, Error> {
         .map_err(|e| perr(Some("AndroidManifest.xml"), e))?
         .root;
     if let Some(Ok(arsc)) = archive.read_name("resources.arsc") {
-        crate::arsc::resolve_tree(&mut root, &arsc, &mut Vec::new());
+        crate::formats::arsc::resolve_tree(&mut root, &arsc, &mut Vec::new());
     }
     Ok(root)
 }
@@ -630,23 +624,28 @@ pub fn decoded_manifest(path: &Path) -> Result<Element, Error> {
 /// `classes.jar` and `libs/*.jar`.
 fn java_classes(
     archive: &Archive<'_>,
+    opts: &ScanOptions,
     errors: &mut Vec<Diagnostic>,
-) -> (Vec<String>, Vec<String>, Vec<crate::data_access::RawHit>) {
+) -> (
+    Vec<String>,
+    Vec<String>,
+    Vec<crate::detect::data_access::RawHit>,
+) {
     let mut classes = Vec::new();
     let mut strings = Vec::new();
     let mut hits = Vec::new();
-    let db = crate::sensitive::SensitiveApiDb::embedded();
+    let db = &opts.knowledge().sensitive_apis;
     let mut from = |a: &Archive<'_>, prefix: &str, errors: &mut Vec<Diagnostic>| {
         for e in a.entries().iter().filter(|e| e.name.ends_with(".class")) {
             match a
                 .read(e)
                 .map_err(|x| Diagnostic::from_parse(format!("{prefix}{}", e.name), &x))
                 .and_then(|b| {
-                    crate::classfile::ClassFile::parse(&b)
+                    crate::formats::classfile::ClassFile::parse(&b)
                         .map_err(|x| Diagnostic::from_parse(format!("{prefix}{}", e.name), &x))
                 }) {
                 Ok(c) => {
-                    hits.extend(crate::data_access::class_hits(
+                    hits.extend(crate::detect::data_access::class_hits(
                         &c,
                         &format!("{prefix}{}", e.name),
                         db,
@@ -681,9 +680,13 @@ fn java_classes(
 /// One level deep only: payloads inside the payload are not opened.
 fn read_nested(
     archive: &Archive<'_>,
-    e: &crate::apk::Entry,
+    e: &crate::formats::zip::Entry,
     opts: &ScanOptions,
-) -> (NestedCode, Vec<String>, Vec<crate::data_access::RawHit>) {
+) -> (
+    NestedCode,
+    Vec<String>,
+    Vec<crate::detect::data_access::RawHit>,
+) {
     let mut code = NestedCode {
         path: e.name.clone(),
         format: "opaque".into(),
@@ -705,15 +708,15 @@ fn read_nested(
                     dex_name: &str,
                     code: &mut NestedCode,
                     classes: &mut Vec<String>,
-                    hits: &mut Vec<crate::data_access::RawHit>| {
-        match crate::dex::Dex::parse(bytes) {
+                    hits: &mut Vec<crate::detect::data_access::RawHit>| {
+        match crate::formats::dex::Dex::parse(bytes) {
             Ok(dex) => {
                 classes.extend(dex.class_names().flatten());
                 let mut errs = Vec::new();
-                hits.extend(crate::data_access::dex_hits(
+                hits.extend(crate::detect::data_access::dex_hits(
                     &dex,
                     dex_name,
-                    crate::sensitive::SensitiveApiDb::embedded(),
+                    &opts.knowledge().sensitive_apis,
                     &mut errs,
                 ));
                 if let Some(d) = errs.first() {
@@ -748,7 +751,8 @@ fn read_nested(
                         }
                     } else if ie.name.ends_with(".class") {
                         if let Ok(c) = inner.read(ie).map_err(|x| x.to_string()).and_then(|b| {
-                            crate::classfile::ClassFile::parse(&b).map_err(|x| x.to_string())
+                            crate::formats::classfile::ClassFile::parse(&b)
+                                .map_err(|x| x.to_string())
                         }) {
                             classes.push(c.this_class());
                         }

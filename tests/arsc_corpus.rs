@@ -3,7 +3,7 @@
 //! resolved string values when the manifest's versionName is not the literal itself.
 //! Truth: `../shared/corpus/truth/<path>.json` (aapt dump badging / androguard).
 
-use apkaudit::arsc::ResourceTable;
+use apkaudit::formats::arsc::ResourceTable;
 use std::io::Read;
 use std::path::Path;
 

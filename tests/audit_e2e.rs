@@ -16,7 +16,7 @@ fn kinds(r: &apkaudit::audit::AuditReport, kind: &str) -> Vec<String> {
 
 #[test]
 fn demo_sample_audit() {
-    let apk = apkaudit::fixture::demo_apk().unwrap();
+    let apk = apkaudit::testkit::demo_apk().unwrap();
     let scan = scan_bytes("demo.apk", &apk, &ScanOptions::default()).unwrap();
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -26,7 +26,7 @@ fn demo_sample_audit() {
     let policy = parse_policy(&text, Kind::Markdown, &Vocabulary::embedded());
     let ids: Vec<_> = policy.sdks.iter().filter_map(|s| s.id.as_deref()).collect();
     assert_eq!(ids, ["gdt", "bugly"]);
-    let r = audit(&scan, policy);
+    let r = audit(apkaudit::knowledge::Knowledge::embedded(), &scan, policy);
     let mut undeclared = kinds(&r, "undeclared_sdk");
     undeclared.sort();
     assert_eq!(undeclared, ["jpush", "pangle", "umeng"]);
@@ -80,7 +80,11 @@ fn pangle_gdt_app_against_partial_and_complete_policies() {
     let scan = scan_file(f, &ScanOptions::default()).unwrap();
     let vocab = Vocabulary::embedded();
     let partial = "| SDK名称 | 第三方名称 | 使用目的 | 收集个人信息 | 第三方隐私政策 |\n|---|---|---|---|---|\n| 优量汇SDK | 深圳市腾讯计算机系统有限公司 | 广告 | 设备信息 | https://e.qq.com/privacy |\n";
-    let r = audit(&scan, parse_policy(partial, Kind::Markdown, &vocab));
+    let r = audit(
+        apkaudit::knowledge::Knowledge::embedded(),
+        &scan,
+        parse_policy(partial, Kind::Markdown, &vocab),
+    );
     assert!(kinds(&r, "undeclared_sdk").contains(&"pangle".to_string()));
     // Facebook is seen only through dex strings (graph.facebook.com URLs): low confidence,
     // so a lead to review (low), never a high-severity accusation
@@ -114,7 +118,11 @@ fn pangle_gdt_app_against_partial_and_complete_policies() {
     let complete = format!(
         "{partial}| 穿山甲SDK | 北京巨量引擎网络技术有限公司 | 广告 | 设备信息 | https://www.csjplatform.com/privacy |\n\n| 权限名称 | 权限功能 | 使用目的 |\n|---|---|---|\n| android.permission.READ_PHONE_STATE | 电话 | 广告反作弊 |\n| android.permission.ACCESS_FINE_LOCATION | 位置 | 广告 |\n| android.permission.ACCESS_COARSE_LOCATION | 位置 | 广告 |\n"
     );
-    let r = audit(&scan, parse_policy(&complete, Kind::Markdown, &vocab));
+    let r = audit(
+        apkaudit::knowledge::Knowledge::embedded(),
+        &scan,
+        parse_policy(&complete, Kind::Markdown, &vocab),
+    );
     assert!(
         !kinds(&r, "undeclared_sdk").contains(&"pangle".to_string()),
         "{:?}",
@@ -158,7 +166,7 @@ fn vague_seeds_give_vague_disclosure() {
         )
         .unwrap();
         let policy = apkaudit::policy::read_policy(shared.join("seeds").join(seed)).unwrap();
-        let r = audit(&scan, policy);
+        let r = audit(apkaudit::knowledge::Knowledge::embedded(), &scan, policy);
         assert!(
             !kinds(&r, "vague_disclosure").is_empty(),
             "{seed}: no vague_disclosure"
@@ -171,14 +179,14 @@ fn shipped_sample_is_what_the_fixture_builder_writes() {
     let shipped = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/demo.apk")).unwrap();
     assert_eq!(
         shipped,
-        apkaudit::fixture::demo_apk().unwrap(),
-        "run `cargo run --example make_samples`"
+        apkaudit::testkit::demo_apk().unwrap(),
+        "run `cargo run --example make_samples --features testkit`"
     );
 }
 
 #[test]
 fn a_permission_explained_only_for_ios_does_not_explain_the_android_one() {
-    let apk = apkaudit::fixture::demo_apk().unwrap();
+    let apk = apkaudit::testkit::demo_apk().unwrap();
     let scan = scan_bytes("demo.apk", &apk, &ScanOptions::default()).unwrap();
     let vocab = Vocabulary::embedded();
     let ios_only =
@@ -192,9 +200,13 @@ fn a_permission_explained_only_for_ios_does_not_explain_the_android_one() {
         "{:?}",
         policy.permissions
     );
-    let r = audit(&scan, policy);
+    let r = audit(apkaudit::knowledge::Knowledge::embedded(), &scan, policy);
     assert!(kinds(&r, "undeclared_permission").contains(&"android.permission.CAMERA".to_string()));
     let android = "Android\n\n| 权限名称 | 权限功能 | 使用目的 |\n|---|---|---|\n| 相机 | 相机 | 扫描二维码 |\n";
-    let r = audit(&scan, parse_policy(android, Kind::Markdown, &vocab));
+    let r = audit(
+        apkaudit::knowledge::Knowledge::embedded(),
+        &scan,
+        parse_policy(android, Kind::Markdown, &vocab),
+    );
     assert!(!kinds(&r, "undeclared_permission").contains(&"android.permission.CAMERA".to_string()));
 }

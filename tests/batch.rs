@@ -2,7 +2,7 @@
 //! disjoint shards, caps, policy directory, summary. Inputs are generated here; the corpus
 //! tests skip with a message when ../shared is absent.
 
-use apkaudit::fixture::{self, AttrValue};
+use apkaudit::testkit::{self, AttrValue};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,16 +57,16 @@ fn sha_hex(b: &[u8]) -> String {
 
 /// The demo manifest with another package name.
 fn apk_with_package(pkg: &str, extra: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut m = fixture::demo_manifest();
+    let mut m = testkit::demo_manifest();
     for a in &mut m.attrs {
         if a.1 == "package" {
             a.2 = AttrValue::Str(pkg.into());
         }
     }
-    let manifest = fixture::write_axml(&m);
+    let manifest = testkit::write_axml(&m);
     let mut entries: Vec<(&str, &[u8])> = vec![("AndroidManifest.xml", &manifest)];
     entries.extend_from_slice(extra);
-    fixture::write_zip(&entries).unwrap()
+    testkit::write_zip(&entries).unwrap()
 }
 
 /// A generated dump: `n` distinct APKs in nested folders, a broken APK, a ZIP without an
@@ -94,10 +94,10 @@ fn make_dump(tag: &str, n: usize) -> (PathBuf, BTreeSet<String>) {
     std::fs::write(&broken, b"PK\x03\x04 this is not really a zip").unwrap();
     expect.insert(broken.display().to_string());
     let sniffed = dir.join("store0/download.bin");
-    std::fs::write(&sniffed, fixture::demo_apk().unwrap()).unwrap();
+    std::fs::write(&sniffed, testkit::demo_apk().unwrap()).unwrap();
     expect.insert(sniffed.display().to_string());
     let axml = dir.join("AndroidManifest.xml");
-    std::fs::write(&axml, fixture::write_axml(&fixture::demo_manifest())).unwrap();
+    std::fs::write(&axml, testkit::write_axml(&testkit::demo_manifest())).unwrap();
     expect.insert(axml.display().to_string());
     std::fs::write(dir.join("README.txt"), b"not an app").unwrap();
     (dir, expect)
@@ -407,7 +407,7 @@ fn policy_dir_adds_audit_findings() {
     let pols = dir.join("policies");
     std::fs::create_dir_all(&apps).unwrap();
     std::fs::create_dir_all(&pols).unwrap();
-    std::fs::write(apps.join("demo.apk"), fixture::demo_apk().unwrap()).unwrap();
+    std::fs::write(apps.join("demo.apk"), testkit::demo_apk().unwrap()).unwrap();
     std::fs::write(
         apps.join("other.apk"),
         apk_with_package("com.example.nopolicy", &[]),
@@ -555,11 +555,11 @@ fn split_folder_is_one_input() {
         apk_with_package("com.example.split", &[]),
     )
     .unwrap();
-    let mut m = fixture::Node::new("manifest")
+    let mut m = testkit::Node::new("manifest")
         .plain("package", AttrValue::Str("com.example.split".into()))
         .plain("split", AttrValue::Str("config.xhdpi".into()));
-    m = m.child(fixture::Node::new("application"));
-    let split = fixture::write_zip(&[("AndroidManifest.xml", &fixture::write_axml(&m))]).unwrap();
+    m = m.child(testkit::Node::new("application"));
+    let split = testkit::write_zip(&[("AndroidManifest.xml", &testkit::write_axml(&m))]).unwrap();
     std::fs::write(app.join("split_config.xhdpi.apk"), split).unwrap();
     std::fs::write(
         dir.join("other.apk"),

@@ -2,8 +2,8 @@
 //! encrypted), split folders, and nested plugin payloads. Inputs are generated here
 //! (fixture builder) and, where available, taken from ../shared/corpus.
 
-use apkaudit::fixture::{demo_apk, s, write_axml, write_zip, AttrValue, Node};
 use apkaudit::scan::{scan_bytes, scan_file, InputKind, ScanOptions};
+use apkaudit::testkit::{demo_apk, s, write_axml, write_zip, AttrValue, Node};
 
 mod common;
 use common::corpus as shared;

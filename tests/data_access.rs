@@ -1,11 +1,11 @@
 //! Sensitive API call sites (issue 6): found by walking dex code, attributed to SDKs,
 //! and every reported call site confirmed against `dexdump -d` of the same method.
 
-use apkaudit::data_access::{attribute, dex_hits, RawHit};
-use apkaudit::dex::builder::{DexBuilder, Insn};
-use apkaudit::scan::{embedded_matcher, scan_bytes, scan_file, ScanOptions, ScanReport};
-use apkaudit::sensitive::{ApiKind, SensitiveApiDb};
-use apkaudit::signatures::{EvidenceKind, SdkFinding};
+use apkaudit::detect::data_access::{attribute, dex_hits, RawHit};
+use apkaudit::detect::sdk::{EvidenceKind, SdkFinding};
+use apkaudit::knowledge::sensitive_apis::{ApiKind, SensitiveApiDb};
+use apkaudit::scan::{scan_bytes, scan_file, ScanOptions, ScanReport};
+use apkaudit::testkit::dex_builder::{DexBuilder, Insn};
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
@@ -84,7 +84,7 @@ fn expected_ref(db: &SensitiveApiDb, api: &str) -> Vec<String> {
 fn confirm_all_with_dexdump(apk: &Path, report: &ScanReport) -> usize {
     let db = SensitiveApiDb::embedded();
     let data = std::fs::read(apk).unwrap();
-    let archive = apkaudit::apk::Archive::parse(&data, Default::default()).unwrap();
+    let archive = apkaudit::formats::zip::Archive::parse(&data, Default::default()).unwrap();
     let mut dumps: HashMap<String, HashMap<String, HashMap<u32, String>>> = HashMap::new();
     let mut checked = 0;
     for a in &report.data_access {
@@ -97,7 +97,8 @@ fn confirm_all_with_dexdump(apk: &Path, report: &ScanReport) -> usize {
                         Some((outer, inner)) => {
                             let jar = archive.read_name(outer).unwrap().unwrap();
                             let inner_zip =
-                                apkaudit::apk::Archive::parse(&jar, Default::default()).unwrap();
+                                apkaudit::formats::zip::Archive::parse(&jar, Default::default())
+                                    .unwrap();
                             inner_zip.read_name(inner).unwrap().unwrap().into_owned()
                         }
                     };
@@ -182,7 +183,7 @@ fn pangle_gdt_app_sdks_read_device_ids_and_app_list() {
 
 #[test]
 fn demo_sample_attribution() {
-    let apk = apkaudit::fixture::demo_apk().unwrap();
+    let apk = apkaudit::testkit::demo_apk().unwrap();
     let r = scan_bytes("demo.apk", &apk, &ScanOptions::default()).unwrap();
     let owner_types = |o: &str| -> Vec<String> {
         r.data_access
@@ -247,7 +248,7 @@ fn malformed_method_is_an_error_and_the_rest_is_walked() {
         ],
     );
     let bytes = b.build().unwrap();
-    let dex = apkaudit::dex::Dex::parse(&bytes).unwrap();
+    let dex = apkaudit::formats::dex::Dex::parse(&bytes).unwrap();
     let mut errors = Vec::new();
     let hits = dex_hits(&dex, "classes.dex", SensitiveApiDb::embedded(), &mut errors);
     let mut apis: Vec<&str> = hits.iter().map(|h| h.site.api.as_str()).collect();
@@ -269,7 +270,7 @@ fn obfuscated_caller_attributed_through_manifest_evidence() {
     let hit = |class: &str| RawHit {
         class: class.into(),
         data_type: "imei".into(),
-        site: apkaudit::data_access::CallSite {
+        site: apkaudit::detect::data_access::CallSite {
             caller: format!("L{};.a:()V", class.replace('.', "/")),
             api: "telephony.getDeviceId".into(),
             dex: "classes.dex".into(),
@@ -301,7 +302,7 @@ fn obfuscated_caller_attributed_through_manifest_evidence() {
             hit("com.acme.util.Net"),
             hit("androidx.appcompat.app.TwilightManager"),
         ],
-        embedded_matcher(),
+        &apkaudit::knowledge::Knowledge::embedded().matcher,
         Some("com.acme.shop"),
         &[sdk],
     );
@@ -325,7 +326,7 @@ fn obfuscated_caller_attributed_through_manifest_evidence() {
 
 #[test]
 fn batch_summary_counts_who_reads_what() {
-    let apk = apkaudit::fixture::demo_apk().unwrap();
+    let apk = apkaudit::testkit::demo_apk().unwrap();
     let r = scan_bytes("demo.apk", &apk, &ScanOptions::default()).unwrap();
     let mut line = serde_json::to_value(&r).unwrap();
     line["error"] = serde_json::Value::Null;
@@ -364,7 +365,7 @@ fn sdk_jar_reads_are_reported_per_class() {
         assert!(types.contains(&t), "{t} missing from {types:?}");
     }
     let data = std::fs::read(&jar).unwrap();
-    let archive = apkaudit::apk::Archive::parse(&data, Default::default()).unwrap();
+    let archive = apkaudit::formats::zip::Archive::parse(&data, Default::default()).unwrap();
     let db = SensitiveApiDb::embedded();
     let mut checked = 0;
     for d in &jpush.data_types {

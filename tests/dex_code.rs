@@ -11,8 +11,8 @@
 //! * Fuzz-style loop over mutated dex (fixed seed) never panics.
 //! * `DexBuilder` output reads back through `Dex::parse` + walker and through dexdump.
 
-use apkaudit::apk::{Archive, Limits};
-use apkaudit::dex::{walk_refs, Dex, InsnRef, RefKind};
+use apkaudit::formats::dex::{walk_refs, Dex, InsnRef, RefKind};
+use apkaudit::formats::zip::{Archive, Limits};
 use std::collections::{BTreeSet, HashMap};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -408,7 +408,7 @@ fn walker_matches_dexdump_on_corpus() {
 // ---------------------------------------------------------------------------------------
 // DexBuilder round trips
 
-use apkaudit::dex::builder::{DexBuilder, Insn};
+use apkaudit::testkit::dex_builder::{DexBuilder, Insn};
 
 const TM: &str = "Landroid/telephony/TelephonyManager;";
 
@@ -599,7 +599,7 @@ fn every_opcode_width_agrees_with_dexdump() {
     let mut units = Vec::new();
     let mut n_ops = 0;
     for op in 1..=255u8 {
-        let Some(w) = apkaudit::dex::code::opcode_width(op) else {
+        let Some(w) = apkaudit::formats::dex::code::opcode_width(op) else {
             continue;
         };
         if op == 0x0e || (0x28..=0x2c).contains(&op) || op == 0x26 {

@@ -1,7 +1,7 @@
 //! Dex reader against the shared corpus: class counts and package-prefix counts must
 //! match the dexdump-derived truth exactly. Skips when `../shared` is absent.
 
-use apkaudit::dex::Dex;
+use apkaudit::formats::dex::Dex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Corpus tests for the standalone format parsers (classfile, native, aabproto), checked
 //! against independent tools (javap, readelf) and the corpus truth JSON.
 
-use apkaudit::classfile::ClassFile;
+use apkaudit::formats::classfile::ClassFile;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -247,7 +247,7 @@ fn native_matches_readelf() {
     let (mut checked, mut with_jni) = (0, 0);
     for app in apps.iter().take(40) {
         for (name, data) in zip_entries(app, |n| n.starts_with("lib/") && n.ends_with(".so"), 3) {
-            let lib = apkaudit::native::NativeLib::parse(&name, &data)
+            let lib = apkaudit::formats::elf::NativeLib::parse(&name, &data)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             let p = dir.join(format!("l{checked}.so"));
             std::fs::write(&p, &data).unwrap();
@@ -266,7 +266,7 @@ fn native_matches_readelf() {
                 0xD1B5_4A32_D192_ED03 ^ checked as u64,
                 30,
                 |d| {
-                    let _ = apkaudit::native::NativeLib::parse("x.so", d);
+                    let _ = apkaudit::formats::elf::NativeLib::parse("x.so", d);
                 },
             );
         }
@@ -282,7 +282,7 @@ fn aab_proto_manifest() {
     let aab = sh.join("corpus/split/buddhaquotes__app-release.aab");
     let e = zip_entries(&aab, |n| n == "base/manifest/AndroidManifest.xml", 1);
     let data = &e[0].1;
-    let root = apkaudit::aabproto::parse_proto_xml(data).unwrap();
+    let root = apkaudit::formats::aapt_pb::parse_proto_xml(data).unwrap();
     assert_eq!(root.name, "manifest");
     // The package name is visible as a plain string in the raw protobuf bytes.
     let pkg = root.plain_attr("package").unwrap().text();
@@ -303,9 +303,9 @@ fn aab_proto_manifest() {
         target.text()
     );
     // Checked by hand in the raw bytes (field 3 raw string and prim int_decimal varint).
-    assert_eq!(vc.value, apkaudit::xml::Value::Int(1010));
-    assert_eq!(min.value, apkaudit::xml::Value::Int(21));
-    assert_eq!(target.value, apkaudit::xml::Value::Int(30));
+    assert_eq!(vc.value, apkaudit::formats::xml::Value::Int(1010));
+    assert_eq!(min.value, apkaudit::formats::xml::Value::Int(21));
+    assert_eq!(target.value, apkaudit::formats::xml::Value::Int(30));
     // Permission names: compare with every `android.permission.*` string in the raw bytes.
     let perms: Vec<String> = root
         .children_named("uses-permission")
@@ -329,6 +329,6 @@ fn aab_proto_manifest() {
     assert_eq!(got, scanned);
     assert!(!perms.is_empty());
     fuzz(data, 0xA5A5_5A5A_1234_5678, 500, |d| {
-        let _ = apkaudit::aabproto::parse_proto_xml(d);
+        let _ = apkaudit::formats::aapt_pb::parse_proto_xml(d);
     });
 }

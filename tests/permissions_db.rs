@@ -5,7 +5,7 @@
 //! API levels of well-known permissions and, when ../shared is present, that the Chinese
 //! policy names are the ones real policies use.
 
-use apkaudit::permissions::{protection_of, Lang, PermissionDb};
+use apkaudit::knowledge::permissions::{protection_of, Lang, PermissionDb};
 use std::collections::{BTreeSet, HashMap};
 
 const SNAP: &str = concat!(

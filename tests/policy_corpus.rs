@@ -120,8 +120,9 @@ fn every_file_parses_and_rows_are_anchored() {
             );
         }
         // Data types are ids of the table (or apple:* for unmapped manifest keys).
-        let known =
-            |id: &str| apkaudit::datatypes::DATA_TYPE_IDS.contains(&id) || id.starts_with("apple:");
+        let known = |id: &str| {
+            apkaudit::knowledge::data_types::DATA_TYPE_IDS.contains(&id) || id.starts_with("apple:")
+        };
         for d in &pol.data_types {
             assert!(known(&d.id), "{}: data type {:?}", f.display(), d.id);
         }

@@ -59,7 +59,7 @@ fn exercise(name: &str, data: &[u8], cases: usize, seed: u64) -> usize {
     let opts = ScanOptions::default();
     let mut n = 0;
     mutate(data, cases, seed, |d| {
-        let _ = apkaudit::axml::parse(d);
+        let _ = apkaudit::formats::axml::parse(d);
         let _ = scan_bytes(name, d, &opts);
         n += 1;
     });
@@ -68,12 +68,12 @@ fn exercise(name: &str, data: &[u8], cases: usize, seed: u64) -> usize {
 
 #[test]
 fn fixture_manifest_and_apk_survive_mutation() {
-    let axml = apkaudit::fixture::write_axml(&apkaudit::fixture::demo_manifest());
+    let axml = apkaudit::testkit::write_axml(&apkaudit::testkit::demo_manifest());
     // every truncation point of the manifest
     for cut in 0..axml.len() {
-        let _ = apkaudit::axml::parse(&axml[..cut]);
+        let _ = apkaudit::formats::axml::parse(&axml[..cut]);
     }
-    let apk = apkaudit::fixture::demo_apk().unwrap();
+    let apk = apkaudit::testkit::demo_apk().unwrap();
     let n = exercise("demo.axml", &axml, 3000, 7) + exercise("demo.apk", &apk, 2000, 11);
     assert_eq!(n, 5000);
 }
@@ -112,15 +112,15 @@ fn corpus_survives_mutation() {
 
 #[test]
 fn deep_nesting_is_bounded() {
-    use apkaudit::fixture::{write_axml, Node};
+    use apkaudit::testkit::{write_axml, Node};
     let mut n = Node::new("leaf");
     for _ in 0..1000 {
         n = Node::new("x").child(n);
     }
     let root = Node::new("manifest").child(n);
-    let doc = apkaudit::axml::parse(&write_axml(&root)).unwrap();
+    let doc = apkaudit::formats::axml::parse(&write_axml(&root)).unwrap();
     assert!(doc.warnings.iter().any(|w| w.contains("nesting deeper")));
     // walking and printing the tree must not overflow the stack
     assert_eq!(doc.root.count(), 1002);
-    assert!(apkaudit::xml::to_text_xml(&doc.root).contains("<leaf/>"));
+    assert!(apkaudit::formats::xml::to_text_xml(&doc.root).contains("<leaf/>"));
 }

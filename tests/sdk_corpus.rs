@@ -2,8 +2,8 @@
 //! `truth/*.json` is found by `scan`, with class evidence a person can check.
 //! Skips without ../shared.
 
+use apkaudit::knowledge::signatures::SignatureDb;
 use apkaudit::scan::{scan_file, ScanOptions};
-use apkaudit::signatures::SignatureDb;
 use std::path::Path;
 
 #[test]
@@ -13,7 +13,7 @@ fn sdks_with_prefixes_in_dexdump_truth_are_found() {
         eprintln!("skipping: ../shared/corpus is absent");
         return;
     }
-    let db = SignatureDb::embedded().unwrap();
+    let db = SignatureDb::embedded();
     let matcher = db.compile();
     let mut failures = Vec::new();
     let mut expected_total = 0;
@@ -186,7 +186,7 @@ fn app_table_citations_match_the_policy_files() {
             ],
         ),
     ];
-    let db = SignatureDb::embedded().unwrap();
+    let db = SignatureDb::embedded();
     let mut failures = Vec::new();
     let mut checked = 0;
     for s in db.all() {

@@ -3,10 +3,10 @@
 //! not, bad files are rejected, and real corpus dex reference the core entries where
 //! `dexdump` shows them.
 
-use apkaudit::apk::{Archive, Limits};
-use apkaudit::dex::Dex;
-use apkaudit::permissions::PermissionDb;
-use apkaudit::sensitive::{ApiKind, Certainty, Lang, SensitiveApiDb, StringMatch};
+use apkaudit::formats::dex::Dex;
+use apkaudit::formats::zip::{Archive, Limits};
+use apkaudit::knowledge::permissions::PermissionDb;
+use apkaudit::knowledge::sensitive_apis::{ApiKind, Certainty, Lang, SensitiveApiDb, StringMatch};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -579,7 +579,8 @@ fn index_dex_on_synthetic_dex() {
     let dex = Dex::parse(&bytes).expect("synthetic dex parses");
     assert_eq!(dex.method_count(), 4);
     let refs = db.index_dex(&dex);
-    let id = |a: Option<&apkaudit::sensitive::SensitiveApi>| a.map(|a| a.id.clone());
+    let id =
+        |a: Option<&apkaudit::knowledge::sensitive_apis::SensitiveApi>| a.map(|a| a.id.clone());
     assert_eq!(id(refs.method(0)).as_deref(), Some("telephony.getDeviceId"));
     assert_eq!(id(refs.method(1)), None, "same name on a look-alike class");
     assert_eq!(id(refs.method(2)), None, "another name on the same class");

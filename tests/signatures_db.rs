@@ -1,11 +1,12 @@
 //! Every shipped signature: valid, and its own match / no-match examples behave.
 
-use apkaudit::signatures::{SignatureDb, TestItem};
+use apkaudit::knowledge::signatures::{SignatureDb, TestItem};
+use apkaudit::knowledge::Knowledge;
 
 #[test]
 fn every_signature_matches_its_examples_and_not_its_look_alikes() {
-    let db = SignatureDb::embedded().expect("embedded signatures must validate");
-    let m = db.compile();
+    let k = Knowledge::load(None).expect("embedded knowledge must validate");
+    let (db, m) = (&k.signatures, &k.matcher);
     let mut failures = Vec::new();
     for s in db.all() {
         for item in &s.test.matches {
@@ -26,7 +27,7 @@ fn every_signature_matches_its_examples_and_not_its_look_alikes() {
 
 #[test]
 fn database_covers_the_required_sdks() {
-    let db = SignatureDb::embedded().unwrap();
+    let db = SignatureDb::embedded();
     assert!(db.all().len() >= 150, "only {} signatures", db.all().len());
     for id in [
         "pangle",
@@ -84,8 +85,8 @@ fn database_covers_the_required_sdks() {
 
 #[test]
 fn string_only_evidence_is_low_confidence() {
-    use apkaudit::signatures::AppEvidence;
-    let db = SignatureDb::embedded().unwrap();
+    use apkaudit::detect::sdk::AppEvidence;
+    let db = SignatureDb::embedded();
     let m = db.compile();
     // the strings the Facebook signature itself lists, many times over: still only strings
     let fb = db.get("facebook").expect("facebook signature");
@@ -130,7 +131,7 @@ fn every_signature_with_a_chinese_name_names_its_legal_entity_and_privacy_policy
     // policy; a signature that carries a Chinese product name (only SDKs of Chinese vendors
     // do) must carry both. Plain libraries (`disclosure = "library"`: open-source code,
     // packers) process no personal data and may have no privacy policy to link.
-    let db = SignatureDb::embedded().unwrap();
+    let db = SignatureDb::embedded();
     let mut failures = Vec::new();
     let mut checked = 0;
     for s in db
@@ -163,7 +164,7 @@ fn bundled_sdks_are_signatures_of_their_own() {
     // `bundles` names SDKs shipped inside another (the market SDK inside MiMo ads, the
     // carrier login SDKs inside one-click login SDKs): each must be reported as itself, so
     // the parent's own examples must not match as the bundled SDK and vice versa
-    let db = SignatureDb::embedded().unwrap();
+    let db = SignatureDb::embedded();
     let m = db.compile();
     let mut failures = Vec::new();
     let mut pairs = 0;
@@ -200,7 +201,7 @@ fn basis(notes: &str) -> Vec<&str> {
 
 #[test]
 fn every_signature_states_where_its_data_types_come_from() {
-    let db = SignatureDb::embedded().unwrap();
+    let db = SignatureDb::embedded();
     let mut failures = Vec::new();
     for s in db.all() {
         let notes = s.notes.as_deref().unwrap_or("");
@@ -240,8 +241,8 @@ fn every_signature_states_where_its_data_types_come_from() {
 fn data_types_cited_from_app_tables_are_in_the_signature() {
     // a source line `app table FILE, row "LABEL": id, id ; permissions: A, B` records what
     // that table row lists; the signature's data_types and permissions must include it
-    let db = SignatureDb::embedded().unwrap();
-    let known = apkaudit::datatypes::DATA_TYPE_IDS;
+    let db = SignatureDb::embedded();
+    let known = apkaudit::knowledge::data_types::DATA_TYPE_IDS;
     let mut failures = Vec::new();
     let mut rows = 0;
     // library entries (ZXing, Glide, ...) keep no data types on purpose: their rows only
@@ -316,7 +317,7 @@ fn chinese_exodus_trackers_map_to_signatures_that_claim_their_code() {
     assert!(file["source"]
         .as_str()
         .is_some_and(|s| s.contains("exodus_trackers@")));
-    let db = SignatureDb::embedded().unwrap();
+    let db = SignatureDb::embedded();
     let m = db.compile();
     let mut seen = std::collections::BTreeSet::new();
     let mut failures = Vec::new();

@@ -69,7 +69,7 @@ pub fn sniff(path: &Path) -> bool {
     let head = head.get(..n).unwrap_or_default();
     head.starts_with(b"PK\x03\x04")
         || head.starts_with(b"PK\x05\x06")
-        || crate::axml::looks_like_axml(head)
+        || crate::formats::axml::looks_like_axml(head)
 }
 
 /// Expand command-line arguments: plain files are taken as they are (whatever their

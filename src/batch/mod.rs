@@ -122,10 +122,7 @@ enum Outcome {
 
 /// Lowercase hex SHA-256.
 fn sha_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::formats::bytes::hex(&Sha256::digest(data))
 }
 
 /// Short class of an error for `summary`: `io`, the failing format (`zip`, `axml`, ...),
@@ -148,12 +145,12 @@ fn error_kind(e: &Error, guard: &FileGuard) -> String {
 /// the worker threads).
 const READ_BELOW: u64 = 1 << 20;
 
-fn open_input(path: &Path) -> std::io::Result<crate::apk::Mapped> {
+fn open_input(path: &Path) -> std::io::Result<crate::formats::zip::Mapped> {
     let small = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= READ_BELOW);
     if small {
-        return std::fs::read(path).map(crate::apk::Mapped::Vec);
+        return std::fs::read(path).map(crate::formats::zip::Mapped::Vec);
     }
-    crate::apk::map_file(path)
+    crate::formats::zip::map_file(path)
 }
 
 /// The record of an input that could not be scanned.
@@ -284,7 +281,7 @@ fn report_line(
         text.pop();
         text.push_str(",\"error\":null");
         if let Some(dir) = &opts.policy_dir {
-            let audit = audit_record(dir, report);
+            let audit = audit_record(dir, report, opts.scan.knowledge());
             text.push_str(",\"audit\":");
             text.push_str(&serde_json::to_string(&audit).unwrap_or_else(|_| "null".into()));
         }
@@ -361,7 +358,11 @@ pub fn policy_for(dir: &Path, package: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn audit_record(dir: &Path, report: &crate::scan::ScanReport) -> AuditRecord {
+fn audit_record(
+    dir: &Path,
+    report: &crate::scan::ScanReport,
+    k: &crate::knowledge::Knowledge,
+) -> AuditRecord {
     let empty = |policy, error: String| AuditRecord {
         policy,
         error: Some(error),
@@ -378,12 +379,19 @@ fn audit_record(dir: &Path, report: &crate::scan::ScanReport) -> AuditRecord {
         );
     };
     let shown = Some(path.display().to_string());
+    // the embedded vocabulary is built once per process; a `--signatures` one per record
     static VOCAB: std::sync::OnceLock<crate::policy::vocab::Vocabulary> =
         std::sync::OnceLock::new();
-    let vocab = VOCAB.get_or_init(crate::policy::vocab::Vocabulary::embedded);
+    let own;
+    let vocab = if std::ptr::eq(k, crate::knowledge::Knowledge::embedded()) {
+        VOCAB.get_or_init(crate::policy::vocab::Vocabulary::embedded)
+    } else {
+        own = crate::policy::vocab::Vocabulary::from_knowledge(k);
+        &own
+    };
     match crate::policy::read_policy_with(&path, vocab) {
         Ok(declared) => {
-            let a = crate::audit::audit(report, declared);
+            let a = crate::audit::audit(k, report, declared);
             AuditRecord {
                 policy: shown,
                 error: None,

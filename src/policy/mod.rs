@@ -4,7 +4,6 @@
 //! `docs/policy-formats.md`.
 
 pub mod html;
-pub mod normalize;
 pub mod structured;
 pub mod text;
 pub mod vocab;
@@ -31,7 +30,7 @@ impl Source {
     pub fn new(line: usize, text: &str) -> Self {
         Source {
             line,
-            text: normalize::clip(text.trim(), 300),
+            text: crate::text::clip(text.trim(), 300),
         }
     }
 }

@@ -1,10 +1,10 @@
 //! Structured declared tables: `apkaudit-declared/1` JSON, CSV, and Apple privacy manifests.
 
-use super::normalize::clip;
 use super::text::table_rows;
 use super::vocab::Vocabulary;
 use super::{DeclaredData, DeclaredPolicy, DeclaredSdk, Source, VagueDisclosure};
 use crate::error::{Format, ParseError};
+use crate::text::clip;
 use serde_json::Value;
 
 fn s(v: &Value, keys: &[&str]) -> Option<String> {
@@ -36,7 +36,7 @@ fn list(v: &Value, key: &str) -> Vec<String> {
 fn data_ids(items: &[String], vocab: &Vocabulary) -> Vec<String> {
     let mut out = Vec::new();
     for x in items {
-        let found = if crate::datatypes::DATA_TYPE_IDS.contains(&x.as_str()) {
+        let found = if crate::knowledge::data_types::DATA_TYPE_IDS.contains(&x.as_str()) {
             vec![x.clone()]
         } else {
             vocab.data_types_in(x)

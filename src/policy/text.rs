@@ -1,11 +1,11 @@
 //! Plain-text and Markdown policies: pipe tables (Markdown and flattened one-cell-per-line),
 //! key:value blocks per SDK, prose "“X”：该SDK由“Y”提供" sentences, and vague disclosures.
 
-use super::normalize::{clip, fold, split_packages};
 use super::vocab::{column_terms, Vocabulary};
 use super::{
     DeclaredData, DeclaredPermission, DeclaredPolicy, DeclaredSdk, Source, VagueDisclosure,
 };
+use crate::text::{clip, fold, split_packages};
 
 /// One table cell with the 1-based line it starts on.
 #[derive(Debug, Clone)]
@@ -396,7 +396,7 @@ fn looks_like_permission(s: &str) -> bool {
 /// Best field for a header cell: exact synonym, else longest synonym contained. `cols`
 /// must be normalised as [`column_terms`] returns them.
 pub fn best_field(header: &str, cols: &[(String, Vec<String>)]) -> Option<String> {
-    let h = super::vocab::squash_header(header);
+    let h = crate::text::squash_header(header);
     let h = h.trim_end_matches([':', '：']);
     if h.is_empty() || h.len() > 200 {
         return None;
@@ -622,7 +622,7 @@ fn paragraph_tables(
         .map(|(k, l)| (k, l.trim()))
         .collect();
     let exact = |t: &str| -> Option<String> {
-        let h = super::vocab::squash_header(t);
+        let h = crate::text::squash_header(t);
         scols
             .iter()
             .find(|(_, syn)| syn.contains(&h))
@@ -778,7 +778,7 @@ fn title_name(t: &str) -> String {
     if prefix.is_empty()
         || inner.is_empty()
         || prefix.to_lowercase().contains("sdk")
-        || super::normalize::is_package(inner)
+        || crate::text::is_package(inner)
         || inner.ends_with('版')
         || inner.starts_with('仅')
     {
@@ -1216,7 +1216,7 @@ pub fn scan_vague(lines: &[&str], vocab: &Vocabulary, pol: &mut DeclaredPolicy) 
             for (cat, terms) in &vocab.vague {
                 if let Some(term) = terms
                     .iter()
-                    .find(|t| super::vocab::contains_word(&f, t.as_str()))
+                    .find(|t| crate::text::contains_word(&f, t.as_str()))
                 {
                     pol.vague.push(VagueDisclosure {
                         category: cat.clone(),

@@ -1,6 +1,6 @@
 //! Resolver input: names, aliases and display names for SDKs, permissions and data types.
 
-use super::normalize::{fold, sdk_key};
+use crate::text::{contains_word, fold, sdk_key};
 use serde::Deserialize;
 
 /// Resolver vocabulary.
@@ -15,7 +15,7 @@ pub struct Vocabulary {
     /// Extra (data-type id, aliases) pairs, matched by substring (test vocabularies).
     pub data_types: Vec<(String, Vec<String>)>,
     /// The data-type table with its alias matcher ([`Vocabulary::embedded`] sets it).
-    pub data_db: Option<&'static crate::datatypes::DataTypeDb>,
+    pub data_db: Option<&'static crate::knowledge::data_types::DataTypeDb>,
     /// (category, terms) for vague disclosures.
     pub vague: Vec<(String, Vec<String>)>,
     /// (signature id, vendor as written in the signature) for company checks.
@@ -31,11 +31,6 @@ struct PermIndex {
     exact: std::collections::HashMap<String, String>,
     /// Display-name key → constants, in table order.
     display: std::collections::HashMap<String, Vec<String>>,
-}
-
-#[derive(Deserialize)]
-struct Terms {
-    vague: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -80,26 +75,29 @@ impl Vocabulary {
     /// names from `data/permissions.toml` plus `data/policy_terms.toml`, data-type aliases
     /// from `data/data_types.toml`.
     pub fn embedded() -> Self {
+        Self::from_knowledge(crate::knowledge::Knowledge::embedded())
+    }
+
+    /// Vocabulary from loaded knowledge (its signatures include any `--signatures DIR`).
+    pub fn from_knowledge(k: &crate::knowledge::Knowledge) -> Self {
         let mut v = Vocabulary {
             vague: default_vague(),
             ..Default::default()
         };
-        if let Ok(db) = crate::signatures::SignatureDb::embedded() {
-            for s in db.all() {
-                let mut names = vec![s.id.clone(), s.name.clone()];
-                names.extend(s.name_zh.iter().cloned());
-                names.extend(s.aliases.iter().cloned());
-                v.sdks.push((s.id.clone(), names));
-                if let Some(vendor) = &s.vendor {
-                    v.vendors.push((s.id.clone(), vendor.clone()));
-                }
-                if !s.rules.packages.is_empty() {
-                    v.packages.push((s.id.clone(), s.rules.packages.clone()));
-                }
+        for s in k.signatures.all() {
+            let mut names = vec![s.id.clone(), s.name.clone()];
+            names.extend(s.name_zh.iter().cloned());
+            names.extend(s.aliases.iter().cloned());
+            v.sdks.push((s.id.clone(), names));
+            if let Some(vendor) = &s.vendor {
+                v.vendors.push((s.id.clone(), vendor.clone()));
+            }
+            if !s.rules.packages.is_empty() {
+                v.packages.push((s.id.clone(), s.rules.packages.clone()));
             }
         }
-        let extra = extra_permission_names();
-        for p in crate::permissions::PermissionDb::embedded().all() {
+        let extra = &k.terms.permission_names;
+        for p in k.permissions.all() {
             let mut names = vec![p.name.clone(), p.short_name().to_string()];
             names.extend(p.names_zh.iter().cloned());
             names.extend(p.names_en.iter().cloned());
@@ -108,7 +106,7 @@ impl Vocabulary {
             }
             v.permissions.push((p.name.clone(), names));
         }
-        v.data_db = Some(crate::datatypes::DataTypeDb::embedded());
+        v.data_db = Some(&crate::knowledge::Knowledge::embedded().data_types);
         v
     }
 
@@ -458,17 +456,6 @@ fn is_ascii_upper_const(s: &str) -> bool {
         .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
 }
 
-fn extra_permission_names() -> Vec<(String, Vec<String>)> {
-    #[derive(Deserialize)]
-    struct Extra {
-        #[serde(default)]
-        permission_names: std::collections::BTreeMap<String, Vec<String>>,
-    }
-    let t: Result<Extra, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
-    t.map(|e| e.permission_names.into_iter().collect())
-        .unwrap_or_default()
-}
-
 /// Key used to find an alias inside a longer name: the SDK key, unless dropping a
 /// platform suffix cut it to two characters or fewer (then the folded name itself).
 fn fuzzy_key(n: &str) -> Option<String> {
@@ -485,118 +472,37 @@ fn fuzzy_key(n: &str) -> Option<String> {
     Some(k)
 }
 
-/// `needle` occurs in `hay`, and where the needle starts/ends with an ASCII letter or digit
-/// the neighbouring character is not one ("cos" is not in "cocos").
-pub fn contains_word(hay: &str, needle: &str) -> bool {
-    let w = |c: char| c.is_ascii_alphanumeric();
-    let first = needle.chars().next().is_some_and(w);
-    let last = needle.chars().next_back().is_some_and(w);
-    let mut from = 0usize;
-    while let Some(p) = hay.get(from..).and_then(|s| s.find(needle)) {
-        let at = from + p;
-        let end = at + needle.len();
-        let before = hay.get(..at).and_then(|s| s.chars().next_back());
-        let after = hay.get(end..).and_then(|s| s.chars().next());
-        let bad_start = first && before.is_some_and(w);
-        let bad_end = last && after.is_some_and(w);
-        if !bad_start && !bad_end {
-            return true;
-        }
-        from = at + needle.chars().next().map(|c| c.len_utf8()).unwrap_or(1);
-    }
-    false
-}
-
 /// Brands named in a company or vendor string (`[company_brands]` in
 /// `data/policy_terms.toml`).
 pub fn brands_of(text: &str) -> Vec<&'static str> {
-    static BRANDS: std::sync::OnceLock<Vec<(String, Vec<String>)>> = std::sync::OnceLock::new();
-    let brands = BRANDS.get_or_init(|| {
-        #[derive(Deserialize)]
-        struct B {
-            #[serde(default)]
-            company_brands: std::collections::BTreeMap<String, Vec<String>>,
-        }
-        let t: Result<B, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
-        t.map(|b| {
-            b.company_brands
-                .into_iter()
-                .map(|(k, v)| (k, v.iter().map(|x| fold(x)).collect()))
-                .collect()
-        })
-        .unwrap_or_default()
-    });
     let f = fold(text);
-    brands
+    terms()
+        .company_brands
         .iter()
         .filter(|(_, toks)| toks.iter().any(|t| contains_word(&f, t)))
         .map(|(b, _)| b.as_str())
         .collect()
 }
 
+/// The policy terms of the embedded knowledge (terms do not change with `--signatures`).
+fn terms() -> &'static crate::knowledge::policy_terms::PolicyTerms {
+    &crate::knowledge::Knowledge::embedded().terms
+}
+
 fn default_vague() -> Vec<(String, Vec<String>)> {
-    let t: Result<Terms, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
-    match t {
-        Ok(t) => t
-            .vague
-            .into_iter()
-            .map(|(k, v)| (k, v.iter().map(|s| fold(s)).collect()))
-            .collect(),
-        Err(_) => Vec::new(),
-    }
+    terms().vague.clone()
 }
 
 /// Collection verbs and negations from `data/policy_terms.toml` `[collect_verbs]`, folded.
-pub fn collect_verbs() -> (Vec<String>, Vec<String>) {
-    #[derive(Deserialize)]
-    struct V {
-        collect_verbs: Verbs,
-    }
-    #[derive(Deserialize)]
-    struct Verbs {
-        verbs: Vec<String>,
-        negations: Vec<String>,
-    }
-    let t: Result<V, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
-    match t {
-        Ok(v) => (
-            v.collect_verbs.verbs.iter().map(|s| fold(s)).collect(),
-            v.collect_verbs.negations.iter().map(|s| fold(s)).collect(),
-        ),
-        Err(_) => (Vec::new(), Vec::new()),
-    }
+pub fn collect_verbs() -> (&'static [String], &'static [String]) {
+    (&terms().verbs, &terms().negations)
 }
 
 /// Column-header synonyms from `data/policy_terms.toml`: (field, synonyms) for SDK and
-/// permission tables, parsed once, each synonym normalised as [`squash_header`] does.
-#[allow(clippy::type_complexity)]
-pub fn column_terms() -> &'static (Vec<(String, Vec<String>)>, Vec<(String, Vec<String>)>) {
-    #[derive(Deserialize)]
-    struct Cols {
-        sdk_columns: std::collections::BTreeMap<String, Vec<String>>,
-        permission_columns: std::collections::BTreeMap<String, Vec<String>>,
-    }
-    static COLS: std::sync::OnceLock<(Vec<(String, Vec<String>)>, Vec<(String, Vec<String>)>)> =
-        std::sync::OnceLock::new();
-    COLS.get_or_init(|| {
-        let t: Result<Cols, _> = toml::from_str(include_str!("../../data/policy_terms.toml"));
-        let sq =
-            |m: std::collections::BTreeMap<String, Vec<String>>| -> Vec<(String, Vec<String>)> {
-                m.into_iter()
-                    .map(|(k, v)| (k, v.iter().map(|x| squash_header(x)).collect()))
-                    .collect()
-            };
-        match t {
-            Ok(c) => (sq(c.sdk_columns), sq(c.permission_columns)),
-            Err(_) => (Vec::new(), Vec::new()),
-        }
-    })
-}
-
-/// Normalise a header cell or key: NFKC, lowercase, no whitespace, no `*`, backquote or `_`.
-pub fn squash_header(s: &str) -> String {
-    fold(s)
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '`' | '_'))
-        .collect()
+/// permission tables, each synonym normalised as [`squash_header`] does.
+pub fn column_terms() -> (
+    &'static [(String, Vec<String>)],
+    &'static [(String, Vec<String>)],
+) {
+    (&terms().sdk_columns, &terms().permission_columns)
 }

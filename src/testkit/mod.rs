@@ -1,11 +1,13 @@
-//! Fixture builders: write binary XML and ZIP containers.
+//! Test kit: writers for binary XML, ZIP containers and dex files.
 //!
-//! Used by the tests (hostile and well-formed inputs made on the spot) and to generate the
-//! demo sample in `samples/` (`cargo run --example make_samples` is not needed: the
-//! `apkaudit sample` command writes it), so the project's demo runs anywhere.
+//! Used by the tests (hostile and well-formed inputs made on the spot) and by
+//! `cargo run --example make_samples --features testkit`, which writes the demo sample in
+//! `samples/`. Compiled only with the `testkit` feature, so a release build carries none of it.
 
-use crate::axml::framework_attr_id;
-use crate::xml::ANDROID_NS;
+pub mod dex_builder;
+
+use crate::formats::axml::framework_attr_id;
+use crate::formats::xml::ANDROID_NS;
 use std::io::Write;
 
 /// An attribute value to write.
@@ -290,7 +292,7 @@ pub fn demo_manifest() -> Node {
 /// JPush, Umeng and Bugly, some of which call privacy-sensitive APIs, and one obfuscated
 /// class with no owner. Every call here is what the scan's `data_access` must report.
 pub fn demo_dex() -> std::io::Result<Vec<u8>> {
-    use crate::dex::builder::{DexBuilder, Insn};
+    use crate::testkit::dex_builder::{DexBuilder, Insn};
     const TM: &str = "Landroid/telephony/TelephonyManager;";
     const PM: &str = "Landroid/content/pm/PackageManager;";
     const STR: &str = "()Ljava/lang/String;";

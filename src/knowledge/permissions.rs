@@ -7,10 +7,9 @@
 
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 /// Embedded permission table text.
-const EMBEDDED: &str = include_str!("../data/permissions.toml");
+pub(crate) const EMBEDDED: &str = include_str!("../../data/permissions.toml");
 
 /// Accepted base protection levels (the first `|`-separated token of `protection`).
 pub const PROTECTIONS: &[&str] = &["normal", "dangerous", "signature", "internal"];
@@ -178,14 +177,7 @@ struct File {
     permission: Vec<PermissionInfo>,
 }
 
-/// Display language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Simplified Chinese.
-    Zh,
-}
+pub use super::Lang;
 
 /// The permission table with lookup indexes.
 #[derive(Debug, Default)]
@@ -207,7 +199,7 @@ impl PermissionDb {
                 }
             }
             for d in &p.data_types {
-                if !crate::datatypes::DATA_TYPE_IDS.contains(&d.as_str()) {
+                if !crate::knowledge::data_types::DATA_TYPE_IDS.contains(&d.as_str()) {
                     return Err(format!("{}: unknown data type {d}", p.name));
                 }
             }
@@ -231,13 +223,7 @@ impl PermissionDb {
     /// The embedded table, loaded once. A load error (a bug in shipped data, covered by
     /// a test) is logged and yields an empty table.
     pub fn embedded() -> &'static PermissionDb {
-        static DB: OnceLock<PermissionDb> = OnceLock::new();
-        DB.get_or_init(|| {
-            PermissionDb::load(EMBEDDED).unwrap_or_else(|e| {
-                eprintln!("apkaudit: embedded permissions.toml invalid: {e}");
-                PermissionDb::default()
-            })
-        })
+        &crate::knowledge::Knowledge::embedded().permissions
     }
 
     /// Looks a permission up by full name (or bare `CAMERA`-style constant).

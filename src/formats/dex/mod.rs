@@ -7,7 +7,6 @@
 use crate::error::{Format, ParseError};
 use std::borrow::Cow;
 
-pub mod builder;
 pub mod code;
 
 pub use code::{walk_refs, CodeItem, CodeWalkSummary, InsnRef, RefKind};

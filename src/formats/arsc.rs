@@ -9,7 +9,8 @@
 //! so repeated offsets cannot multiply allocations.
 
 use crate::error::{Format, ParseError};
-use crate::xml::Value;
+use crate::formats::bytes::{u16_at, u32_at, u8_at};
+use crate::formats::xml::Value;
 use std::collections::HashMap;
 
 const RES_STRING_POOL_TYPE: u16 = 0x0001;
@@ -28,18 +29,6 @@ pub const MAX_REFERENCE_DEPTH: usize = 8;
 
 fn err(offset: usize, reason: impl Into<String>) -> ParseError {
     ParseError::new(Format::Arsc, offset, reason)
-}
-
-fn u8_at(d: &[u8], o: usize) -> Option<u8> {
-    d.get(o).copied()
-}
-fn u16_at(d: &[u8], o: usize) -> Option<u16> {
-    let b = d.get(o..o.checked_add(2)?)?;
-    Some(u16::from_le_bytes([b[0], b[1]]))
-}
-fn u32_at(d: &[u8], o: usize) -> Option<u32> {
-    let b = d.get(o..o.checked_add(4)?)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// A decoded string pool (kept raw; strings are decoded on access).
@@ -152,6 +141,8 @@ struct Entry {
     key: u32,
     /// Number of non-zero bytes in the ResTable_config after its size field (0 = default).
     config_score: u32,
+    /// The config's `language[2]` and `country[2]` bytes (see [`ResourceTable::locales`]).
+    locale: [u8; 4],
     data: EntryData,
 }
 
@@ -344,6 +335,11 @@ impl ResourceTable {
             return Err(err(base + 2, "type header size invalid"));
         }
         let config_score = config.iter().filter(|&&b| b != 0).count() as u32;
+        // language[2] and country[2] follow imsi (mcc, mnc) in ResTable_config.
+        let mut locale = [0u8; 4];
+        if let Some(l) = config.get(4..8) {
+            locale.copy_from_slice(l);
+        }
         let sparse = flags & TYPE_FLAG_SPARSE != 0;
         let off16 = flags & TYPE_FLAG_OFFSET16 != 0;
         let width = if off16 { 2 } else { 4 };
@@ -392,6 +388,7 @@ impl ResourceTable {
                         package: pkg,
                         key,
                         config_score,
+                        locale,
                         data,
                     });
                 }
@@ -472,11 +469,55 @@ impl ResourceTable {
     /// dynamic references) up to [`MAX_REFERENCE_DEPTH`]. `None` if `id` has no entry or is
     /// a complex (map) entry.
     pub fn resolve(&self, id: u32) -> Option<ResolvedValue> {
+        self.resolve_with(id, |cur| self.pick(cur))
+    }
+
+    /// Locales in which `id` has an entry whose configuration sets nothing but the locale
+    /// (language, optionally region), spelled as aapt prints them: `fr`, `zh-rCN`, `en-rGB`.
+    /// Sorted; configurations with a script, variant or any other qualifier are not listed.
+    pub fn locales(&self, id: u32) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .lookup(id)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.config_score != 0 && locale_only(e))
+            .filter_map(|e| locale_tag(e.locale))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Value of `id` in the configuration that sets exactly `locale` (as [`Self::locales`]
+    /// spells it, e.g. `zh-rCN`) and no other qualifier. No locale fallback: `None` when
+    /// `id` has no such entry (or it is a complex entry). A reference is followed preferring
+    /// the same locale, else the default configuration. `default_config` is always false.
+    pub fn resolve_locale(&self, id: u32, locale: &str) -> Option<ResolvedValue> {
+        let exact = |cur: u32| -> Option<&Entry> {
+            self.lookup(cur)?.iter().find(|e| {
+                e.config_score != 0
+                    && locale_only(e)
+                    && locale_tag(e.locale).as_deref() == Some(locale)
+            })
+        };
+        exact(id)?;
+        self.resolve_with(id, |cur| exact(cur).or_else(|| self.pick(cur)))
+            .map(|r| ResolvedValue {
+                default_config: false,
+                ..r
+            })
+    }
+
+    fn resolve_with<'s>(
+        &'s self,
+        id: u32,
+        pick: impl Fn(u32) -> Option<&'s Entry>,
+    ) -> Option<ResolvedValue> {
         let mut cur = id;
         let mut default_config = true;
         let mut last: Option<Value> = None;
         for _ in 0..=MAX_REFERENCE_DEPTH {
-            let e = match self.pick(cur) {
+            let e = match pick(cur) {
                 Some(e) => e,
                 None => break,
             };
@@ -547,6 +588,39 @@ pub enum RawValue {
     },
 }
 
+/// True when the entry's configuration sets nothing but language and country.
+fn locale_only(e: &Entry) -> bool {
+    e.locale.iter().filter(|&&b| b != 0).count() as u32 == e.config_score
+}
+
+/// `ll` / `ll-rCC` from ResTable_config `language[2]` + `country[2]`; three-letter codes
+/// are packed into the two bytes with the high bit set (letters from `a`, digits of a
+/// UN M.49 region from `0`). `None` when no language is set.
+fn locale_tag(l: [u8; 4]) -> Option<String> {
+    fn unpack(b: [u8; 2], base: u8) -> Option<String> {
+        if b == [0, 0] {
+            return None;
+        }
+        if b[0] & 0x80 == 0 {
+            return Some(String::from_utf8_lossy(&b).into_owned());
+        }
+        let first = b[1] & 0x1f;
+        let second = ((b[1] & 0xe0) >> 5) | ((b[0] & 0x03) << 3);
+        let third = (b[0] & 0x7c) >> 2;
+        Some(
+            [first, second, third]
+                .iter()
+                .map(|&c| (base + c) as char)
+                .collect(),
+        )
+    }
+    let lang = unpack([l[0], l[1]], b'a')?;
+    Some(match unpack([l[2], l[3]], b'0') {
+        Some(r) => format!("{lang}-r{r}"),
+        None => lang,
+    })
+}
+
 /// Read one entry at `o`: returns its key index and payload.
 fn read_entry(c: &[u8], o: usize) -> Option<(u32, EntryData)> {
     let size = u16_at(c, o)?;
@@ -580,7 +654,7 @@ fn read_entry(c: &[u8], o: usize) -> Option<(u32, EntryData)> {
 /// Resolve reference-valued attributes of an element tree through the resource table
 /// `arsc` (default configuration); a table that cannot be parsed becomes a diagnostic.
 pub fn resolve_tree(
-    root: &mut crate::xml::Element,
+    root: &mut crate::formats::xml::Element,
     arsc: &[u8],
     errors: &mut Vec<crate::error::Diagnostic>,
 ) {
@@ -590,9 +664,9 @@ pub fn resolve_tree(
     }
 }
 
-fn resolve_element(el: &mut crate::xml::Element, t: &ResourceTable) {
+fn resolve_element(el: &mut crate::formats::xml::Element, t: &ResourceTable) {
     for a in &mut el.attributes {
-        if let crate::xml::Value::Reference(id) = a.value {
+        if let crate::formats::xml::Value::Reference(id) = a.value {
             if id != 0 {
                 if let Some(r) = t.resolve(id) {
                     a.resolved = Some(r.text);
@@ -655,6 +729,152 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A UTF-8 string pool chunk holding `strings`.
+    fn pool(strings: &[&str]) -> Vec<u8> {
+        let mut body = Vec::new();
+        let mut offs = Vec::new();
+        for s in strings {
+            offs.push(body.len() as u32);
+            let n = s.chars().count();
+            assert!(n < 0x80 && s.len() < 0x80);
+            body.extend([n as u8, s.len() as u8]);
+            body.extend(s.as_bytes());
+            body.push(0);
+        }
+        while body.len() % 4 != 0 {
+            body.push(0);
+        }
+        let start = 28 + 4 * strings.len() as u32;
+        let mut c = Vec::new();
+        c.extend(RES_STRING_POOL_TYPE.to_le_bytes());
+        c.extend(28u16.to_le_bytes());
+        c.extend((start + body.len() as u32).to_le_bytes());
+        c.extend((strings.len() as u32).to_le_bytes());
+        c.extend(0u32.to_le_bytes());
+        c.extend(UTF8_FLAG.to_le_bytes());
+        c.extend(start.to_le_bytes());
+        c.extend(0u32.to_le_bytes());
+        for o in offs {
+            c.extend(o.to_le_bytes());
+        }
+        c.extend(body);
+        c
+    }
+
+    /// A type chunk (type 1) with a 64-byte config whose bytes 4.. are `config`
+    /// (mcc, mnc, language, country, ...) and one simple entry per `(key, kind, data)`.
+    fn type_chunk(config: &[u8], entries: &[(u32, u8, u32)]) -> Vec<u8> {
+        let mut cfg = vec![0u8; 64];
+        cfg[..4].copy_from_slice(&64u32.to_le_bytes());
+        cfg[4..4 + config.len()].copy_from_slice(config);
+        let header = 20 + 64;
+        let start = header + 4 * entries.len();
+        let mut c = Vec::new();
+        c.extend(RES_TABLE_TYPE_TYPE.to_le_bytes());
+        c.extend((header as u16).to_le_bytes());
+        c.extend(((start + 16 * entries.len()) as u32).to_le_bytes());
+        c.extend([1u8, 0, 0, 0]);
+        c.extend((entries.len() as u32).to_le_bytes());
+        c.extend((start as u32).to_le_bytes());
+        c.extend(cfg);
+        for i in 0..entries.len() {
+            c.extend((16 * i as u32).to_le_bytes());
+        }
+        for &(key, kind, data) in entries {
+            c.extend(8u16.to_le_bytes());
+            c.extend(0u16.to_le_bytes());
+            c.extend(key.to_le_bytes());
+            c.extend(8u16.to_le_bytes());
+            c.extend([0u8, kind]);
+            c.extend(data.to_le_bytes());
+        }
+        c
+    }
+
+    /// Table: package 0x7f, type `string`, keys `a` (0x7f010000) and `b` (0x7f010001,
+    /// a reference to `a`), strings in default, zh-rCN, zh-rTW + density, `fil` (packed),
+    /// and en-rGB for `a` only.
+    fn locale_table() -> Vec<u8> {
+        let global = pool(&["A", "A-CN", "A-TW-hdpi", "A-fil", "A-GB", "B-CN"]);
+        let types = pool(&["string"]);
+        let keys = pool(&["a", "b"]);
+        let s = 0x03u8;
+        let r = 0x01u8;
+        let fil = [0xad, 0x05]; // f=5, i=8, l=11 packed: [0x80 | 11<<2 | 8>>3, (8&7)<<5 | 5]
+        let chunks = [
+            type_chunk(&[], &[(0, s, 0), (1, r, 0x7f01_0000)]),
+            type_chunk(
+                &[0, 0, 0, 0, b'z', b'h', b'C', b'N'],
+                &[(0, s, 1), (1, s, 5)],
+            ),
+            type_chunk(
+                &[0, 0, 0, 0, b'z', b'h', b'T', b'W', 0, 0, 240, 0],
+                &[(0, s, 2)],
+            ),
+            type_chunk(
+                &[0, 0, 0, 0, fil[0], fil[1]],
+                &[(0, s, 3), (1, r, 0x7f01_0000)],
+            ),
+            type_chunk(&[0, 0, 0, 0, b'e', b'n', b'G', b'B'], &[(0, s, 4)]),
+        ];
+        let header = 288usize;
+        let mut pkg = Vec::new();
+        pkg.extend(RES_TABLE_PACKAGE_TYPE.to_le_bytes());
+        pkg.extend((header as u16).to_le_bytes());
+        let size = header + types.len() + keys.len() + chunks.iter().map(Vec::len).sum::<usize>();
+        pkg.extend((size as u32).to_le_bytes());
+        pkg.extend(0x7fu32.to_le_bytes());
+        let mut name = [0u8; 256];
+        for (i, b) in b"t".iter().enumerate() {
+            name[2 * i] = *b;
+        }
+        pkg.extend(name);
+        pkg.extend((header as u32).to_le_bytes());
+        pkg.extend(1u32.to_le_bytes());
+        pkg.extend(((header + types.len()) as u32).to_le_bytes());
+        pkg.extend(2u32.to_le_bytes());
+        pkg.extend(0u32.to_le_bytes());
+        pkg.extend(types);
+        pkg.extend(keys);
+        for c in chunks {
+            pkg.extend(c);
+        }
+        let mut t = Vec::new();
+        t.extend(RES_TABLE_TYPE.to_le_bytes());
+        t.extend(12u16.to_le_bytes());
+        t.extend(((12 + global.len() + pkg.len()) as u32).to_le_bytes());
+        t.extend(1u32.to_le_bytes());
+        t.extend(global);
+        t.extend(pkg);
+        t
+    }
+
+    #[test]
+    fn locale_lookup() {
+        let t = ResourceTable::parse(&locale_table()).expect("synthetic table parses");
+        assert!(t.warnings().is_empty(), "{:?}", t.warnings());
+        let (a, b) = (0x7f01_0000, 0x7f01_0001);
+        assert_eq!(t.name(a).as_deref(), Some("t:string/a"));
+        // Only locale-only configs are listed; zh-rTW carries a density too.
+        assert_eq!(t.locales(a), ["en-rGB", "fil", "zh-rCN"]);
+        assert_eq!(t.locales(b), ["fil", "zh-rCN"]);
+        let text = |r: Option<ResolvedValue>| r.map(|r| r.text);
+        assert_eq!(text(t.resolve(a)).as_deref(), Some("A"));
+        assert_eq!(text(t.resolve_locale(a, "zh-rCN")).as_deref(), Some("A-CN"));
+        assert_eq!(text(t.resolve_locale(a, "en-rGB")).as_deref(), Some("A-GB"));
+        assert_eq!(text(t.resolve_locale(a, "fil")).as_deref(), Some("A-fil"));
+        // No fallback: zh-rTW exists only with a density qualifier, zh has no plain entry.
+        assert_eq!(t.resolve_locale(a, "zh-rTW"), None);
+        assert_eq!(t.resolve_locale(a, "zh"), None);
+        assert_eq!(t.resolve_locale(b, "en-rGB"), None);
+        // b is a plain string in zh-rCN, and a reference in `fil` followed in that locale.
+        assert_eq!(text(t.resolve_locale(b, "zh-rCN")).as_deref(), Some("B-CN"));
+        let r = t.resolve_locale(b, "fil").expect("fil entry");
+        assert_eq!((r.text.as_str(), r.default_config), ("A-fil", false));
+        // The default of b follows its reference to a's default.
+        assert_eq!(text(t.resolve(b)).as_deref(), Some("A"));
     }
 
     #[test]

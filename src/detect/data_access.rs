@@ -1,17 +1,18 @@
 //! Which code touches which personal data: privacy-sensitive API call sites found by
-//! walking dex bytecode ([`crate::dex::code`]), looked up in the sensitive-API table
-//! ([`crate::sensitive`]) and attributed to the SDK that owns the calling class.
+//! walking dex bytecode ([`crate::formats::dex::code`]), looked up in the sensitive-API table
+//! ([`crate::knowledge::sensitive_apis`]) and attributed to the SDK that owns the calling class.
 //!
 //! Attribution, in order: the SDK whose package prefix owns the caller (most specific
 //! prefix, as SDK detection); the app itself when the caller is in the app's package; an
 //! SDK whose other evidence (manifest components, JNI classes of its native libraries)
 //! lies in the caller's package (obfuscated SDK code); otherwise `unknown`.
 
-use crate::dex::code::{walk_refs, RefKind};
-use crate::dex::Dex;
+use crate::detect::sdk::SdkFinding;
 use crate::error::Diagnostic;
-use crate::sensitive::{Certainty, SensitiveApi, SensitiveApiDb};
-use crate::signatures::{Matcher, SdkFinding};
+use crate::formats::dex::code::{walk_refs, RefKind};
+use crate::formats::dex::Dex;
+use crate::knowledge::sensitive_apis::{Certainty, SensitiveApi, SensitiveApiDb};
+use crate::knowledge::signatures::Matcher;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -127,7 +128,7 @@ pub fn dex_hits(
         }
         let class = dex
             .type_name(def.class_idx)
-            .map(|d| crate::dex::descriptor_to_dotted(&d))
+            .map(|d| crate::formats::dex::descriptor_to_dotted(&d))
             .unwrap_or_default();
         let caller = dex
             .method_dexdump_name(m.method_idx)
@@ -178,7 +179,7 @@ pub fn dex_hits(
 /// class file (`classes.jar!com/foo/Bar.class`); a field reference may be a read or a
 /// write. A conditional entry counts when a confirming entry is in the same class.
 pub fn class_hits(
-    class: &crate::classfile::ClassFile,
+    class: &crate::formats::classfile::ClassFile,
     origin: &str,
     db: &SensitiveApiDb,
 ) -> Vec<RawHit> {

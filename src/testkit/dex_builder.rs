@@ -885,10 +885,10 @@ impl<'b> Layout<'b> {
             let sup = c
                 .superclass
                 .as_deref()
-                .map_or(super::NO_INDEX, |s| self.t(s));
+                .map_or(crate::formats::dex::NO_INDEX, |s| self.t(s));
             put_u32(&mut out, o + 8, sup);
             put_u32(&mut out, o + 12, 0); // interfaces
-            put_u32(&mut out, o + 16, super::NO_INDEX); // source file
+            put_u32(&mut out, o + 16, crate::formats::dex::NO_INDEX); // source file
             put_u32(&mut out, o + 20, 0); // annotations
             put_u32(&mut out, o + 24, class_data_offs[ci]);
             put_u32(&mut out, o + 28, 0); // static values

@@ -12,7 +12,6 @@ use crate::error::{Format, ParseError};
 use aho_corasick::AhoCorasick;
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 static EMBEDDED: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/signatures");
@@ -240,7 +239,7 @@ impl Signature {
         for item in self.test.matches.iter().chain(&self.test.no_match) {
             TestItem::parse(item).ok_or_else(|| serr(file, format!("bad test item `{item}`")))?;
         }
-        if let Some(db) = crate::datatypes::known_ids() {
+        if let Some(db) = crate::knowledge::data_types::known_ids() {
             for d in &self.data_types {
                 if !db.contains(&d.as_str()) {
                     return Err(serr(file, format!("unknown data type `{d}`")));
@@ -294,21 +293,6 @@ impl TestItem {
             _ => return None,
         })
     }
-
-    /// Evidence made of this one item.
-    pub fn to_evidence(&self) -> AppEvidence {
-        let mut e = AppEvidence::default();
-        match self {
-            TestItem::Class(c) => e.classes.push(c.clone()),
-            TestItem::Str(s) => e.strings.push(s.clone()),
-            TestItem::Lib(l) => e.native_libs.push(format!("lib/arm64-v8a/{l}")),
-            TestItem::Component(c) => e.components.push(c.clone()),
-            TestItem::Meta(m) => e.meta_data.push(m.clone()),
-            TestItem::Authority(a) => e.authorities.push(a.clone()),
-            TestItem::Asset(a) => e.paths.push(a.clone()),
-        }
-        e
-    }
 }
 
 /// The loaded database.
@@ -318,27 +302,36 @@ pub struct SignatureDb {
 }
 
 impl SignatureDb {
-    /// The database embedded in the binary.
-    pub fn embedded() -> Result<SignatureDb, ParseError> {
-        let mut files = Vec::new();
-        collect_embedded(&EMBEDDED, &mut files);
-        Self::from_files(files, &[])
+    /// The database of [`crate::knowledge::Knowledge::embedded`] (loaded once).
+    pub fn embedded() -> &'static SignatureDb {
+        &crate::knowledge::Knowledge::embedded().signatures
+    }
+
+    /// Parse the signature files embedded in the binary.
+    pub(crate) fn embedded_files() -> Result<SignatureDb, ParseError> {
+        Self::from_files(embedded_sources(), &[])
     }
 
     /// Load a folder of signature files (recursively).
     pub fn load_dir(dir: &Path) -> Result<SignatureDb, ParseError> {
+        Self::load_dir_with_files(dir).map(|(db, _)| db)
+    }
+
+    /// [`SignatureDb::load_dir`], also returning the files read (path, text).
+    pub(crate) fn load_dir_with_files(
+        dir: &Path,
+    ) -> Result<(SignatureDb, Vec<(String, String)>), ParseError> {
         let mut files = Vec::new();
         collect_dir(dir, &mut files).map_err(|e| {
             ParseError::new(Format::Signature, 0, format!("{}: {e}", dir.display()))
         })?;
+        files.sort();
         // a folder that adds to the embedded database may bundle the SDKs it ships
-        let mut embedded = Vec::new();
-        collect_embedded(&EMBEDDED, &mut embedded);
-        let known: Vec<String> = embedded
+        let known: Vec<String> = embedded_sources()
             .iter()
             .filter_map(|(p, _)| Path::new(p).file_stem()?.to_str().map(str::to_string))
             .collect();
-        Self::from_files(files, &known)
+        Self::from_files(files.clone(), &known).map(|db| (db, files))
     }
 
     /// Parse files; every `bundles` id must be one of them or in `known`.
@@ -399,6 +392,14 @@ impl SignatureDb {
     }
 }
 
+/// The embedded signature files (path, text), sorted by path.
+pub(crate) fn embedded_sources() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    collect_embedded(&EMBEDDED, &mut files);
+    files.sort();
+    files
+}
+
 fn collect_embedded(dir: &include_dir::Dir<'_>, out: &mut Vec<(String, String)>) {
     for f in dir.files() {
         if f.path().extension().is_some_and(|e| e == "toml") {
@@ -425,75 +426,18 @@ fn collect_dir(dir: &Path, out: &mut Vec<(String, String)>) -> std::io::Result<(
     Ok(())
 }
 
-/// What an app (or SDK artefact) contains, as the matcher sees it.
-#[derive(Debug, Clone, Default)]
-pub struct AppEvidence {
-    /// The app's own package (its classes are first-party).
-    pub package: Option<String>,
-    /// Defined class names, dotted (from dex, class files, JNI exports).
-    pub classes: Vec<String>,
-    /// Java classes named by JNI exports of native libraries (`Java_com_x_Y_m`).
-    pub jni_classes: Vec<String>,
-    /// Strings (dex string tables, class constant pools).
-    pub strings: Vec<String>,
-    /// Native library paths (`lib/<abi>/libx.so`).
-    pub native_libs: Vec<String>,
-    /// Manifest component class names.
-    pub components: Vec<String>,
-    /// Meta-data keys.
-    pub meta_data: Vec<String>,
-    /// Provider authorities.
-    pub authorities: Vec<String>,
-    /// All zip entry paths.
-    pub paths: Vec<String>,
-}
-
-/// Evidence of one kind behind a finding.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct EvidenceKind {
-    /// `classes`, `jni`, `strings`, `native_libs`, `components`, `meta_data`, `authorities`, `assets`.
-    pub kind: String,
-    /// Number of hits.
-    pub count: usize,
-    /// A few examples an auditor can check.
-    pub examples: Vec<String>,
-}
-
-/// A detected SDK.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct SdkFinding {
-    /// Signature id.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Chinese display name.
-    pub name_zh: Option<String>,
-    /// Vendor.
-    pub vendor: Option<String>,
-    /// Vendor (Chinese).
-    pub vendor_zh: Option<String>,
-    /// Category.
-    pub category: String,
-    /// `high`, `medium` or `low`.
-    pub confidence: String,
-    /// Evidence by kind.
-    pub evidence: Vec<EvidenceKind>,
-}
-
-const MAX_EXAMPLES: usize = 5;
-
 /// The compiled matcher.
 pub struct Matcher {
-    sigs: Vec<Signature>,
-    packages: HashMap<String, usize>,
-    strings: Option<AhoCorasick>,
-    string_owner: Vec<usize>,
-    libs: HashMap<String, usize>,
-    components_exact: HashMap<String, usize>,
-    component_prefixes: Vec<(String, usize)>,
-    meta: HashMap<String, usize>,
-    authorities: Vec<(String, usize)>,
-    assets: Vec<(String, usize)>,
+    pub(crate) sigs: Vec<Signature>,
+    pub(crate) packages: HashMap<String, usize>,
+    pub(crate) strings: Option<AhoCorasick>,
+    pub(crate) string_owner: Vec<usize>,
+    pub(crate) libs: HashMap<String, usize>,
+    pub(crate) components_exact: HashMap<String, usize>,
+    pub(crate) component_prefixes: Vec<(String, usize)>,
+    pub(crate) meta: HashMap<String, usize>,
+    pub(crate) authorities: Vec<(String, usize)>,
+    pub(crate) assets: Vec<(String, usize)>,
 }
 
 impl Matcher {
@@ -566,145 +510,10 @@ impl Matcher {
         }
         None
     }
-
-    /// Match an app's evidence; findings sorted by category then id.
-    pub fn match_app(&self, ev: &AppEvidence) -> Vec<SdkFinding> {
-        let mut hits: BTreeMap<usize, BTreeMap<&'static str, (usize, Vec<String>)>> =
-            BTreeMap::new();
-        let mut add = |i: usize, kind: &'static str, example: &str| {
-            let e = hits
-                .entry(i)
-                .or_default()
-                .entry(kind)
-                .or_insert((0, Vec::new()));
-            e.0 += 1;
-            if e.1.len() < MAX_EXAMPLES && !e.1.iter().any(|x| x == example) {
-                e.1.push(example.to_string());
-            }
-        };
-        let app = ev.package.as_deref().filter(|p| !p.is_empty());
-        for c in &ev.classes {
-            if let Some((sig, prefix)) = self.owner_of_class(c) {
-                // classes of the app's own package are first-party unless the SDK prefix
-                // is more specific than the app package
-                if let Some(app) = app {
-                    let inside = c.starts_with(app) && c.as_bytes().get(app.len()) == Some(&b'.');
-                    if inside && prefix.len() <= app.len() {
-                        continue;
-                    }
-                }
-                if let Some(i) = self.sigs.iter().position(|s| s.id == sig.id) {
-                    add(i, "classes", c);
-                }
-            }
-        }
-        for c in &ev.jni_classes {
-            if let Some((sig, _)) = self.owner_of_class(c) {
-                if let Some(i) = self.sigs.iter().position(|s| s.id == sig.id) {
-                    add(i, "jni", c);
-                }
-            }
-        }
-        if let Some(ac) = &self.strings {
-            for s in &ev.strings {
-                for m in ac.find_iter(s) {
-                    if let Some(&i) = self.string_owner.get(m.pattern().as_usize()) {
-                        add(i, "strings", s);
-                    }
-                }
-            }
-        }
-        for l in &ev.native_libs {
-            let file = l.rsplit('/').next().unwrap_or(l);
-            if let Some(&i) = self.libs.get(file) {
-                add(i, "native_libs", l);
-            }
-        }
-        for c in &ev.components {
-            if let Some(&i) = self.components_exact.get(c) {
-                add(i, "components", c);
-            } else if let Some((_, i)) = self
-                .component_prefixes
-                .iter()
-                .find(|(p, _)| c.starts_with(p.as_str()))
-            {
-                add(*i, "components", c);
-            }
-        }
-        for k in &ev.meta_data {
-            if let Some(&i) = self.meta.get(k) {
-                add(i, "meta_data", k);
-            }
-        }
-        for a in &ev.authorities {
-            if let Some((_, i)) = self
-                .authorities
-                .iter()
-                .find(|(s, _)| a.ends_with(s.as_str()))
-            {
-                add(*i, "authorities", a);
-            }
-        }
-        for p in &ev.paths {
-            if let Some((_, i)) = self.assets.iter().find(|(s, _)| p.starts_with(s.as_str())) {
-                add(*i, "assets", p);
-            }
-        }
-        let mut out: Vec<SdkFinding> = hits
-            .into_iter()
-            .filter_map(|(i, kinds)| {
-                let s = self.sigs.get(i)?;
-                let evidence: Vec<EvidenceKind> = kinds
-                    .into_iter()
-                    .map(|(k, (count, examples))| EvidenceKind {
-                        kind: k.to_string(),
-                        count,
-                        examples,
-                    })
-                    .collect();
-                Some(SdkFinding {
-                    id: s.id.clone(),
-                    name: s.name.clone(),
-                    name_zh: s.name_zh.clone(),
-                    vendor: s.vendor.clone(),
-                    vendor_zh: s.vendor_zh.clone(),
-                    category: s.category.clone(),
-                    confidence: confidence(&evidence).to_string(),
-                    evidence,
-                })
-            })
-            .collect();
-        out.sort_by(|a, b| (&a.category, &a.id).cmp(&(&b.category, &b.id)));
-        out
-    }
-}
-
-/// Confidence of a finding from the kinds of evidence behind it.
-///
-/// Dex strings (domains, URLs, keys) are never enough on their own: apps name other
-/// companies' endpoints without shipping their SDKs (a share sheet posting to
-/// `graph.facebook.com`, an ad SDK reporting to another network). A finding whose only
-/// evidence is string patterns is therefore `low`, however many strings hit.
-fn confidence(ev: &[EvidenceKind]) -> &'static str {
-    let has = |k: &str| ev.iter().any(|e| e.kind == k);
-    if ev.iter().all(|e| e.kind == "strings") {
-        return "low";
-    }
-    let strong = has("classes") || has("native_libs") || has("jni");
-    let manifest = has("components") || has("meta_data") || has("authorities");
-    if (strong && (manifest || ev.len() >= 2))
-        || ev.iter().any(|e| e.kind == "classes" && e.count >= 5)
-    {
-        "high"
-    } else if strong || ev.len() >= 2 || ev.iter().any(|e| e.count >= 3) {
-        "medium"
-    } else {
-        "low"
-    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const PANGLE: &str = r#"
@@ -729,7 +538,7 @@ match = ["class:com.bytedance.sdk.open.aweme.DouYinOpenApi"]
 no_match = ["class:com.bytedance.sdkx.Foo"]
 "#;
 
-    fn db() -> SignatureDb {
+    pub(crate) fn db() -> SignatureDb {
         SignatureDb::from_files(
             vec![
                 ("a/pangle.toml".into(), PANGLE.into()),
@@ -762,23 +571,6 @@ no_match = ["class:com.bytedance.sdkx.Foo"]
             "douyin-open"
         );
         assert!(m.owner_of_class("com.bytedance.sdkx.Z").is_none());
-    }
-
-    #[test]
-    fn first_party_classes_are_not_sdks() {
-        let m = db().compile();
-        let ev = AppEvidence {
-            package: Some("com.bytedance.sdk".into()),
-            classes: vec!["com.bytedance.sdk.MainActivity".into()],
-            ..Default::default()
-        };
-        assert!(m.match_app(&ev).is_empty());
-        let ev = AppEvidence {
-            package: Some("com.bytedance.sdk".into()),
-            classes: vec!["com.bytedance.sdk.openadsdk.TTAdSdk".into()],
-            ..Default::default()
-        };
-        assert_eq!(m.match_app(&ev)[0].id, "pangle");
     }
 
     #[test]
@@ -832,35 +624,5 @@ no_match = ["class:com.bytedance.sdkx.Foo"]
         assert!(SignatureDb::from_files(files("\"gdt\""), &[]).is_err());
         // unless the database it extends knows it
         assert!(SignatureDb::from_files(files("\"gdt\""), &["gdt".to_string()]).is_ok());
-    }
-
-    #[test]
-    fn evidence_is_reported() {
-        let m = db().compile();
-        let ev = AppEvidence {
-            native_libs: vec!["lib/arm64-v8a/libnms.so".into()],
-            classes: (0..7)
-                .map(|i| format!("com.bytedance.sdk.openadsdk.C{i}"))
-                .collect(),
-            ..Default::default()
-        };
-        let f = &m.match_app(&ev)[0];
-        assert_eq!(f.confidence, "high");
-        assert_eq!(
-            f.evidence
-                .iter()
-                .find(|e| e.kind == "classes")
-                .unwrap()
-                .count,
-            7
-        );
-        assert_eq!(
-            f.evidence
-                .iter()
-                .find(|e| e.kind == "native_libs")
-                .unwrap()
-                .examples,
-            vec!["lib/arm64-v8a/libnms.so"]
-        );
     }
 }

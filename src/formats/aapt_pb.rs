@@ -1,11 +1,11 @@
 //! aapt2's protocol-buffer XML (`base/manifest/AndroidManifest.xml` inside `.aab`),
 //! decoded with hand-written prost messages mirroring AOSP
 //! `frameworks/base/tools/aapt2/Resources.proto` (field numbers kept exactly), then
-//! converted to [`crate::xml::Element`]. prost bounds nesting (recursion limit 100) and
+//! converted to [`crate::formats::xml::Element`]. prost bounds nesting (recursion limit 100) and
 //! every length by the input.
 
 use crate::error::{Format, ParseError};
-use crate::xml::{Attribute, Element, Value};
+use crate::formats::xml::{Attribute, Element, Value};
 
 /// `aapt.pb.SourcePosition`.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -293,7 +293,7 @@ mod tests {
     #[test]
     fn roundtrip_built_message() {
         let attr = |name: &str, id: u32, prim: primitive::Value| XmlAttribute {
-            namespace_uri: crate::xml::ANDROID_NS.into(),
+            namespace_uri: crate::formats::xml::ANDROID_NS.into(),
             name: name.into(),
             value: String::new(),
             resource_id: id,

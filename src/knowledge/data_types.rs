@@ -5,13 +5,12 @@
 //! at load by [`DataTypeDb::load`].
 
 use crate::error::{Format, ParseError};
-use crate::policy::normalize::fold;
+use crate::text::fold;
 use aho_corasick::{AhoCorasick, MatchKind};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
-const EMBEDDED: &str = include_str!("../data/data_types.toml");
+pub(crate) const EMBEDDED: &str = include_str!("../../data/data_types.toml");
 
 /// The data-type ids permissions and sensitive APIs may reference.
 pub const DATA_TYPE_IDS: &[&str] = &[
@@ -114,7 +113,7 @@ struct DataTypeFile {
 }
 
 /// Display language for [`DataTypeDb::display`] (the same type as for permissions).
-pub use crate::permissions::Lang;
+pub use super::Lang;
 
 /// The data-type table with an alias matcher.
 #[derive(Debug, Clone, Default)]
@@ -224,13 +223,7 @@ impl DataTypeDb {
     /// The embedded `data/data_types.toml`, loaded once. A load error (a bug in shipped
     /// data, covered by a test) is logged and yields an empty table.
     pub fn embedded() -> &'static DataTypeDb {
-        static DB: OnceLock<DataTypeDb> = OnceLock::new();
-        DB.get_or_init(|| {
-            DataTypeDb::load(EMBEDDED).unwrap_or_else(|e| {
-                eprintln!("apkaudit: embedded data_types.toml invalid: {e}");
-                DataTypeDb::default()
-            })
-        })
+        &crate::knowledge::Knowledge::embedded().data_types
     }
 
     /// Look a type up by id.

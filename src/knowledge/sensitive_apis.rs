@@ -8,14 +8,13 @@
 //! per instruction; [`SensitiveApiDb::index_dex`] resolves a whole dex's `method_ids`,
 //! `field_ids` and `string_ids` once so the walker can test an index instead.
 
-use crate::dex::Dex;
-pub use crate::permissions::Lang;
+pub use super::Lang;
+use crate::formats::dex::Dex;
 use rustc_hash::FxHashMap as HashMap;
 use serde::Deserialize;
-use std::sync::OnceLock;
 
 /// Embedded table text.
-const EMBEDDED: &str = include_str!("../data/sensitive_apis.toml");
+pub(crate) const EMBEDDED: &str = include_str!("../../data/sensitive_apis.toml");
 
 /// What an entry matches in dex code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -59,7 +58,7 @@ pub enum StringMatch {
 pub struct SensitiveApi {
     /// Stable id, e.g. `telephony.getDeviceId`.
     pub id: String,
-    /// Data-type id from [`crate::datatypes::DATA_TYPE_IDS`].
+    /// Data-type id from [`crate::knowledge::data_types::DATA_TYPE_IDS`].
     pub data_type: String,
     /// What the entry matches.
     pub kind: ApiKind,
@@ -172,7 +171,7 @@ impl SensitiveApiDb {
             if db.by_id.insert(id.clone(), i).is_some() {
                 return Err(format!("duplicate id {id}"));
             }
-            if !crate::datatypes::DATA_TYPE_IDS.contains(&a.data_type.as_str()) {
+            if !crate::knowledge::data_types::DATA_TYPE_IDS.contains(&a.data_type.as_str()) {
                 return Err(format!("{id}: unknown data type {}", a.data_type));
             }
             if a.names.is_empty() {
@@ -278,13 +277,7 @@ impl SensitiveApiDb {
     /// The embedded table, parsed once. A load error (a bug in shipped data, caught by
     /// the test suite) is logged and yields an empty table rather than a panic.
     pub fn embedded() -> &'static SensitiveApiDb {
-        static DB: OnceLock<SensitiveApiDb> = OnceLock::new();
-        DB.get_or_init(|| {
-            SensitiveApiDb::parse(EMBEDDED).unwrap_or_else(|e| {
-                eprintln!("apkaudit: embedded sensitive_apis.toml invalid: {e}");
-                SensitiveApiDb::default()
-            })
-        })
+        &crate::knowledge::Knowledge::embedded().sensitive_apis
     }
 
     /// The embedded table text (for tests and `--dump` style tooling).

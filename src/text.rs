@@ -104,3 +104,33 @@ pub fn sdk_key(s: &str) -> String {
     }
     k
 }
+
+/// `needle` occurs in `hay`, and where the needle starts/ends with an ASCII letter or digit
+/// the neighbouring character is not one ("cos" is not in "cocos").
+pub fn contains_word(hay: &str, needle: &str) -> bool {
+    let w = |c: char| c.is_ascii_alphanumeric();
+    let first = needle.chars().next().is_some_and(w);
+    let last = needle.chars().next_back().is_some_and(w);
+    let mut from = 0usize;
+    while let Some(p) = hay.get(from..).and_then(|s| s.find(needle)) {
+        let at = from + p;
+        let end = at + needle.len();
+        let before = hay.get(..at).and_then(|s| s.chars().next_back());
+        let after = hay.get(end..).and_then(|s| s.chars().next());
+        let bad_start = first && before.is_some_and(w);
+        let bad_end = last && after.is_some_and(w);
+        if !bad_start && !bad_end {
+            return true;
+        }
+        from = at + needle.chars().next().map(|c| c.len_utf8()).unwrap_or(1);
+    }
+    false
+}
+
+/// Normalise a header cell or key: NFKC, lowercase, no whitespace, no `*`, backquote or `_`.
+pub fn squash_header(s: &str) -> String {
+    fold(s)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '`' | '_'))
+        .collect()
+}

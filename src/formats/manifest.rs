@@ -3,7 +3,7 @@
 //! Built from a decoded [`Element`] tree (binary, protobuf or text XML alike), with
 //! references resolved through resources.arsc where a table is given.
 
-use crate::xml::{Element, Value};
+use crate::formats::xml::{Element, Value};
 use serde::Serialize;
 
 /// A requested permission (`<uses-permission>` or `<uses-permission-sdk-23>`).

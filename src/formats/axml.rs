@@ -1,14 +1,15 @@
 //! Android binary XML (AXML) decoder, as used for `AndroidManifest.xml` inside APKs.
 //!
 //! Reads the chunk stream (string pool in UTF-8 or UTF-16, resource-id map, namespaces,
-//! elements, attributes with typed values, text) into a [`crate::xml::Element`] tree.
+//! elements, attributes with typed values, text) into a [`crate::formats::xml::Element`] tree.
 //! Like Android, attribute names are taken from the resource-id map whenever the id is a
 //! known framework attribute: packers that blank, mask or garble the name string do not
 //! change what Android reads. Lying chunk sizes, unknown chunks, unterminated strings and
 //! a wrong first chunk become warnings; only a file that yields no element is an error.
 
 use crate::error::{Format, ParseError};
-use crate::xml::{Attribute, Element, Value, ANDROID_NS};
+use crate::formats::bytes::{u16_at, u32_at};
+use crate::formats::xml::{Attribute, Element, Value, ANDROID_NS};
 
 /// Result of decoding: the root element and the oddities met on the way.
 #[derive(Debug, Clone)]
@@ -36,15 +37,6 @@ const MAX_DEPTH: usize = 256;
 
 fn err(offset: usize, reason: impl Into<String>) -> ParseError {
     ParseError::new(Format::Axml, offset, reason)
-}
-
-fn u16_at(d: &[u8], o: usize) -> Option<u16> {
-    d.get(o..o.checked_add(2)?)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-}
-fn u32_at(d: &[u8], o: usize) -> Option<u32> {
-    d.get(o..o.checked_add(4)?)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// Does this buffer look like binary XML (as opposed to text XML or something else)?

@@ -1,0 +1,276 @@
+//! SDK identification: an app's evidence matched against the compiled signatures.
+//!
+//! The signature database and its compiled index live in [`crate::knowledge::signatures`];
+//! this module holds what is matched ([`AppEvidence`]) and what comes out ([`SdkFinding`]).
+
+use crate::knowledge::signatures::{Matcher, TestItem};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What an app (or SDK artefact) contains, as the matcher sees it.
+#[derive(Debug, Clone, Default)]
+pub struct AppEvidence {
+    /// The app's own package (its classes are first-party).
+    pub package: Option<String>,
+    /// Defined class names, dotted (from dex, class files, JNI exports).
+    pub classes: Vec<String>,
+    /// Java classes named by JNI exports of native libraries (`Java_com_x_Y_m`).
+    pub jni_classes: Vec<String>,
+    /// Strings (dex string tables, class constant pools).
+    pub strings: Vec<String>,
+    /// Native library paths (`lib/<abi>/libx.so`).
+    pub native_libs: Vec<String>,
+    /// Manifest component class names.
+    pub components: Vec<String>,
+    /// Meta-data keys.
+    pub meta_data: Vec<String>,
+    /// Provider authorities.
+    pub authorities: Vec<String>,
+    /// All zip entry paths.
+    pub paths: Vec<String>,
+}
+
+/// Evidence of one kind behind a finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EvidenceKind {
+    /// `classes`, `jni`, `strings`, `native_libs`, `components`, `meta_data`, `authorities`, `assets`.
+    pub kind: String,
+    /// Number of hits.
+    pub count: usize,
+    /// A few examples an auditor can check.
+    pub examples: Vec<String>,
+}
+
+/// A detected SDK.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SdkFinding {
+    /// Signature id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Chinese display name.
+    pub name_zh: Option<String>,
+    /// Vendor.
+    pub vendor: Option<String>,
+    /// Vendor (Chinese).
+    pub vendor_zh: Option<String>,
+    /// Category.
+    pub category: String,
+    /// `high`, `medium` or `low`.
+    pub confidence: String,
+    /// Evidence by kind.
+    pub evidence: Vec<EvidenceKind>,
+}
+
+const MAX_EXAMPLES: usize = 5;
+
+impl TestItem {
+    /// Evidence made of this one item.
+    pub fn to_evidence(&self) -> AppEvidence {
+        let mut e = AppEvidence::default();
+        match self {
+            TestItem::Class(c) => e.classes.push(c.clone()),
+            TestItem::Str(s) => e.strings.push(s.clone()),
+            TestItem::Lib(l) => e.native_libs.push(format!("lib/arm64-v8a/{l}")),
+            TestItem::Component(c) => e.components.push(c.clone()),
+            TestItem::Meta(m) => e.meta_data.push(m.clone()),
+            TestItem::Authority(a) => e.authorities.push(a.clone()),
+            TestItem::Asset(a) => e.paths.push(a.clone()),
+        }
+        e
+    }
+}
+
+impl Matcher {
+    /// Match an app's evidence; findings sorted by category then id.
+    pub fn match_app(&self, ev: &AppEvidence) -> Vec<SdkFinding> {
+        let mut hits: BTreeMap<usize, BTreeMap<&'static str, (usize, Vec<String>)>> =
+            BTreeMap::new();
+        let mut add = |i: usize, kind: &'static str, example: &str| {
+            let e = hits
+                .entry(i)
+                .or_default()
+                .entry(kind)
+                .or_insert((0, Vec::new()));
+            e.0 += 1;
+            if e.1.len() < MAX_EXAMPLES && !e.1.iter().any(|x| x == example) {
+                e.1.push(example.to_string());
+            }
+        };
+        let app = ev.package.as_deref().filter(|p| !p.is_empty());
+        for c in &ev.classes {
+            if let Some((sig, prefix)) = self.owner_of_class(c) {
+                // classes of the app's own package are first-party unless the SDK prefix
+                // is more specific than the app package
+                if let Some(app) = app {
+                    let inside = c.starts_with(app) && c.as_bytes().get(app.len()) == Some(&b'.');
+                    if inside && prefix.len() <= app.len() {
+                        continue;
+                    }
+                }
+                if let Some(i) = self.sigs.iter().position(|s| s.id == sig.id) {
+                    add(i, "classes", c);
+                }
+            }
+        }
+        for c in &ev.jni_classes {
+            if let Some((sig, _)) = self.owner_of_class(c) {
+                if let Some(i) = self.sigs.iter().position(|s| s.id == sig.id) {
+                    add(i, "jni", c);
+                }
+            }
+        }
+        if let Some(ac) = &self.strings {
+            for s in &ev.strings {
+                for m in ac.find_iter(s) {
+                    if let Some(&i) = self.string_owner.get(m.pattern().as_usize()) {
+                        add(i, "strings", s);
+                    }
+                }
+            }
+        }
+        for l in &ev.native_libs {
+            let file = l.rsplit('/').next().unwrap_or(l);
+            if let Some(&i) = self.libs.get(file) {
+                add(i, "native_libs", l);
+            }
+        }
+        for c in &ev.components {
+            if let Some(&i) = self.components_exact.get(c) {
+                add(i, "components", c);
+            } else if let Some((_, i)) = self
+                .component_prefixes
+                .iter()
+                .find(|(p, _)| c.starts_with(p.as_str()))
+            {
+                add(*i, "components", c);
+            }
+        }
+        for k in &ev.meta_data {
+            if let Some(&i) = self.meta.get(k) {
+                add(i, "meta_data", k);
+            }
+        }
+        for a in &ev.authorities {
+            if let Some((_, i)) = self
+                .authorities
+                .iter()
+                .find(|(s, _)| a.ends_with(s.as_str()))
+            {
+                add(*i, "authorities", a);
+            }
+        }
+        for p in &ev.paths {
+            if let Some((_, i)) = self.assets.iter().find(|(s, _)| p.starts_with(s.as_str())) {
+                add(*i, "assets", p);
+            }
+        }
+        let mut out: Vec<SdkFinding> = hits
+            .into_iter()
+            .filter_map(|(i, kinds)| {
+                let s = self.sigs.get(i)?;
+                let evidence: Vec<EvidenceKind> = kinds
+                    .into_iter()
+                    .map(|(k, (count, examples))| EvidenceKind {
+                        kind: k.to_string(),
+                        count,
+                        examples,
+                    })
+                    .collect();
+                Some(SdkFinding {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    name_zh: s.name_zh.clone(),
+                    vendor: s.vendor.clone(),
+                    vendor_zh: s.vendor_zh.clone(),
+                    category: s.category.clone(),
+                    confidence: confidence(&evidence).to_string(),
+                    evidence,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.category, &a.id).cmp(&(&b.category, &b.id)));
+        out
+    }
+}
+
+/// Confidence of a finding from the kinds of evidence behind it.
+///
+/// Dex strings (domains, URLs, keys) are never enough on their own: apps name other
+/// companies' endpoints without shipping their SDKs (a share sheet posting to
+/// `graph.facebook.com`, an ad SDK reporting to another network). A finding whose only
+/// evidence is string patterns is therefore `low`, however many strings hit.
+fn confidence(ev: &[EvidenceKind]) -> &'static str {
+    let has = |k: &str| ev.iter().any(|e| e.kind == k);
+    if ev.iter().all(|e| e.kind == "strings") {
+        return "low";
+    }
+    let strong = has("classes") || has("native_libs") || has("jni");
+    let manifest = has("components") || has("meta_data") || has("authorities");
+    if (strong && (manifest || ev.len() >= 2))
+        || ev.iter().any(|e| e.kind == "classes" && e.count >= 5)
+    {
+        "high"
+    } else if strong || ev.len() >= 2 || ev.iter().any(|e| e.count >= 3) {
+        "medium"
+    } else {
+        "low"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::signatures::SignatureDb;
+
+    fn db() -> SignatureDb {
+        crate::knowledge::signatures::tests::db()
+    }
+
+    #[test]
+    fn first_party_classes_are_not_sdks() {
+        let m = db().compile();
+        let ev = AppEvidence {
+            package: Some("com.bytedance.sdk".into()),
+            classes: vec!["com.bytedance.sdk.MainActivity".into()],
+            ..Default::default()
+        };
+        assert!(m.match_app(&ev).is_empty());
+        let ev = AppEvidence {
+            package: Some("com.bytedance.sdk".into()),
+            classes: vec!["com.bytedance.sdk.openadsdk.TTAdSdk".into()],
+            ..Default::default()
+        };
+        assert_eq!(m.match_app(&ev)[0].id, "pangle");
+    }
+
+    #[test]
+    fn evidence_is_reported() {
+        let m = db().compile();
+        let ev = AppEvidence {
+            native_libs: vec!["lib/arm64-v8a/libnms.so".into()],
+            classes: (0..7)
+                .map(|i| format!("com.bytedance.sdk.openadsdk.C{i}"))
+                .collect(),
+            ..Default::default()
+        };
+        let f = &m.match_app(&ev)[0];
+        assert_eq!(f.confidence, "high");
+        assert_eq!(
+            f.evidence
+                .iter()
+                .find(|e| e.kind == "classes")
+                .unwrap()
+                .count,
+            7
+        );
+        assert_eq!(
+            f.evidence
+                .iter()
+                .find(|e| e.kind == "native_libs")
+                .unwrap()
+                .examples,
+            vec!["lib/arm64-v8a/libnms.so"]
+        );
+    }
+}
