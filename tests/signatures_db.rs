@@ -64,6 +64,20 @@ fn database_covers_the_required_sdks() {
         "facebook",
         "sigmob",
         "mintegral",
+        "baidu-map",
+        "baidu-location",
+        "tencent-map",
+        "shanyan",
+        "umeng-share",
+        "jverification",
+        "alibaba-oneclick",
+        "wechat-pay",
+        "unionpay",
+        "sensors-analytics",
+        "growingio",
+        "talkingdata",
+        "appsflyer",
+        "adjust",
     ] {
         assert!(db.get(id).is_some(), "missing fixed id {id}");
     }
@@ -109,6 +123,71 @@ fn string_only_evidence_is_low_confidence() {
         .find(|f| f.id == "facebook")
         .expect("facebook found");
     assert_ne!(f.confidence, "low", "{f:?}");
+}
+
+#[test]
+fn every_signature_with_a_chinese_name_names_its_legal_entity_and_privacy_policy() {
+    // policies in China name the SDK's operator as MIIT tables write it and link its privacy
+    // policy; a signature that carries a Chinese product name (only SDKs of Chinese vendors
+    // do) must carry both. Plain libraries (`disclosure = "library"`: open-source code,
+    // packers) process no personal data and may have no privacy policy to link.
+    let db = SignatureDb::embedded();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for s in db
+        .all()
+        .iter()
+        .filter(|s| s.name_zh.is_some() && s.requires_disclosure())
+    {
+        checked += 1;
+        match s.vendor_zh.as_deref().map(str::trim) {
+            None | Some("") => failures.push(format!("{}: no vendor_zh", s.id)),
+            // one entity per signature: "A / B" mixes brand and company
+            Some(v) if v.contains(" / ") => {
+                failures.push(format!("{}: vendor_zh `{v}` is not one legal entity", s.id))
+            }
+            _ => {}
+        }
+        if s.privacy_url
+            .as_deref()
+            .map_or(true, |u| u.trim().is_empty())
+        {
+            failures.push(format!("{}: no privacy_url", s.id));
+        }
+    }
+    assert!(checked >= 100, "only {checked} signatures with name_zh");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn bundled_sdks_are_signatures_of_their_own() {
+    // `bundles` names SDKs shipped inside another (the market SDK inside MiMo ads, the
+    // carrier login SDKs inside one-click login SDKs): each must be reported as itself, so
+    // the parent's own examples must not match as the bundled SDK and vice versa
+    let db = SignatureDb::embedded();
+    let m = db.compile();
+    let mut failures = Vec::new();
+    let mut pairs = 0;
+    for s in db.all() {
+        for b in &s.bundles {
+            pairs += 1;
+            let Some(child) = db.get(b) else {
+                failures.push(format!("{}: bundles unknown `{b}`", s.id));
+                continue;
+            };
+            for item in &child.test.matches {
+                let ev = TestItem::parse(item).unwrap().to_evidence();
+                if m.match_app(&ev).iter().any(|f| f.id == s.id) {
+                    failures.push(format!(
+                        "{}: `{item}` of bundled {b} is reported as {}",
+                        s.id, s.id
+                    ));
+                }
+            }
+        }
+    }
+    assert!(pairs >= 5, "only {pairs} bundles");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// The basis a signature's notes give for its `data_types` (`data_types basis: X.`).
@@ -222,4 +301,65 @@ fn qq_wallet_rows_resolve_to_the_wallet_sdk_not_qq_connect() {
     );
     // QQ Connect names still go to qq
     assert_eq!(v.resolve_sdk("QQ互联SDK", &[], None).as_deref(), Some("qq"));
+}
+
+#[test]
+fn chinese_exodus_trackers_map_to_signatures_that_claim_their_code() {
+    // data/exodus_trackers_china.toml: each εxodus tracker of a Chinese vendor names one
+    // signature (or an exclusion reason); the signature exists and claims the tracker's
+    // code signature, or a narrower package inside it
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/exodus_trackers_china.toml"
+    ))
+    .expect("data/exodus_trackers_china.toml");
+    let file: toml::Value = toml::from_str(&text).expect("parses");
+    assert!(file["source"]
+        .as_str()
+        .is_some_and(|s| s.contains("exodus_trackers@")));
+    let db = SignatureDb::embedded();
+    let m = db.compile();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
+    let trackers = file["tracker"].as_array().expect("[[tracker]]");
+    for t in trackers {
+        let id = t["exodus_id"].as_integer().expect("exodus_id");
+        if !seen.insert(id) {
+            failures.push(format!("{id}: listed twice"));
+        }
+        let sdk = t.get("sdk").and_then(|v| v.as_str());
+        let excluded = t.get("excluded").and_then(|v| v.as_str());
+        let Some(sdk) = sdk else {
+            if excluded.map_or(true, |r| r.trim().is_empty()) {
+                failures.push(format!("{id}: neither sdk nor an exclusion reason"));
+            }
+            continue;
+        };
+        if excluded.is_some() {
+            failures.push(format!("{id}: both sdk and excluded"));
+        }
+        let Some(sig) = db.get(sdk) else {
+            failures.push(format!("{id}: unknown sdk `{sdk}`"));
+            continue;
+        };
+        let code = t["code_signature"].as_str().unwrap_or("");
+        let claims = code
+            .split('|')
+            .map(|p| p.trim().trim_end_matches('.'))
+            .filter(|p| !p.starts_with('.') && p.contains('.'))
+            .any(|p| {
+                m.owner_of_class(&format!("{p}.ExodusProbe"))
+                    .is_some_and(|(s, _)| s.id == sdk)
+                    || sig
+                        .rules
+                        .packages
+                        .iter()
+                        .any(|q| q == p || q.starts_with(&format!("{p}.")))
+            });
+        if !claims {
+            failures.push(format!("{id}: `{sdk}` claims nothing of `{code}`"));
+        }
+    }
+    assert!(trackers.len() >= 40, "only {} trackers", trackers.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

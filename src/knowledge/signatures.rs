@@ -114,6 +114,11 @@ pub struct Signature {
     /// Reviewer notes.
     #[serde(default)]
     pub notes: Option<String>,
+    /// Ids of SDKs that ship inside this SDK (a market SDK inside an ad SDK, the carrier
+    /// login SDKs inside a one-click login SDK). Each is a signature of its own and is
+    /// reported as itself; the parent's `[match]` leaves their packages out.
+    #[serde(default)]
+    pub bundles: Vec<String>,
     /// Evidence patterns.
     #[serde(rename = "match")]
     pub rules: MatchRules,
@@ -168,6 +173,14 @@ impl Signature {
         }
         if !matches!(self.disclosure.as_str(), "required" | "library") {
             return Err(serr(file, "disclosure must be `required` or `library`"));
+        }
+        for b in &self.bundles {
+            if *b == self.id {
+                return Err(serr(file, "`bundles` names the SDK itself"));
+            }
+            if self.bundles.iter().filter(|x| *x == b).count() > 1 {
+                return Err(serr(file, format!("`bundles` repeats `{b}`")));
+            }
         }
         for u in self.website.iter().chain(self.privacy_url.iter()) {
             if !(u.starts_with("https://") || u.starts_with("http://")) {
@@ -296,7 +309,7 @@ impl SignatureDb {
 
     /// Parse the signature files embedded in the binary.
     pub(crate) fn embedded_files() -> Result<SignatureDb, ParseError> {
-        Self::from_files(embedded_sources())
+        Self::from_files(embedded_sources(), &[])
     }
 
     /// Load a folder of signature files (recursively).
@@ -313,12 +326,21 @@ impl SignatureDb {
             ParseError::new(Format::Signature, 0, format!("{}: {e}", dir.display()))
         })?;
         files.sort();
-        Self::from_files(files.clone()).map(|db| (db, files))
+        // a folder that adds to the embedded database may bundle the SDKs it ships
+        let known: Vec<String> = embedded_sources()
+            .iter()
+            .filter_map(|(p, _)| Path::new(p).file_stem()?.to_str().map(str::to_string))
+            .collect();
+        Self::from_files(files.clone(), &known).map(|db| (db, files))
     }
 
-    fn from_files(mut files: Vec<(String, String)>) -> Result<SignatureDb, ParseError> {
+    /// Parse files; every `bundles` id must be one of them or in `known`.
+    fn from_files(
+        mut files: Vec<(String, String)>,
+        known: &[String],
+    ) -> Result<SignatureDb, ParseError> {
         files.sort();
-        let mut sigs: Vec<Signature> = Vec::new();
+        let mut sigs: Vec<(String, Signature)> = Vec::new();
         for (path, text) in files {
             let stem = Path::new(&path)
                 .file_stem()
@@ -326,12 +348,21 @@ impl SignatureDb {
                 .unwrap_or("")
                 .to_string();
             let sig = Signature::from_toml(&path, &stem, &text)?;
-            if sigs.iter().any(|s| s.id == sig.id) {
+            if sigs.iter().any(|(_, s)| s.id == sig.id) {
                 return Err(serr(&path, format!("duplicate id `{}`", sig.id)));
             }
-            sigs.push(sig);
+            sigs.push((path, sig));
         }
-        Ok(SignatureDb { sigs })
+        for (path, sig) in &sigs {
+            for b in &sig.bundles {
+                if !sigs.iter().any(|(_, s)| s.id == *b) && !known.contains(b) {
+                    return Err(serr(path, format!("`bundles` names unknown SDK `{b}`")));
+                }
+            }
+        }
+        Ok(SignatureDb {
+            sigs: sigs.into_iter().map(|(_, s)| s).collect(),
+        })
     }
 
     /// Add or replace signatures from another database (`--signatures DIR`).
@@ -508,10 +539,13 @@ no_match = ["class:com.bytedance.sdkx.Foo"]
 "#;
 
     pub(crate) fn db() -> SignatureDb {
-        SignatureDb::from_files(vec![
-            ("a/pangle.toml".into(), PANGLE.into()),
-            ("b/douyin-open.toml".into(), DOUYIN.into()),
-        ])
+        SignatureDb::from_files(
+            vec![
+                ("a/pangle.toml".into(), PANGLE.into()),
+                ("b/douyin-open.toml".into(), DOUYIN.into()),
+            ],
+            &[],
+        )
         .unwrap()
     }
 
@@ -557,10 +591,38 @@ no_match = ["class:com.bytedance.sdkx.Foo"]
                 "accepted:\n{b}"
             );
         }
-        let dup = SignatureDb::from_files(vec![
-            ("a/pangle.toml".into(), PANGLE.into()),
-            ("b/pangle.toml".into(), PANGLE.into()),
-        ]);
+        let dup = SignatureDb::from_files(
+            vec![
+                ("a/pangle.toml".into(), PANGLE.into()),
+                ("b/pangle.toml".into(), PANGLE.into()),
+            ],
+            &[],
+        );
         assert!(dup.is_err());
+    }
+
+    #[test]
+    fn bundles_must_name_other_known_sdks() {
+        let with = |b: &str| PANGLE.replace("[match]", &format!("bundles = [{b}]\n[match]"));
+        // the SDK itself, or the same id twice
+        assert!(Signature::from_toml("x.toml", "pangle", &with("\"pangle\"")).is_err());
+        assert!(Signature::from_toml(
+            "x.toml",
+            "pangle",
+            &with("\"douyin-open\", \"douyin-open\"")
+        )
+        .is_err());
+        let files = |b: &str| {
+            vec![
+                ("a/pangle.toml".to_string(), with(b)),
+                ("b/douyin-open.toml".to_string(), DOUYIN.to_string()),
+            ]
+        };
+        let db = SignatureDb::from_files(files("\"douyin-open\""), &[]).unwrap();
+        assert_eq!(db.get("pangle").unwrap().bundles, vec!["douyin-open"]);
+        // an id that is in no file
+        assert!(SignatureDb::from_files(files("\"gdt\""), &[]).is_err());
+        // unless the database it extends knows it
+        assert!(SignatureDb::from_files(files("\"gdt\""), &["gdt".to_string()]).is_ok());
     }
 }
