@@ -46,8 +46,7 @@ fn probes(code_signature: &str) -> Vec<String> {
             !p.is_empty()
                 && !p.starts_with('.')
                 && p.contains('.')
-                && p
-                    .chars()
+                && p.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
         })
         .map(|p| format!("{p}.ExodusProbe"))
@@ -57,8 +56,15 @@ fn probes(code_signature: &str) -> Vec<String> {
 #[test]
 fn every_tracker_has_exactly_one_outcome() {
     let m = load();
-    assert!(m.source.contains("exodus_trackers@"), "source must name the file and commit");
-    assert_eq!(m.tracker.len(), m.trackers_in_source, "one entry per tracker of the source");
+    assert!(
+        m.source.contains("exodus_trackers@"),
+        "source must name the file and commit"
+    );
+    assert_eq!(
+        m.tracker.len(),
+        m.trackers_in_source,
+        "one entry per tracker of the source"
+    );
     let mut seen = BTreeSet::new();
     let mut failures = Vec::new();
     let mut last = 0;
@@ -136,7 +142,10 @@ fn mapped_ids_exist_and_claim_the_trackers_code() {
             ));
         }
     }
-    assert!(checked >= 300, "only {checked} mapped trackers had plain prefixes to check");
+    assert!(
+        checked >= 300,
+        "only {checked} mapped trackers had plain prefixes to check"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
