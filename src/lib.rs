@@ -12,12 +12,11 @@
 
 pub mod audit;
 pub mod batch;
-pub mod bundle;
 pub mod cli;
-pub mod container;
 pub mod detect;
 pub mod error;
 pub mod formats;
+pub mod input;
 pub mod knowledge;
 pub mod policy;
 pub mod report;

@@ -128,7 +128,7 @@ fn split_folder_is_one_app() {
         config_split("config.arm64_v8a", Some("android.permission.READ_CONTACTS")),
     )
     .unwrap();
-    assert!(apkaudit::bundle::is_split_folder(&dir));
+    assert!(apkaudit::input::split_set::is_split_folder(&dir));
     let r = scan_file(&dir, &ScanOptions::default()).unwrap();
     assert_eq!(r.kind, InputKind::SplitSet);
     assert_eq!(r.bundle.as_ref().unwrap().format, "split-folder");
@@ -145,7 +145,7 @@ fn split_folder_is_one_app() {
         write_zip(&[("AndroidManifest.xml", &write_axml(&other))]).unwrap(),
     )
     .unwrap();
-    assert!(!apkaudit::bundle::is_split_folder(&dir));
+    assert!(!apkaudit::input::split_set::is_split_folder(&dir));
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -163,7 +163,7 @@ fn corpus_config_splits_with_base_as_folder() {
     }
     // two config splits and no base: not a split folder, but scanning it still works
     // and says that no base was found
-    assert!(!apkaudit::bundle::is_split_folder(&dir));
+    assert!(!apkaudit::input::split_set::is_split_folder(&dir));
     let r = scan_file(&dir, &ScanOptions::default()).unwrap();
     assert_eq!(r.package.as_deref(), Some("com.olacabs.customer"));
     assert!(r.warnings.iter().any(|w| w.contains("no base APK")));

@@ -192,7 +192,7 @@ pub fn is_app_folder(dir: &Path) -> bool {
             return false;
         }
     }
-    crate::bundle::is_split_folder(dir)
+    crate::input::split_set::is_split_folder(dir)
 }
 
 fn rel_key(root: &Path, p: &Path) -> String {

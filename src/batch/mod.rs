@@ -5,7 +5,6 @@
 //! [`guard`] bounds dex buffers and per-file work, [`resume`] reads an earlier output,
 //! [`summary`] aggregates a JSONL file, and [`run`] drives the scan.
 
-pub mod guard;
 pub mod input;
 pub mod resume;
 pub mod summary;
@@ -14,8 +13,8 @@ pub use input::{collect_inputs, Input, Shard};
 pub use resume::Done;
 
 use crate::error::Error;
+use crate::input::budget::{Exceeded, FileGuard, Permits};
 use crate::scan::{scan_bytes, ScanOptions};
-use guard::{Exceeded, FileGuard, Permits};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

@@ -4,6 +4,7 @@
 //! are all decoded into this tree, so the manifest model is built one way. The tree can
 //! be written back as text XML with quick-xml.
 
+use crate::error::{Format, ParseError};
 use serde::Serialize;
 
 /// The Android resource namespace URI.
@@ -332,4 +333,103 @@ fn sanitize_text(s: &str) -> String {
             matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}')
         })
         .collect()
+}
+
+/// Parse a text XML document (an AAR's manifest) into an element tree.
+pub fn parse_text_xml(data: &[u8]) -> Result<Element, ParseError> {
+    use quick_xml::events::Event;
+    use quick_xml::Reader;
+    let mut reader = Reader::from_reader(data);
+    reader.config_mut().trim_text(true);
+    let mut stack: Vec<Element> = Vec::new();
+    let mut decls: Vec<(String, String)> = Vec::new();
+    let mut root: Option<Element> = None;
+    let mut buf = Vec::new();
+    loop {
+        let pos = reader.buffer_position();
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| ParseError::new(Format::Xml, pos, e.to_string()))?;
+        let empty = matches!(ev, Event::Empty(_));
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                if stack.len() > 256 {
+                    return Err(ParseError::new(
+                        Format::Xml,
+                        pos,
+                        "nesting deeper than 256 levels",
+                    ));
+                }
+                let qname = e.name().as_ref().to_string();
+                let mut attrs = Vec::new();
+                let mut own_decls = Vec::new();
+                for a in e.attributes().flatten() {
+                    let key = a.key.as_ref().to_string();
+                    // entity references resolved by quick-xml; a malformed one keeps the raw text
+                    let raw = a.value.to_string();
+                    let value = match quick_xml::escape::unescape(&raw) {
+                        Ok(v) => v.into_owned(),
+                        Err(_) => raw,
+                    };
+                    if key == "xmlns" || key.starts_with("xmlns:") {
+                        let prefix = key.strip_prefix("xmlns:").unwrap_or("").to_string();
+                        own_decls.push((prefix, value));
+                    } else {
+                        attrs.push((key, value));
+                    }
+                }
+                decls.extend(own_decls.iter().cloned());
+                let ns_of = |q: &str| -> (Option<String>, String) {
+                    match q.split_once(':') {
+                        Some((p, l)) => {
+                            let uri = decls
+                                .iter()
+                                .rev()
+                                .find(|(pp, _)| pp == p)
+                                .map(|(_, u)| u.clone());
+                            (uri.or(Some(p.to_string())), l.to_string())
+                        }
+                        None => (None, q.to_string()),
+                    }
+                };
+                let (namespace, name) = ns_of(&qname);
+                let mut el = Element {
+                    namespace,
+                    name,
+                    namespace_decls: own_decls,
+                    ..Default::default()
+                };
+                for (k, v) in attrs {
+                    let (namespace, name) = ns_of(&k);
+                    el.attributes.push(Attribute {
+                        namespace,
+                        name,
+                        resource_id: None,
+                        value: Value::String(v),
+                        resolved: None,
+                    });
+                }
+                if empty {
+                    match stack.last_mut() {
+                        Some(p) => p.children.push(el),
+                        None => root = root.or(Some(el)),
+                    }
+                } else {
+                    stack.push(el);
+                }
+            }
+            Event::End(_) => {
+                if let Some(el) = stack.pop() {
+                    match stack.last_mut() {
+                        Some(p) => p.children.push(el),
+                        None => root = root.or(Some(el)),
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    root.ok_or_else(|| ParseError::new(Format::Xml, 0, "no element in XML document"))
 }

@@ -1,0 +1,45 @@
+//! The decoded manifest of an APK or a raw binary manifest file, with references resolved
+//! through `resources.arsc` (for the `manifest` command and split-folder detection).
+
+use crate::error::{Error, Format, ParseError};
+use crate::formats::axml;
+use crate::formats::xml::Element;
+use crate::formats::zip::{Archive, Limits};
+use std::path::Path;
+
+/// Decode the manifest of an APK or raw binary manifest into an element tree, with
+/// references resolved through resources.arsc where possible.
+pub fn decoded_manifest(path: &Path) -> Result<Element, Error> {
+    let shown = path.display().to_string();
+    let data = crate::formats::zip::map_file(path).map_err(|source| Error::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    let perr = |part: Option<&str>, error: ParseError| Error::Parse {
+        path: shown.clone(),
+        part: part.map(str::to_string),
+        error,
+    };
+    if axml::looks_like_axml(&data) && !data.starts_with(b"PK") {
+        return axml::parse(&data)
+            .map(|d| d.root)
+            .map_err(|e| perr(None, e));
+    }
+    let archive = Archive::parse(&data, Limits::default()).map_err(|e| perr(None, e))?;
+    let bytes = archive
+        .read_name("AndroidManifest.xml")
+        .ok_or_else(|| {
+            perr(
+                None,
+                ParseError::new(Format::Zip, 0, "no AndroidManifest.xml entry"),
+            )
+        })?
+        .map_err(|e| perr(Some("AndroidManifest.xml"), e))?;
+    let mut root = axml::parse(&bytes)
+        .map_err(|e| perr(Some("AndroidManifest.xml"), e))?
+        .root;
+    if let Some(Ok(arsc)) = archive.read_name("resources.arsc") {
+        crate::formats::arsc::resolve_tree(&mut root, &arsc, &mut Vec::new());
+    }
+    Ok(root)
+}

@@ -1,0 +1,386 @@
+//! Scanning an opened archive (APK, AAB, AAR, JAR) in named stages:
+//! [`manifest`](read_manifest) → [`native libraries`](native_stage) →
+//! [`dex code`](dex_stage) → [`nested code`](nested_stage) → [`class files`](java_stage) →
+//! [`identification`](identify_stage). Split sets branch off to [`super::splits`].
+
+use super::nested::{java_classes, read_nested};
+use super::{is_root_dex, InputKind, NativeLibInfo, ScanOptions, ScanReport};
+use crate::detect::data_access::RawHit;
+use crate::detect::sdk::{AppEvidence, SdkFinding};
+use crate::error::{Diagnostic, Error, Format, ParseError};
+use crate::formats::axml;
+use crate::formats::zip::{Archive, Entry};
+use crate::input::kind::ZipKind;
+use crate::input::reader::{guard_check, guarded_read};
+use rayon::prelude::*;
+
+/// Scan an opened archive (APK, AAB, AAR, JAR or split set).
+pub(super) fn scan_archive(
+    name: &str,
+    archive: &Archive<'_>,
+    mut report: ScanReport,
+    opts: &ScanOptions,
+) -> Result<ScanReport, Error> {
+    report.quirks = archive.quirks().to_vec();
+    let kind = crate::input::kind::detect(archive);
+    report.kind = match kind {
+        ZipKind::Aab => InputKind::Aab,
+        ZipKind::Aar => InputKind::Aar,
+        ZipKind::Jar => InputKind::Jar,
+        ZipKind::SplitSet => InputKind::SplitSet,
+        _ => InputKind::Apk,
+    };
+    report.dex_files = archive
+        .entries()
+        .iter()
+        .filter(|e| {
+            is_root_dex(&e.name)
+                || (kind == ZipKind::Aab && e.name.contains("/dex/") && e.name.ends_with(".dex"))
+        })
+        .map(|e| e.name.clone())
+        .collect();
+    report.dex_files.dedup();
+    if kind == ZipKind::SplitSet {
+        return super::splits::scan_split_archive(name, archive, report, opts);
+    }
+    read_manifest(name, archive, kind, &mut report)?;
+    let guard = opts.guard.as_deref();
+    guard_check(name, guard)?;
+    let (lib_paths, jni_classes) = native_stage(archive, opts, &mut report);
+    guard_check(name, guard)?;
+    // an SDK artefact's own package is the SDK, not a first-party app to exclude
+    let first_party = if matches!(kind, ZipKind::Aar | ZipKind::Jar) {
+        None
+    } else {
+        report.package.clone()
+    };
+    let mut ev = AppEvidence {
+        package: first_party.clone(),
+        native_libs: lib_paths,
+        jni_classes,
+        paths: archive.entries().iter().map(|e| e.name.clone()).collect(),
+        ..Default::default()
+    };
+    if let Some(m) = &report.manifest {
+        ev.components = m.components.iter().map(|c| c.name.clone()).collect();
+        ev.authorities = m
+            .components
+            .iter()
+            .flat_map(|c| c.authorities.clone())
+            .collect();
+        ev.meta_data = m.meta_data.iter().map(|d| d.name.clone()).collect();
+    }
+    let mut raw_hits = dex_stage(archive, kind, opts, &mut report, &mut ev);
+    guard_check(name, guard)?;
+    let nested_findings = nested_stage(
+        archive,
+        kind,
+        opts,
+        &first_party,
+        &mut report,
+        &mut raw_hits,
+    );
+    guard_check(name, guard)?;
+    if matches!(kind, ZipKind::Aar | ZipKind::Jar) {
+        let (classes, strings, hits) = java_classes(archive, opts, &mut report.errors);
+        raw_hits.extend(hits);
+        report.class_count = classes.len();
+        ev.classes.extend(classes);
+        ev.strings.extend(strings);
+    }
+    identify_stage(
+        &mut report,
+        &ev,
+        nested_findings,
+        raw_hits,
+        first_party,
+        opts,
+    );
+    Ok(report)
+}
+
+/// Decode the manifest of each kind: binary XML (APK, with resources resolved through
+/// `resources.arsc`), protobuf XML (AAB) or text XML (AAR). JARs have none.
+fn read_manifest(
+    name: &str,
+    archive: &Archive<'_>,
+    kind: ZipKind,
+    report: &mut ScanReport,
+) -> Result<(), Error> {
+    let perr = |part: Option<&str>, error: ParseError| Error::Parse {
+        path: name.to_string(),
+        part: part.map(str::to_string),
+        error,
+    };
+    match kind {
+        ZipKind::Apk => {
+            let bytes = match archive.read_name("AndroidManifest.xml") {
+                Some(Ok(b)) => b,
+                Some(Err(e)) => return Err(perr(Some("AndroidManifest.xml"), e)),
+                None => {
+                    return Err(perr(
+                        None,
+                        ParseError::new(Format::Zip, 0, "no AndroidManifest.xml entry"),
+                    ))
+                }
+            };
+            let doc = axml::parse(&bytes).map_err(|e| perr(Some("AndroidManifest.xml"), e))?;
+            report.warnings = doc.warnings;
+            let mut root = doc.root;
+            match archive.read_name("resources.arsc") {
+                Some(Ok(arsc)) => {
+                    crate::formats::arsc::resolve_tree(&mut root, &arsc, &mut report.errors)
+                }
+                Some(Err(e)) => report
+                    .errors
+                    .push(Diagnostic::from_parse("resources.arsc", &e)),
+                None => {}
+            }
+            super::fill_manifest(report, &root);
+        }
+        ZipKind::Aab => {
+            let part = "base/manifest/AndroidManifest.xml";
+            let bytes = match archive.read_name(part) {
+                Some(Ok(b)) => b,
+                Some(Err(e)) => return Err(perr(Some(part), e)),
+                None => {
+                    return Err(perr(
+                        None,
+                        ParseError::new(Format::Zip, 0, "no base manifest"),
+                    ))
+                }
+            };
+            let root = crate::formats::aapt_pb::parse_proto_xml(&bytes)
+                .map_err(|e| perr(Some(part), e))?;
+            super::fill_manifest(report, &root);
+        }
+        ZipKind::Aar => {
+            if let Some(Ok(bytes)) = archive.read_name("AndroidManifest.xml") {
+                match crate::formats::xml::parse_text_xml(&bytes) {
+                    Ok(root) => super::fill_manifest(report, &root),
+                    Err(e) => report
+                        .errors
+                        .push(Diagnostic::from_parse("AndroidManifest.xml", &e)),
+                }
+            }
+        }
+        ZipKind::Jar | ZipKind::SplitSet => {}
+        ZipKind::Unknown => {
+            return Err(perr(
+                None,
+                ParseError::new(
+                    Format::Zip,
+                    0,
+                    "no AndroidManifest.xml, no classes: not an APK, AAB, AAR or JAR",
+                ),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Native libraries (`lib/<abi>/*.so`, `jni/`), parsed in parallel: returns their paths
+/// and the Java classes their JNI exports name.
+fn native_stage(
+    archive: &Archive<'_>,
+    opts: &ScanOptions,
+    report: &mut ScanReport,
+) -> (Vec<String>, Vec<String>) {
+    let lib_entries: Vec<&Entry> = archive
+        .entries()
+        .iter()
+        .filter(|e| {
+            e.name.ends_with(".so")
+                && (e.name.starts_with("lib/")
+                    || e.name.starts_with("jni/")
+                    || e.name.contains("/lib/"))
+        })
+        .collect();
+    let libs: Vec<Result<NativeLibInfo, Diagnostic>> = lib_entries
+        .par_iter()
+        .map(|e| {
+            let bytes = guarded_read(archive, e, opts.guard.as_deref())
+                .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
+            let lib = crate::formats::elf::NativeLib::parse(&e.name, &bytes)
+                .map_err(|err| Diagnostic::from_parse(&e.name, &err))?;
+            Ok(NativeLibInfo {
+                path: e.name.clone(),
+                abi: lib.abi.clone(),
+                soname: lib.soname.clone(),
+                needed: lib.needed.clone(),
+                exports: lib.exports,
+                jni_classes: lib.jni_packages(),
+            })
+        })
+        .collect();
+    let mut jni_classes = Vec::new();
+    for l in libs {
+        match l {
+            Ok(info) => {
+                jni_classes.extend(info.jni_classes.iter().cloned());
+                report.native_libs.push(info);
+            }
+            Err(d) => report.errors.push(d),
+        }
+    }
+    jni_classes.sort();
+    jni_classes.dedup();
+    (
+        lib_entries.iter().map(|e| e.name.clone()).collect(),
+        jni_classes,
+    )
+}
+
+/// What one dex yields: class names, unreadable class count, candidate strings,
+/// sensitive call sites and per-method errors.
+type DexResult = (
+    Vec<String>,
+    usize,
+    Vec<String>,
+    Vec<RawHit>,
+    Vec<Diagnostic>,
+);
+
+/// Classes, strings and sensitive call sites of every dex (root `classes*.dex`, AAB
+/// modules, and dex inside jars), in parallel.
+fn dex_stage(
+    archive: &Archive<'_>,
+    kind: ZipKind,
+    opts: &ScanOptions,
+    report: &mut ScanReport,
+    ev: &mut AppEvidence,
+) -> Vec<RawHit> {
+    let k = opts.knowledge();
+    let dex_entries: Vec<&Entry> = archive
+        .entries()
+        .iter()
+        .filter(|e| {
+            report.dex_files.contains(&e.name) || (kind == ZipKind::Jar && e.name.ends_with(".dex"))
+        })
+        .collect();
+    let want_strings = k.matcher.has_string_patterns();
+    let results: Vec<Result<DexResult, Diagnostic>> = dex_entries
+        .par_iter()
+        .map(|e| {
+            let _permit = opts.guard.as_ref().and_then(|g| g.dex_permit());
+            let bytes = guarded_read(archive, e, opts.guard.as_deref())
+                .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
+            let dex = crate::formats::dex::Dex::parse(&bytes)
+                .map_err(|x| Diagnostic::from_parse(&e.name, &x))?;
+            let mut names = Vec::with_capacity(dex.class_def_count() as usize);
+            let mut bad = 0usize;
+            for n in dex.class_names() {
+                match n {
+                    Ok(n) => names.push(n),
+                    Err(_) => bad += 1,
+                }
+            }
+            // dex strings that can carry a domain or SDK key (contain a dot)
+            let mut strings = Vec::new();
+            if want_strings {
+                for i in 0..dex.string_count() {
+                    if let Ok(b) = dex.string_bytes(i) {
+                        if b.len() >= 6 && b.len() <= 512 && b.contains(&b'.') {
+                            strings.push(String::from_utf8_lossy(b).into_owned());
+                        }
+                    }
+                }
+            }
+            // sensitive API call sites (bytecode walk)
+            let mut code_errors = Vec::new();
+            let hits = crate::detect::data_access::dex_hits(
+                &dex,
+                &e.name,
+                &k.sensitive_apis,
+                &mut code_errors,
+            );
+            Ok((names, bad, strings, hits, code_errors))
+        })
+        .collect();
+    let mut raw_hits = Vec::new();
+    for (e, r) in dex_entries.iter().zip(results) {
+        match r {
+            Ok((names, bad, strings, hits, code_errors)) => {
+                raw_hits.extend(hits);
+                report.errors.extend(code_errors);
+                ev.strings.extend(strings);
+                if bad > 0 {
+                    report.errors.push(Diagnostic::message(
+                        Some(e.name.clone()),
+                        format!("{bad} class definitions could not be read"),
+                    ));
+                }
+                report.class_count += names.len();
+                ev.classes.extend(names);
+            }
+            Err(d) => report.errors.push(d),
+        }
+    }
+    raw_hits
+}
+
+/// Dex and jars outside the root (plugins, packer payloads): each is read and matched on
+/// its own, so its SDKs name the payload; returns (payload path, its findings).
+fn nested_stage(
+    archive: &Archive<'_>,
+    kind: ZipKind,
+    opts: &ScanOptions,
+    first_party: &Option<String>,
+    report: &mut ScanReport,
+    raw_hits: &mut Vec<RawHit>,
+) -> Vec<(String, Vec<SdkFinding>)> {
+    let nested: Vec<&Entry> = archive
+        .entries()
+        .iter()
+        .filter(|e| {
+            let n = e.name.to_ascii_lowercase();
+            // AAR/JAR inner jars and dex are read as the artefact's own classes
+            !report.dex_files.contains(&e.name)
+                && !matches!(kind, ZipKind::Aar | ZipKind::Jar)
+                && (n.ends_with(".dex") || n.ends_with(".jar") || n.ends_with(".apk"))
+        })
+        .collect();
+    let nested_results: Vec<_> = nested
+        .par_iter()
+        .map(|e| read_nested(archive, e, opts))
+        .collect();
+    let mut nested_findings = Vec::new();
+    for (mut code, classes, hits) in nested_results {
+        raw_hits.extend(hits);
+        if !classes.is_empty() {
+            let sub = AppEvidence {
+                package: first_party.clone(),
+                classes,
+                ..Default::default()
+            };
+            let found = opts.knowledge().matcher.match_app(&sub);
+            code.sdks = found.iter().map(|f| f.id.clone()).collect();
+            nested_findings.push((code.path.clone(), found));
+        }
+        report.nested_code.push(code);
+    }
+    nested_findings
+}
+
+/// Match the evidence against the signatures, fold in the nested payloads' findings, and
+/// attribute the sensitive call sites to owners.
+fn identify_stage(
+    report: &mut ScanReport,
+    ev: &AppEvidence,
+    nested_findings: Vec<(String, Vec<SdkFinding>)>,
+    raw_hits: Vec<RawHit>,
+    first_party: Option<String>,
+    opts: &ScanOptions,
+) {
+    let matcher = &opts.knowledge().matcher;
+    report.sdks = matcher.match_app(ev);
+    for (path, found) in nested_findings {
+        super::splits::merge_findings(&mut report.sdks, &found, Some(&path));
+    }
+    report.data_access = crate::detect::data_access::attribute(
+        raw_hits,
+        matcher,
+        first_party.as_deref(),
+        &report.sdks,
+    );
+}

@@ -1,0 +1,259 @@
+//! The scan pipeline: one input file in, one [`ScanReport`] out.
+//!
+//! Per-part problems (a broken dex, an unreadable entry) become entries in
+//! [`ScanReport::errors`]; only an input that cannot be read at all is an [`Error`].
+
+use crate::error::{Diagnostic, Error, ParseError};
+use crate::formats::axml;
+use crate::formats::manifest::{Component, Manifest, UsesPermission};
+use crate::formats::xml::Element;
+use crate::formats::zip::{Archive, Limits, Quirk};
+use serde::Serialize;
+
+mod archive;
+mod nested;
+pub mod splits;
+
+pub use crate::input::manifest::decoded_manifest;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// Options of a scan.
+#[derive(Clone, Default)]
+pub struct ScanOptions {
+    /// Container caps.
+    pub limits: Limits,
+    /// Knowledge (signatures, sensitive APIs, permissions); the embedded one when `None`.
+    pub knowledge: Option<std::sync::Arc<crate::knowledge::Knowledge>>,
+    /// Batch budget of this file (dex-buffer permits, inflated-byte and time caps);
+    /// `None` outside batches.
+    pub guard: Option<std::sync::Arc<crate::input::budget::FileGuard>>,
+    /// How deep inside a split set this scan is (0 for the input itself). A split set
+    /// inside a split set is not opened, so nested archives cannot recurse without bound.
+    pub split_depth: u8,
+}
+
+impl ScanOptions {
+    /// The knowledge this scan matches against.
+    pub fn knowledge(&self) -> &crate::knowledge::Knowledge {
+        match &self.knowledge {
+            Some(k) => k,
+            None => crate::knowledge::Knowledge::embedded(),
+        }
+    }
+}
+
+/// What kind of input was scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    /// An APK (or any ZIP with a binary manifest at its root).
+    Apk,
+    /// A raw binary AndroidManifest.xml.
+    Axml,
+    /// An Android App Bundle.
+    Aab,
+    /// An Android library (SDK artefact).
+    Aar,
+    /// A Java archive (SDK artefact).
+    Jar,
+    /// A set of split APKs (.apks, .xapk, .apkm).
+    SplitSet,
+}
+
+/// The scan result; its JSON form is documented in `docs/scan-json.md`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanReport {
+    /// Input path as given.
+    pub file: String,
+    /// SHA-256 of the input file.
+    pub sha256: String,
+    /// Input size in bytes.
+    pub size: u64,
+    /// Input kind.
+    pub kind: InputKind,
+    /// Package name.
+    pub package: Option<String>,
+    /// versionCode.
+    pub version_code: Option<i64>,
+    /// versionName.
+    pub version_name: Option<String>,
+    /// minSdkVersion.
+    pub min_sdk: Option<i64>,
+    /// targetSdkVersion.
+    pub target_sdk: Option<i64>,
+    /// Requested permissions.
+    pub permissions: Vec<UsesPermission>,
+    /// Components.
+    pub components: Vec<Component>,
+    /// The full manifest model.
+    pub manifest: Option<Manifest>,
+    /// Dex files found at the root (`classes*.dex`).
+    pub dex_files: Vec<String>,
+    /// Classes read (dex class definitions, or `.class` files for AAR/JAR inputs).
+    pub class_count: usize,
+    /// Dex, jar and apk payloads outside the root (plugins loaded at run time, packer
+    /// payloads), reported as evidence with their path.
+    pub nested_code: Vec<NestedCode>,
+    /// Split APKs of a split set, base first.
+    pub splits: Vec<String>,
+    /// Split-set metadata (format, declared package, parts, OBB files); `None` for a
+    /// single APK.
+    pub bundle: Option<crate::input::split_set::BundleInfo>,
+    /// Third-party SDKs found, with their evidence.
+    pub sdks: Vec<crate::detect::sdk::SdkFinding>,
+    /// Personal data read by sensitive API calls in the dex code, per owner (SDK, app,
+    /// unknown), with call sites as evidence.
+    pub data_access: Vec<crate::detect::data_access::DataAccess>,
+    /// Native libraries (`lib/<abi>/*.so`).
+    pub native_libs: Vec<NativeLibInfo>,
+    /// Container quirks (Android accepts them; other tools may not).
+    pub quirks: Vec<Quirk>,
+    /// Decoder warnings (hostile tricks met and worked around).
+    pub warnings: Vec<String>,
+    /// Problems with parts of the input; empty when clean.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// A native library in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct NativeLibInfo {
+    /// Path in the archive.
+    pub path: String,
+    /// ABI.
+    pub abi: String,
+    /// DT_SONAME.
+    pub soname: Option<String>,
+    /// DT_NEEDED.
+    pub needed: Vec<String>,
+    /// Number of exported dynamic symbols.
+    pub exports: usize,
+    /// Java classes with JNI entry points here (these name packages even when the dex
+    /// is obfuscated or packed).
+    pub jni_classes: Vec<String>,
+}
+
+/// Code shipped outside the root dex: a dex, jar or APK under `assets/`, `res/raw/`,
+/// a plugin folder or a packer payload. Its classes are matched like the root dex, and
+/// SDK evidence from it names its path.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NestedCode {
+    /// Path in the archive.
+    pub path: String,
+    /// `dex`, `jar` (zip with dex or classes), `apk` (zip with a manifest), or `opaque`
+    /// (encrypted or unknown: a packer payload, listed only).
+    pub format: String,
+    /// Classes read from it.
+    pub class_count: usize,
+    /// SDKs whose evidence comes from it.
+    pub sdks: Vec<String>,
+    /// Why it could not be read, if so.
+    pub error: Option<String>,
+}
+
+/// Scan one file, or a folder of split APKs (see [`crate::scan::splits::scan_split_folder`]).
+pub fn scan_file(path: &Path, opts: &ScanOptions) -> Result<ScanReport, Error> {
+    if path.is_dir() {
+        return crate::scan::splits::scan_split_folder(path, opts);
+    }
+    let shown = path.display().to_string();
+    let data = crate::formats::zip::map_file(path).map_err(|source| Error::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    scan_bytes(&shown, &data, opts)
+}
+
+/// Scan an input already in memory; `name` is used in the report and errors.
+pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanReport, Error> {
+    // the whole-file hash (~15% of a scan's CPU) runs beside the scan, not before it
+    let (sha256, report) = rayon::join(
+        || hex(&Sha256::digest(data)),
+        || scan_unhashed(name, data, opts),
+    );
+    report.map(|mut r| {
+        r.sha256 = sha256;
+        r
+    })
+}
+
+/// [`scan_bytes`] without the file hash.
+fn scan_unhashed(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanReport, Error> {
+    let mut report = empty_report(name, InputKind::Apk);
+    report.size = data.len() as u64;
+    let perr = |part: Option<&str>, error: ParseError| Error::Parse {
+        path: name.to_string(),
+        part: part.map(str::to_string),
+        error,
+    };
+    if axml::looks_like_axml(data) && !data.starts_with(b"PK") {
+        report.kind = InputKind::Axml;
+        let doc = axml::parse(data).map_err(|e| perr(None, e))?;
+        report.warnings = doc.warnings;
+        fill_manifest(&mut report, &doc.root);
+        return Ok(report);
+    }
+    let archive = match Archive::parse(data, opts.limits) {
+        Ok(a) => a,
+        Err(_) if crate::input::split_set::looks_like_encrypted_apkm(data) => {
+            return Err(crate::input::split_set::encrypted_apkm_error(name))
+        }
+        Err(e) => return Err(perr(None, e)),
+    };
+    archive::scan_archive(name, &archive, report, opts)
+}
+
+/// A report with no facts yet.
+pub(crate) fn empty_report(name: &str, kind: InputKind) -> ScanReport {
+    ScanReport {
+        file: name.to_string(),
+        sha256: String::new(),
+        size: 0,
+        kind,
+        package: None,
+        version_code: None,
+        version_name: None,
+        min_sdk: None,
+        target_sdk: None,
+        permissions: Vec::new(),
+        components: Vec::new(),
+        manifest: None,
+        dex_files: Vec::new(),
+        sdks: Vec::new(),
+        class_count: 0,
+        nested_code: Vec::new(),
+        splits: Vec::new(),
+        bundle: None,
+        data_access: Vec::new(),
+        native_libs: Vec::new(),
+        quirks: Vec::new(),
+        warnings: Vec::new(),
+        errors: Vec::new(),
+    }
+}
+
+/// `classes.dex`, `classes2.dex`, ... at the root of the archive.
+pub fn is_root_dex(name: &str) -> bool {
+    name.strip_prefix("classes")
+        .and_then(|r| r.strip_suffix(".dex"))
+        .is_some_and(|n| {
+            n.is_empty() || (n.chars().all(|c| c.is_ascii_digit()) && !n.starts_with('0'))
+        })
+}
+
+pub(crate) fn fill_manifest(report: &mut ScanReport, root: &Element) {
+    let mut m = Manifest::from_xml(root);
+    for p in &mut m.permissions {
+        p.protection = crate::knowledge::permissions::protection_of(&p.name);
+    }
+    report.package = m.package.clone();
+    report.version_code = m.version_code;
+    report.version_name = m.version_name.clone();
+    report.min_sdk = m.min_sdk;
+    report.target_sdk = m.target_sdk;
+    report.permissions = m.permissions.clone();
+    report.components = m.components.clone();
+    report.manifest = Some(m);
+}
+
+pub use crate::formats::bytes::hex;
