@@ -242,7 +242,10 @@ struct Fault {
 
 impl Fault {
     fn new(offset: u64, reason: impl Into<String>) -> Self {
-        Fault { offset, reason: reason.into() }
+        Fault {
+            offset,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -289,7 +292,10 @@ impl<'a> Reader<'a> {
         if len > self.remaining() {
             return Err(Fault::new(
                 at,
-                format!("{what}: length {len} exceeds the {} bytes left", self.remaining()),
+                format!(
+                    "{what}: length {len} exceeds the {} bytes left",
+                    self.remaining()
+                ),
             ));
         }
         let base = self.offset();
@@ -340,7 +346,10 @@ fn find_central_directory(file: &[u8]) -> Result<(u64, u64), Fault> {
     const EOCD_SIG: u32 = 0x0605_4b50;
     const EOCD_MIN: usize = 22;
     if file.len() < EOCD_MIN {
-        return Err(Fault::new(0, format!("file of {} bytes has no ZIP end record", file.len())));
+        return Err(Fault::new(
+            0,
+            format!("file of {} bytes has no ZIP end record", file.len()),
+        ));
     }
     // The comment is at most 65535 bytes: the record starts within the last 65557 bytes.
     let last = file.len() - EOCD_MIN;
@@ -355,7 +364,10 @@ fn find_central_directory(file: &[u8]) -> Result<(u64, u64), Fault> {
         }
     }
     let eocd = eocd.ok_or_else(|| {
-        Fault::new(file.len() as u64, "no ZIP end-of-central-directory record in the last 64 KiB")
+        Fault::new(
+            file.len() as u64,
+            "no ZIP end-of-central-directory record in the last 64 KiB",
+        )
     })?;
     let cd_offset = le_u32(file, eocd + 16).unwrap_or(0);
     if cd_offset != u32::MAX {
@@ -364,9 +376,15 @@ fn find_central_directory(file: &[u8]) -> Result<(u64, u64), Fault> {
     // Zip64: locator right before the EOCD, pointing at the zip64 end record.
     const LOC_SIG: u32 = 0x0706_4b50;
     const Z64_SIG: u32 = 0x0606_4b50;
-    let loc = eocd.checked_sub(20).filter(|&l| le_u32(file, l) == Some(LOC_SIG)).ok_or_else(
-        || Fault::new(eocd as u64, "central directory offset 0xffffffff without a zip64 locator"),
-    )?;
+    let loc = eocd
+        .checked_sub(20)
+        .filter(|&l| le_u32(file, l) == Some(LOC_SIG))
+        .ok_or_else(|| {
+            Fault::new(
+                eocd as u64,
+                "central directory offset 0xffffffff without a zip64 locator",
+            )
+        })?;
     let z64 = le_u64(file, loc + 8).unwrap_or(u64::MAX);
     let z64 = usize::try_from(z64)
         .ok()
@@ -399,7 +417,10 @@ pub fn read_signing_at(
     min_sdk: Option<u32>,
     now: i64,
 ) -> SigningInfo {
-    let mut info = SigningInfo { min_sdk, ..Default::default() };
+    let mut info = SigningInfo {
+        min_sdk,
+        ..Default::default()
+    };
     let mut warnings = Vec::new();
     {
         let mut w = Warnings(&mut warnings);
@@ -433,7 +454,10 @@ impl SigningInfo {
     /// Derived fields: effective signers, debug flag, Janus.
     fn finish(&mut self) {
         let first_certs = |signers: &[SchemeSigner]| -> Vec<CertInfo> {
-            signers.iter().filter_map(|s| s.certificates.first().cloned()).collect()
+            signers
+                .iter()
+                .filter_map(|s| s.certificates.first().cloned())
+                .collect()
         };
         let (scheme, signers) = if !self.v3.is_empty() && !first_certs(&self.v3).is_empty() {
             (Some("v3"), first_certs(&self.v3))
@@ -499,7 +523,10 @@ fn read_signing_block(file: &[u8], info: &mut SigningInfo, w: &mut Warnings, now
         }
     };
     if cd > eocd {
-        w.push(eocd + 16, format!("central directory offset {cd:#x} is past the end record"));
+        w.push(
+            eocd + 16,
+            format!("central directory offset {cd:#x} is past the end record"),
+        );
         return;
     }
     let cd = cd as usize; // cd <= eocd < file.len()
@@ -527,23 +554,38 @@ fn read_signing_block(file: &[u8], info: &mut SigningInfo, w: &mut Warnings, now
     if size_header != size_footer {
         w.push(
             start as u64,
-            format!("APK Signing Block size fields differ: header {size_header}, footer {size_footer}"),
+            format!(
+                "APK Signing Block size fields differ: header {size_header}, footer {size_footer}"
+            ),
         );
         return;
     }
-    let mut block = SigningBlock { offset: start as u64, size: total as u64, entries: Vec::new() };
+    let mut block = SigningBlock {
+        offset: start as u64,
+        size: total as u64,
+        entries: Vec::new(),
+    };
     let pairs = &file[start + 8..footer];
     let mut r = Reader::new(pairs, (start + 8) as u64);
     let mut seen: Vec<u32> = Vec::new();
     while !r.is_empty() {
         let at = r.offset();
         if r.remaining() < 8 {
-            w.push(at, format!("{} stray bytes after the last id-value pair", r.remaining()));
+            w.push(
+                at,
+                format!("{} stray bytes after the last id-value pair", r.remaining()),
+            );
             break;
         }
         let len = le_u64(r.rest(), 0).unwrap_or(0);
         if len < 4 || len > (r.remaining() - 8) as u64 {
-            w.push(at, format!("id-value pair length {len} is out of range ({} bytes left)", r.remaining() - 8));
+            w.push(
+                at,
+                format!(
+                    "id-value pair length {len} is out of range ({} bytes left)",
+                    r.remaining() - 8
+                ),
+            );
             break;
         }
         let _ = r.take(8, "pair length");
@@ -569,14 +611,21 @@ fn read_signing_block(file: &[u8], info: &mut SigningInfo, w: &mut Warnings, now
             size: value.len() as u64,
         });
         let value = Reader::new(value, value_at);
-        let repeated = seen.contains(&id);
-        seen.push(id);
-        if repeated && block_name(id) != "unknown" && id != VERITY_PADDING_BLOCK_ID {
+        // Only the few known ids are tracked, so this stays linear in the number of pairs.
+        let known = block_name(id) != "unknown" && id != VERITY_PADDING_BLOCK_ID;
+        let repeated = known && seen.contains(&id);
+        if known && !repeated {
+            seen.push(id);
+        }
+        if repeated {
             // Android and apksig read the first pair with an id; a later one is never verified
             // (F-Droid issue 1128: tools that read the last one can be shown another signer).
             w.push(
                 at,
-                format!("second {} block ignored: Android reads only the first one with an id", block_name(id)),
+                format!(
+                    "second {} block ignored: Android reads only the first one with an id",
+                    block_name(id)
+                ),
             );
             continue;
         }
@@ -591,7 +640,8 @@ fn read_signing_block(file: &[u8], info: &mut SigningInfo, w: &mut Warnings, now
             }
             V31_BLOCK_ID => {
                 info.schemes.v31 = true;
-                info.v31.extend(read_scheme_block(value, Scheme::V31, w, now));
+                info.v31
+                    .extend(read_scheme_block(value, Scheme::V31, w, now));
             }
             SOURCE_STAMP_V1_BLOCK_ID | SOURCE_STAMP_V2_BLOCK_ID => {
                 info.schemes.source_stamp = true;
@@ -637,7 +687,10 @@ fn read_scheme_block(
     };
     while !signers.is_empty() {
         if out.len() >= MAX_SIGNERS {
-            w.push(signers.offset(), format!("{ctx}: more than {MAX_SIGNERS} signers, rest ignored"));
+            w.push(
+                signers.offset(),
+                format!("{ctx}: more than {MAX_SIGNERS} signers, rest ignored"),
+            );
             break;
         }
         let signer = match signers.prefixed("signer") {
@@ -714,7 +767,13 @@ fn read_scheme_signer(
         let min = signer.u32("min SDK")?;
         let max = signer.u32("max SDK")?;
         if Some(min) != out.min_sdk || Some(max) != out.max_sdk {
-            w.push(at, format!("{} signer SDK range {min}..{max} differs from signed data's", scheme.name()));
+            w.push(
+                at,
+                format!(
+                    "{} signer SDK range {min}..{max} differs from signed data's",
+                    scheme.name()
+                ),
+            );
         }
         out.min_sdk = Some(min);
         out.max_sdk = Some(max);
@@ -741,7 +800,10 @@ fn read_scheme_signer(
 fn read_lineage(mut r: Reader) -> Result<Vec<String>, Fault> {
     let version = r.u32("lineage version")?;
     if version != 1 {
-        return Err(Fault::new(r.base, format!("lineage version {version} is not 1")));
+        return Err(Fault::new(
+            r.base,
+            format!("lineage version {version} is not 1"),
+        ));
     }
     let mut out = Vec::new();
     while !r.is_empty() {
@@ -756,7 +818,9 @@ fn read_lineage(mut r: Reader) -> Result<Vec<String>, Fault> {
 }
 
 fn read_stamp(mut value: Reader, w: &mut Warnings, now: i64) -> Option<CertInfo> {
-    let r = value.prefixed("source stamp").and_then(|mut d| d.prefixed("stamp certificate"));
+    let r = value
+        .prefixed("source stamp")
+        .and_then(|mut d| d.prefixed("stamp certificate"));
     match r {
         Ok(c) => Some(cert_info(c.buf, now, c.base, w)),
         Err(f) => {
@@ -789,18 +853,24 @@ pub fn signature_algorithm_name(id: u32) -> String {
 
 fn read_v1(files: &[(&str, &[u8])], info: &mut SigningInfo, w: &mut Warnings, now: i64) {
     for (name, data) in files {
-        let Some(stem) = v1_block_stem(name) else { continue };
+        let Some(stem) = v1_block_stem(name) else {
+            continue;
+        };
         let sf_name = format!("{stem}.SF");
         let sf = files.iter().find(|(n, _)| *n == sf_name);
         if sf.is_some() {
             info.schemes.v1 = true;
         } else {
-            w.push(0, format!("{name}: no matching {sf_name}: partial v1 signature"));
+            w.push(
+                0,
+                format!("{name}: no matching {sf_name}: partial v1 signature"),
+            );
         }
         let mut sig = V1Signature {
             block_file: name.to_string(),
             signature_file: sf.map(|(n, _)| n.to_string()),
-            x_android_apk_signed: sf.and_then(|(_, d)| sf_main_attribute(d, "X-Android-APK-Signed")),
+            x_android_apk_signed: sf
+                .and_then(|(_, d)| sf_main_attribute(d, "X-Android-APK-Signed")),
             ..Default::default()
         };
         if let Err(f) = read_pkcs7(data, &mut sig, w, now) {
@@ -816,18 +886,25 @@ fn v1_block_stem(name: &str) -> Option<&str> {
     if rest.contains('/') {
         return None;
     }
-    [".RSA", ".DSA", ".EC"].iter().find_map(|ext| name.strip_suffix(ext))
+    [".RSA", ".DSA", ".EC"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext))
 }
 
 /// A main-section attribute of a `.SF` file (lines end at CRLF/LF; continuation lines start with a space).
 fn sf_main_attribute(sf: &[u8], key: &str) -> Option<String> {
     let text = String::from_utf8_lossy(sf);
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).peekable();
+    let mut lines = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .peekable();
     while let Some(line) = lines.next() {
         if line.is_empty() {
             return None; // end of main section
         }
-        let Some((k, v)) = line.split_once(':') else { continue };
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
         if k.eq_ignore_ascii_case(key) {
             let mut v = v.strip_prefix(' ').unwrap_or(v).to_string();
             while let Some(cont) = lines.peek().and_then(|l| l.strip_prefix(' ')) {
@@ -850,11 +927,27 @@ fn read_pkcs7(data: &[u8], sig: &mut V1Signature, w: &mut Warnings, now: i64) ->
         let at = e.position().map(|p| u32::from(p) as u64).unwrap_or(0);
         Fault::new(at, format!("{what}: {e}"))
     };
-    let ci = ContentInfo::from_der(data).map_err(|e| der_fault(e, "PKCS#7 ContentInfo"))?;
+    let ci = ContentInfo::from_der(data).map_err(|e| {
+        if data.get(1) == Some(&0x80) {
+            // Android's own parser accepts BER; the der crate reads DER only.
+            Fault::new(
+                1,
+                "PKCS#7 in BER indefinite-length form is not read (DER only)",
+            )
+        } else {
+            der_fault(e, "PKCS#7 ContentInfo")
+        }
+    })?;
     if ci.content_type.to_string() != ID_SIGNED_DATA {
-        return Err(Fault::new(0, format!("PKCS#7 content type {} is not SignedData", ci.content_type)));
+        return Err(Fault::new(
+            0,
+            format!("PKCS#7 content type {} is not SignedData", ci.content_type),
+        ));
     }
-    let sd_der = ci.content.to_der().map_err(|e| der_fault(e, "PKCS#7 content"))?;
+    let sd_der = ci
+        .content
+        .to_der()
+        .map_err(|e| der_fault(e, "PKCS#7 content"))?;
     let sd = SignedData::from_der(&sd_der).map_err(|e| der_fault(e, "PKCS#7 SignedData"))?;
     // Certificates: re-encoded from the strictly-DER-decoded structure, so the bytes equal
     // the ones in the file (DER has one encoding per value).
@@ -864,17 +957,27 @@ fn read_pkcs7(data: &[u8], sig: &mut V1Signature, w: &mut Warnings, now: i64) ->
             match choice {
                 cms::cert::CertificateChoices::Certificate(c) => match c.to_der() {
                     Ok(b) => raw.push(b),
-                    Err(e) => w.push(0, format!("{}: certificate re-encoding: {e}", sig.block_file)),
+                    Err(e) => w.push(
+                        0,
+                        format!("{}: certificate re-encoding: {e}", sig.block_file),
+                    ),
                 },
-                cms::cert::CertificateChoices::Other(_) => {
-                    w.push(0, format!("{}: non-X.509 certificate format skipped", sig.block_file))
-                }
+                cms::cert::CertificateChoices::Other(_) => w.push(
+                    0,
+                    format!("{}: non-X.509 certificate format skipped", sig.block_file),
+                ),
             }
         }
     }
     sig.certificates = raw.iter().map(|b| cert_info(b, now, 0, w)).collect();
     if raw.is_empty() {
-        w.push(0, format!("{}: PKCS#7 SignedData carries no certificate", sig.block_file));
+        w.push(
+            0,
+            format!(
+                "{}: PKCS#7 SignedData carries no certificate",
+                sig.block_file
+            ),
+        );
     }
     for si in sd.signer_infos.0.iter().take(MAX_SIGNERS) {
         let found = match &si.sid {
@@ -907,7 +1010,13 @@ fn read_pkcs7(data: &[u8], sig: &mut V1Signature, w: &mut Warnings, now: i64) ->
         };
         match found {
             Some(i) => sig.signers.push(sig.certificates[i].clone()),
-            None => w.push(0, format!("{}: no certificate matches a SignerInfo's identifier", sig.block_file)),
+            None => w.push(
+                0,
+                format!(
+                    "{}: no certificate matches a SignerInfo's identifier",
+                    sig.block_file
+                ),
+            ),
         }
     }
     Ok(())
@@ -935,11 +1044,19 @@ pub fn read_v4_signature_at(idsig: &[u8], now: i64) -> V4Signature {
     out
 }
 
-fn read_v4_inner(idsig: &[u8], out: &mut V4Signature, w: &mut Warnings, now: i64) -> Result<(), Fault> {
+fn read_v4_inner(
+    idsig: &[u8],
+    out: &mut V4Signature,
+    w: &mut Warnings,
+    now: i64,
+) -> Result<(), Fault> {
     let mut r = Reader::new(idsig, 0);
     let version = r.u32("version")?;
     if version != 2 {
-        return Err(Fault::new(0, format!("v4 signature version {version} (only 2 is known)")));
+        return Err(Fault::new(
+            0,
+            format!("v4 signature version {version} (only 2 is known)"),
+        ));
     }
     let mut hashing = r.prefixed("hashing info")?;
     let mut signing = r.prefixed("signing infos")?;
@@ -1005,10 +1122,17 @@ fn cert_info(der: &[u8], now: i64, at: u64, w: &mut Warnings) -> CertInfo {
     let alg = spki.algorithm.algorithm.to_id_string();
     match alg.as_str() {
         "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
-            ci.key_algorithm =
-                Some(if alg.ends_with(".1") { "RSA" } else { "RSASSA-PSS" }.to_string());
+            ci.key_algorithm = Some(
+                if alg.ends_with(".1") {
+                    "RSA"
+                } else {
+                    "RSASSA-PSS"
+                }
+                .to_string(),
+            );
             // RSASSA-PSS keys carry the same RSAPublicKey; parse it as RSA.
-            let key = x509_parser::public_key::RSAPublicKey::from_der(&spki.subject_public_key.data);
+            let key =
+                x509_parser::public_key::RSAPublicKey::from_der(&spki.subject_public_key.data);
             match key {
                 Ok((_, k)) => ci.key_size = Some(bit_length(k.modulus)),
                 Err(e) => {
@@ -1020,7 +1144,11 @@ fn cert_info(der: &[u8], now: i64, at: u64, w: &mut Warnings) -> CertInfo {
         }
         "1.2.840.10045.2.1" => {
             ci.key_algorithm = Some("EC".to_string());
-            let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok());
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok());
             match curve {
                 Some(oid) => {
                     let id = oid.to_id_string();
@@ -1028,7 +1156,13 @@ fn cert_info(der: &[u8], now: i64, at: u64, w: &mut Warnings) -> CertInfo {
                     ci.ec_curve = Some(name.map(str::to_string).unwrap_or(id));
                     ci.key_size = bits;
                     if bits.is_none() {
-                        w.push(at, format!("EC key on an unknown curve {}", ci.ec_curve.as_deref().unwrap_or("")));
+                        w.push(
+                            at,
+                            format!(
+                                "EC key on an unknown curve {}",
+                                ci.ec_curve.as_deref().unwrap_or("")
+                            ),
+                        );
                     }
                 }
                 None => w.push(at, "EC key without a named curve"),
@@ -1123,13 +1257,17 @@ fn attr_text(v: &x509_parser::der_parser::asn1_rs::Any) -> String {
     let data = v.data;
     match v.tag() {
         Tag::BmpString => {
-            let units: Vec<u16> =
-                data.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = data
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
             String::from_utf16_lossy(&units)
         }
         Tag::UniversalString => data
             .chunks_exact(4)
-            .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])).unwrap_or('\u{fffd}'))
+            .map(|c| {
+                char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])).unwrap_or('\u{fffd}')
+            })
             .collect(),
         Tag::T61String => match std::str::from_utf8(data) {
             Ok(s) => s.to_string(),
@@ -1189,7 +1327,11 @@ fn name_key(name: &x509_parser::x509::X509Name) -> Vec<Vec<(String, String)>> {
                 .iter()
                 .map(|atv| {
                     let text = attr_text(atv.attr_value());
-                    let text = text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+                    let text = text
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .to_lowercase();
                     (atv.attr_type().to_id_string(), text)
                 })
                 .collect();
@@ -1208,8 +1350,16 @@ fn is_debug_subject(name: &x509_parser::x509::X509Name) -> bool {
         }
     }
     seen.sort();
-    let want = [("2.5.4.10", "Android"), ("2.5.4.3", "Android Debug"), ("2.5.4.6", "US")];
-    seen.len() == want.len() && seen.iter().zip(want).all(|((o, v), (wo, wv))| o == wo && v == wv)
+    let want = [
+        ("2.5.4.10", "Android"),
+        ("2.5.4.3", "Android Debug"),
+        ("2.5.4.6", "US"),
+    ];
+    seen.len() == want.len()
+        && seen
+            .iter()
+            .zip(want)
+            .all(|((o, v), (wo, wv))| o == wo && v == wv)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1255,4 +1405,597 @@ fn rfc3339(t: i64) -> String {
         (secs / 60) % 60,
         secs % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    //! Crafted inputs: well-formed blocks built here, then cut, lied about and scrambled.
+    //! Certificates and PKCS#7 blocks come from `tests/fixtures/signing/` (see its make.py).
+    use super::*;
+
+    const RSA_DEBUG: &[u8] = include_bytes!("../tests/fixtures/signing/rsa_debug.der");
+    const EC_EXPIRED: &[u8] = include_bytes!("../tests/fixtures/signing/ec_p256_expired.der");
+    const DSA: &[u8] = include_bytes!("../tests/fixtures/signing/dsa_2048.der");
+    const ED448: &[u8] = include_bytes!("../tests/fixtures/signing/ed448.der");
+    const BRAINPOOL: &[u8] = include_bytes!("../tests/fixtures/signing/ec_brainpool.der");
+    const SF: &[u8] = include_bytes!("../tests/fixtures/signing/CERT.SF");
+    const P7: &[u8] = include_bytes!("../tests/fixtures/signing/CERT.RSA");
+    const P7_BER: &[u8] = include_bytes!("../tests/fixtures/signing/CERT_BER.RSA");
+    /// 2023-11-14T22:13:20Z.
+    const NOW: i64 = 1_700_000_000;
+
+    fn lp(b: &[u8]) -> Vec<u8> {
+        let mut v = (b.len() as u32).to_le_bytes().to_vec();
+        v.extend_from_slice(b);
+        v
+    }
+    fn cat(parts: &[&[u8]]) -> Vec<u8> {
+        parts.concat()
+    }
+    fn u32le(x: u32) -> [u8; 4] {
+        x.to_le_bytes()
+    }
+    fn spki(cert: &[u8]) -> Vec<u8> {
+        X509Certificate::from_der(cert)
+            .unwrap()
+            .1
+            .public_key()
+            .raw
+            .to_vec()
+    }
+    fn sha256_hex(b: &[u8]) -> String {
+        hex(&Sha256::digest(b))
+    }
+
+    /// One v2 (sdk = None) or v3 (sdk = Some((min, max))) signer.
+    fn signer(
+        certs: &[&[u8]],
+        sdk: Option<(u32, u32)>,
+        attrs: &[(u32, Vec<u8>)],
+        alg: u32,
+    ) -> Vec<u8> {
+        let digest = lp(&cat(&[&u32le(alg), &lp(&[0xaa; 32])]));
+        let certs: Vec<u8> = certs.iter().flat_map(|c| lp(c)).collect();
+        let attrs: Vec<u8> = attrs
+            .iter()
+            .flat_map(|(id, v)| lp(&cat(&[&u32le(*id), v])))
+            .collect();
+        let sdk_bytes: Vec<u8> = sdk
+            .map(|(a, b)| cat(&[&u32le(a), &u32le(b)]))
+            .unwrap_or_default();
+        let signed = cat(&[&lp(&digest), &lp(&certs), &sdk_bytes, &lp(&attrs)]);
+        let sigs = lp(&lp(&cat(&[&u32le(alg), &lp(&[0x55; 256])])));
+        let key = X509Certificate::from_der(first_cert(&signed))
+            .map(|(_, c)| c.public_key().raw.to_vec())
+            .unwrap_or_default();
+        lp(&cat(&[&lp(&signed), &sdk_bytes, &sigs, &lp(&key)]))
+    }
+    /// The first certificate inside signed data built by `signer`.
+    fn first_cert(signed: &[u8]) -> &[u8] {
+        let mut r = Reader::new(signed, 0);
+        r.prefixed("d").unwrap();
+        let mut certs = r.prefixed("c").unwrap();
+        certs.prefixed("c").unwrap().buf
+    }
+    fn scheme_value(signers: &[Vec<u8>]) -> Vec<u8> {
+        lp(&signers.concat())
+    }
+
+    /// A minimal APK: some entry bytes, the signing block with `pairs`, an empty central
+    /// directory and the end record.
+    fn apk(pairs: &[(u32, Vec<u8>)]) -> Vec<u8> {
+        let mut body: Vec<u8> = Vec::new();
+        for (id, v) in pairs {
+            body.extend_from_slice(&((v.len() + 4) as u64).to_le_bytes());
+            body.extend_from_slice(&u32le(*id));
+            body.extend_from_slice(v);
+        }
+        let size = (body.len() + 8 + 16) as u64;
+        let mut f = vec![b'x'; 64];
+        f.extend_from_slice(&size.to_le_bytes());
+        f.extend_from_slice(&body);
+        f.extend_from_slice(&size.to_le_bytes());
+        f.extend_from_slice(SIG_BLOCK_MAGIC);
+        let cd = f.len() as u32;
+        f.extend_from_slice(&eocd(cd, 0));
+        f
+    }
+    fn eocd(cd: u32, comment: u16) -> Vec<u8> {
+        let mut e = u32le(0x0605_4b50).to_vec();
+        e.extend_from_slice(&[0; 8]);
+        e.extend_from_slice(&u32le(0));
+        e.extend_from_slice(&u32le(cd));
+        e.extend_from_slice(&comment.to_le_bytes());
+        e
+    }
+    fn read(file: &[u8]) -> SigningInfo {
+        read_signing_at(file, &[], Some(21), NOW)
+    }
+
+    #[test]
+    fn v2_v3_block_read_with_certificate_facts() {
+        let v2 = scheme_value(&[signer(
+            &[RSA_DEBUG],
+            None,
+            &[(ATTR_STRIPPING_PROTECTION, u32le(3).to_vec())],
+            0x0103,
+        )]);
+        let v3 = scheme_value(&[signer(
+            &[RSA_DEBUG],
+            Some((24, i32::MAX as u32)),
+            &[],
+            0x0103,
+        )]);
+        let info = read(&apk(&[
+            (V2_BLOCK_ID, v2),
+            (V3_BLOCK_ID, v3),
+            (VERITY_PADDING_BLOCK_ID, vec![0; 100]),
+        ]));
+        assert!(info.warnings.is_empty(), "{:?}", info.warnings);
+        assert_eq!(
+            info.schemes,
+            SchemesPresent {
+                v2: true,
+                v3: true,
+                ..Default::default()
+            }
+        );
+        let block = info.signing_block.as_ref().unwrap();
+        assert_eq!(block.offset, 64);
+        let names: Vec<&str> = block.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["v2", "v3", "verity-padding"]);
+        assert_eq!(info.effective_scheme.as_deref(), Some("v3"));
+        let c = &info.effective_signers[0];
+        assert_eq!(c.sha256, sha256_hex(RSA_DEBUG));
+        assert_eq!(
+            c.subject.as_deref(),
+            Some("CN=Android Debug, O=Android, C=US")
+        );
+        assert_eq!(c.key_algorithm.as_deref(), Some("RSA"));
+        assert_eq!(c.key_size, Some(2048));
+        assert_eq!(c.not_before.as_deref(), Some("2010-01-01T00:00:00Z"));
+        assert_eq!(c.not_after.as_deref(), Some("2040-01-01T00:00:00Z"));
+        assert_eq!(c.serial.as_deref(), Some("1234"));
+        assert!(c.debug && c.self_signed && !c.expired);
+        assert!(info.debug_certificate);
+        assert_eq!(info.v2[0].attributes, ["stripping-protection"]);
+        assert_eq!(
+            info.v2[0].signature_algorithms,
+            ["RSA_PKCS1_V1_5_WITH_SHA256"]
+        );
+        assert_eq!(info.v2[0].public_key_matches_certificate, Some(true));
+        assert_eq!(
+            (info.v3[0].min_sdk, info.v3[0].max_sdk),
+            (Some(24), Some(i32::MAX as u32))
+        );
+        assert_eq!(info.janus_exposed, Some(false));
+        serde_json::to_string(&info).unwrap();
+    }
+
+    #[test]
+    fn v1_only_pkcs7_janus_and_partial_signatures() {
+        let files: [(&str, &[u8]); 2] = [("META-INF/CERT.SF", SF), ("META-INF/CERT.RSA", P7)];
+        let info = read_signing_at(&apk(&[]), &files, Some(19), NOW);
+        assert!(info.schemes.v1 && !info.schemes.v2);
+        assert_eq!(info.janus_exposed, Some(true));
+        assert_eq!(info.effective_scheme.as_deref(), Some("v1"));
+        assert_eq!(info.v1[0].signers.len(), 1);
+        assert_eq!(info.v1[0].signers[0].sha256, sha256_hex(RSA_DEBUG));
+        assert_eq!(info.v1[0].x_android_apk_signed.as_deref(), Some("2"));
+        assert!(info.debug_certificate);
+        assert_eq!(
+            read_signing_at(&[], &files, Some(24), NOW).janus_exposed,
+            Some(false)
+        );
+        assert_eq!(read_signing_at(&[], &files, None, NOW).janus_exposed, None);
+        // v1 next to a v2 block: not exposed under the v1-only rule.
+        let v2 = scheme_value(&[signer(&[RSA_DEBUG], None, &[], 0x0103)]);
+        assert_eq!(
+            read_signing_at(&apk(&[(V2_BLOCK_ID, v2)]), &files, Some(19), NOW).janus_exposed,
+            Some(false)
+        );
+        // A signature block without its .SF: listed, not a v1 signature, warned about.
+        let partial = read_signing_at(&[], &[("META-INF/CERT.RSA", P7)], Some(19), NOW);
+        assert!(!partial.schemes.v1 && partial.effective_signers.is_empty());
+        assert!(partial
+            .warnings
+            .iter()
+            .any(|w| w.contains("partial v1 signature")));
+        assert_eq!(partial.janus_exposed, Some(false));
+    }
+
+    #[test]
+    fn ber_pkcs7_and_garbage_v1_blocks_become_warnings() {
+        for (name, data) in [
+            ("META-INF/A.RSA", P7_BER),
+            ("META-INF/B.EC", &b"\x30\x80garbage"[..]),
+            ("META-INF/C.DSA", &[][..]),
+        ] {
+            let sf = name
+                .replace(".RSA", ".SF")
+                .replace(".EC", ".SF")
+                .replace(".DSA", ".SF");
+            let info = read_signing_at(&[], &[(sf.as_str(), SF), (name, data)], Some(19), NOW);
+            assert!(info.schemes.v1, "{name}");
+            assert!(info.v1[0].signers.is_empty());
+            assert!(
+                info.warnings.iter().any(|w| w.contains(name)),
+                "{name}: {:?}",
+                info.warnings
+            );
+        }
+        let ber = read_signing_at(
+            &[],
+            &[("META-INF/A.SF", SF), ("META-INF/A.RSA", P7_BER)],
+            None,
+            NOW,
+        );
+        assert!(
+            ber.warnings
+                .iter()
+                .any(|w| w.contains("BER indefinite-length")),
+            "{:?}",
+            ber.warnings
+        );
+        // A nested file or another extension is not a signature block file.
+        let info = read_signing_at(
+            &[],
+            &[("META-INF/x/A.RSA", P7), ("META-INF/A.PEM", P7)],
+            None,
+            NOW,
+        );
+        assert!(info.v1.is_empty() && !info.warnings.iter().any(|w| w.contains("META-INF")));
+    }
+
+    #[test]
+    fn certificate_kinds_expired_unknown_and_garbage() {
+        let mut warnings = Vec::new();
+        let mut w = Warnings(&mut warnings);
+        let ec = cert_info(EC_EXPIRED, NOW, 0, &mut w);
+        assert_eq!(
+            (
+                ec.key_algorithm.as_deref(),
+                ec.key_size,
+                ec.ec_curve.as_deref()
+            ),
+            (Some("EC"), Some(256), Some("P-256"))
+        );
+        assert!(ec.expired);
+        assert_eq!(ec.not_after.as_deref(), Some("2001-01-01T00:00:00Z"));
+        assert_eq!(
+            ec.subject.as_deref(),
+            Some(r#"CN=expired\, \"quoted\" \+ more"#)
+        );
+        assert_eq!(ec.signature_algorithm.as_deref(), Some("ecdsa-with-SHA256"));
+        let dsa = cert_info(DSA, NOW, 0, &mut w);
+        assert_eq!(
+            (dsa.key_algorithm.as_deref(), dsa.key_size),
+            (Some("DSA"), Some(2048))
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+
+        let mut w = Warnings(&mut warnings);
+        let ed = cert_info(ED448, NOW, 0x40, &mut w);
+        assert!(ed.key_size.is_none() && ed.subject.as_deref() == Some("CN=ed448"));
+        let bp = cert_info(BRAINPOOL, NOW, 0x80, &mut w);
+        assert_eq!(
+            (bp.key_algorithm.as_deref(), bp.key_size),
+            (Some("EC"), None)
+        );
+        assert_eq!(bp.ec_curve.as_deref(), Some("1.3.36.3.3.2.8.1.1.7"));
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].starts_with("at 0x40: unknown public key algorithm"));
+        assert!(warnings[1].starts_with("at 0x80: EC key on an unknown curve"));
+
+        // Garbage and cut certificates: a digest of the bytes, an error, no panic.
+        let mut warnings = Vec::new();
+        let mut w = Warnings(&mut warnings);
+        for cut in 0..RSA_DEBUG.len() {
+            let c = cert_info(&RSA_DEBUG[..cut], NOW, 0, &mut w);
+            assert_eq!(c.sha256, sha256_hex(&RSA_DEBUG[..cut]));
+            assert!(c.error.is_some() && c.subject.is_none());
+        }
+        let junk: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+        assert!(cert_info(&junk, NOW, 0, &mut w).error.is_some());
+    }
+
+    #[test]
+    fn truncated_files_never_panic() {
+        let v2 = scheme_value(&[signer(&[RSA_DEBUG, EC_EXPIRED], None, &[], 0x0103)]);
+        let v3 = scheme_value(&[signer(&[DSA], Some((28, 33)), &[], 0x0301)]);
+        let file = apk(&[
+            (V2_BLOCK_ID, v2.clone()),
+            (V3_BLOCK_ID, v3),
+            (SOURCE_STAMP_V2_BLOCK_ID, lp(&lp(RSA_DEBUG))),
+        ]);
+        let whole = read(&file);
+        assert!(
+            whole.schemes.source_stamp && whole.warnings.is_empty(),
+            "{:?}",
+            whole.warnings
+        );
+        assert_eq!(
+            whole.source_stamp.as_ref().unwrap().sha256,
+            sha256_hex(RSA_DEBUG)
+        );
+        for cut in 0..file.len() {
+            let _ = read(&file[..cut]);
+        }
+        // The v2 value cut at every length inside an otherwise sound block: warnings, no signer.
+        for cut in 0..v2.len() {
+            let info = read(&apk(&[(V2_BLOCK_ID, v2[..cut].to_vec())]));
+            assert!(info.schemes.v2 && info.v2.is_empty(), "cut {cut}");
+            assert!(!info.warnings.is_empty(), "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn lying_sizes_are_reported_with_offsets() {
+        let good = apk(&[(
+            V2_BLOCK_ID,
+            scheme_value(&[signer(&[RSA_DEBUG], None, &[], 0x0103)]),
+        )]);
+        let cd = good.len() - 22;
+        let footer = cd - 24;
+        // Header and footer sizes differ.
+        let mut f = good.clone();
+        f[64] ^= 1;
+        let info = read(&f);
+        assert!(info.signing_block.is_none());
+        assert_eq!(
+            info.warnings,
+            [format!(
+                "at 0x40: APK Signing Block size fields differ: header {}, footer {}",
+                le_u64(&f, 64).unwrap(),
+                le_u64(&f, footer).unwrap()
+            )]
+        );
+        // Footer size larger than the file, and the largest u64.
+        for lie in [cd as u64, u64::MAX, 0, 23] {
+            let mut f = good.clone();
+            f[footer..footer + 8].copy_from_slice(&lie.to_le_bytes());
+            let info = read(&f);
+            assert!(info.signing_block.is_none());
+            assert!(
+                info.warnings[0]
+                    .starts_with(&format!("at {footer:#x}: APK Signing Block size {lie}")),
+                "{:?}",
+                info.warnings
+            );
+        }
+        // A pair length larger than the block, or below 4.
+        for lie in [u64::MAX, 1 << 40, 3] {
+            let mut f = good.clone();
+            f[72..80].copy_from_slice(&lie.to_le_bytes());
+            let info = read(&f);
+            assert!(info.signing_block.as_ref().unwrap().entries.is_empty());
+            assert!(info.warnings[0].starts_with(&format!("at 0x48: id-value pair length {lie}")));
+        }
+        // An inner uint32 length that claims 4 GiB: the signers sequence at the value's start.
+        let mut f = good.clone();
+        f[84..88].copy_from_slice(&u32::MAX.to_le_bytes());
+        let info = read(&f);
+        assert!(info.v2.is_empty());
+        assert!(
+            info.warnings[0].starts_with("at 0x54: v2 block: signers: length 4294967295 exceeds"),
+            "{:?}",
+            info.warnings
+        );
+        // Central directory offset past the end record.
+        let mut f = good;
+        f[cd + 16..cd + 20].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(!read(&f).warnings.is_empty());
+    }
+
+    #[test]
+    fn huge_counts_are_capped() {
+        // 100 000 empty signers: each fails, warnings stop at the cap.
+        let many: Vec<Vec<u8>> = (0..100_000).map(|_| lp(&[])).collect();
+        let info = read(&apk(&[(V2_BLOCK_ID, scheme_value(&many))]));
+        assert!(info.v2.is_empty());
+        assert_eq!(info.warnings.len(), MAX_WARNINGS + 1);
+        // 5 000 garbage certificates in one signer: at most MAX_CERTS kept.
+        let junk = [0x30u8, 0x03, 1, 2, 3];
+        let certs: Vec<&[u8]> = (0..5_000).map(|_| &junk[..]).collect();
+        let info = read(&apk(&[(
+            V2_BLOCK_ID,
+            scheme_value(&[signer(&certs, None, &[], 0x0103)]),
+        )]));
+        assert_eq!(info.v2[0].certificates.len(), MAX_CERTS);
+        // 200 signers that read well: MAX_SIGNERS kept, one warning.
+        let one = signer(&[RSA_DEBUG], None, &[], 0x0103);
+        let info = read(&apk(&[(V2_BLOCK_ID, scheme_value(&vec![one; 200]))]));
+        assert_eq!(info.v2.len(), MAX_SIGNERS);
+        assert_eq!(info.warnings.len(), 1);
+        // 50 000 tiny id-value pairs.
+        let pairs: Vec<(u32, Vec<u8>)> = (0..50_000).map(|i| (i, vec![])).collect();
+        assert_eq!(
+            read(&apk(&pairs)).signing_block.unwrap().entries.len(),
+            50_000
+        );
+    }
+
+    #[test]
+    fn repeated_scheme_block_uses_the_first_as_android_does() {
+        let a = scheme_value(&[signer(&[RSA_DEBUG], None, &[], 0x0103)]);
+        let b = scheme_value(&[signer(&[EC_EXPIRED], None, &[], 0x0201)]);
+        let info = read(&apk(&[(V2_BLOCK_ID, a), (V2_BLOCK_ID, b)]));
+        assert_eq!(info.v2.len(), 1);
+        assert_eq!(info.effective_signers[0].sha256, sha256_hex(RSA_DEBUG));
+        assert_eq!(info.signing_block.unwrap().entries.len(), 2);
+        assert!(
+            info.warnings[0].contains("second v2 block ignored"),
+            "{:?}",
+            info.warnings
+        );
+    }
+
+    #[test]
+    fn v3_lineage_and_unknown_ids() {
+        let node = |c: &[u8]| {
+            lp(&cat(&[
+                &lp(&cat(&[&lp(c), &u32le(0x0103)])),
+                &u32le(3),
+                &u32le(0x0103),
+                &lp(&[1; 8]),
+            ]))
+        };
+        let lineage = cat(&[&u32le(1), &node(EC_EXPIRED), &node(RSA_DEBUG)]);
+        let v3 = scheme_value(&[signer(
+            &[RSA_DEBUG],
+            Some((28, 40)),
+            &[(ATTR_PROOF_OF_ROTATION, lineage), (0x1234_5678, vec![9])],
+            0x9999,
+        )]);
+        let info = read(&apk(&[(V3_BLOCK_ID, v3), (0x0bad_cafe, vec![1, 2, 3])]));
+        let s = &info.v3[0];
+        assert_eq!(s.lineage, [sha256_hex(EC_EXPIRED), sha256_hex(RSA_DEBUG)]);
+        assert_eq!(s.attributes, ["proof-of-rotation", "0x12345678"]);
+        assert_eq!(s.signature_algorithms, ["unknown (0x9999)"]);
+        assert_eq!(info.signing_block.unwrap().entries[1].name, "unknown");
+        assert!(info.warnings.is_empty(), "{:?}", info.warnings);
+        // v3 signer whose outer SDK range disagrees with signed data: warned.
+        let mut s3 = signer(&[RSA_DEBUG], Some((28, 40)), &[], 0x0103);
+        let n = s3.len();
+        // outer max SDK sits after signed data: find it by re-reading.
+        let mut r = Reader::new(&s3[4..], 4);
+        r.prefixed("signed").unwrap();
+        let at = r.pos + 4 + 4;
+        s3[at..at + 4].copy_from_slice(&u32le(41));
+        assert_eq!(s3.len(), n);
+        let info = read(&apk(&[(V3_BLOCK_ID, scheme_value(&[s3]))]));
+        assert_eq!(info.v3[0].max_sdk, Some(41));
+        assert!(info.warnings[0].contains("differs from signed data"));
+    }
+
+    #[test]
+    fn scrambled_blocks_never_panic() {
+        let v2 = scheme_value(&[signer(&[RSA_DEBUG], None, &[], 0x0103)]);
+        let v3 = scheme_value(&[signer(
+            &[EC_EXPIRED],
+            Some((24, 30)),
+            &[(ATTR_PROOF_OF_ROTATION, u32le(1).to_vec())],
+            0x0201,
+        )]);
+        let file = apk(&[(V2_BLOCK_ID, v2), (V3_BLOCK_ID, v3)]);
+        let block = 64..file.len() - 22;
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..3_000 {
+            let mut f = file.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = block.start + (next() as usize) % block.len();
+                f[at] = match next() % 3 {
+                    0 => next() as u8,
+                    1 => 0xff,
+                    _ => 0,
+                };
+            }
+            let _ = read(&f);
+        }
+    }
+
+    #[test]
+    fn eocd_with_comment_and_zip64() {
+        let v2 = scheme_value(&[signer(&[RSA_DEBUG], None, &[], 0x0103)]);
+        let mut f = apk(&[(V2_BLOCK_ID, v2.clone())]);
+        let n = f.len();
+        f[n - 2..].copy_from_slice(&u16::MAX.to_le_bytes());
+        f.extend(std::iter::repeat_n(b'c', u16::MAX as usize));
+        assert!(read(&f).schemes.v2);
+        // One byte short of the declared comment: no end record.
+        f.pop();
+        let info = read(&f);
+        assert!(
+            info.signing_block.is_none()
+                && info.warnings[0].contains("no ZIP end-of-central-directory")
+        );
+        // Zip64: the 32-bit offset is 0xffffffff and the zip64 record holds the real one.
+        let f = apk(&[(V2_BLOCK_ID, v2)]);
+        let cd = (f.len() - 22) as u64;
+        let mut z = f[..f.len() - 22].to_vec();
+        let z64_at = z.len() as u64;
+        z.extend_from_slice(&u32le(0x0606_4b50));
+        z.extend_from_slice(&[0; 44]);
+        z.extend_from_slice(&cd.to_le_bytes());
+        z.extend_from_slice(&u32le(0x0706_4b50));
+        z.extend_from_slice(&u32le(0));
+        z.extend_from_slice(&z64_at.to_le_bytes());
+        z.extend_from_slice(&u32le(1));
+        z.extend_from_slice(&eocd(u32::MAX, 0));
+        let info = read(&z);
+        assert!(info.schemes.v2, "{:?}", info.warnings);
+    }
+
+    #[test]
+    fn v4_idsig() {
+        let signing = cat(&[
+            &lp(&[7; 32]),
+            &lp(RSA_DEBUG),
+            &lp(&[]),
+            &lp(&spki(RSA_DEBUG)),
+            &u32le(0x0103),
+            &lp(&[8; 256]),
+            &u32le(V31_BLOCK_ID),
+            &lp(&[1, 2, 3]),
+        ]);
+        let hashing = cat(&[&u32le(1), &[12], &lp(&[]), &lp(&[9; 32])]);
+        let idsig = cat(&[&u32le(2), &lp(&hashing), &lp(&signing), &lp(&[0; 4096])]);
+        let v4 = read_v4_signature_at(&idsig, NOW);
+        assert!(v4.warnings.is_empty(), "{:?}", v4.warnings);
+        assert_eq!(
+            (v4.version, v4.hash_algorithm, v4.log2_block_size),
+            (2, 1, 12)
+        );
+        assert_eq!(v4.apk_digest, hex(&[7; 32]));
+        assert_eq!(
+            v4.certificate.as_ref().unwrap().sha256,
+            sha256_hex(RSA_DEBUG)
+        );
+        assert_eq!(v4.extra_signing_info_ids, ["0x1b93ad61"]);
+        assert_eq!(v4.merkle_tree_size, Some(4096));
+        let mut info = read(&apk(&[]));
+        info.add_v4_at(&idsig, NOW);
+        assert!(info.schemes.v4);
+        // Every cut before the (optional) Merkle tree's length prefix.
+        for cut in 0..idsig.len() - 4100 {
+            let v = read_v4_signature_at(&idsig[..cut], NOW);
+            assert!(!v.warnings.is_empty(), "cut {cut}");
+        }
+        let mut v3 = idsig.clone();
+        v3[0] = 3;
+        assert!(read_v4_signature_at(&v3, NOW).warnings[0].contains("version 3"));
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(rfc3339(2_147_483_647), "2038-01-19T03:14:07Z");
+        assert_eq!(bit_length(&[0, 0x80, 0]), 16);
+        assert_eq!(bit_length(&[0x01, 0xff]), 9);
+        assert_eq!(bit_length(&[0, 0]), 0);
+        assert_eq!(escape_dn_value(" #a,b "), r"\ #a\,b\ ");
+        assert_eq!(strip_zeros(&[0, 0, 5, 0]), &[5, 0]);
+        assert_eq!(v1_block_stem("META-INF/CERT.RSA"), Some("META-INF/CERT"));
+        assert_eq!(v1_block_stem("META-INF/a/CERT.RSA"), None);
+        assert_eq!(
+            sf_main_attribute(
+                b"A: 1\r\nX-Android-APK-Signed: 2,\r\n  3\r\n\r\nName: x\r\n",
+                "x-android-apk-signed"
+            )
+            .as_deref(),
+            Some("2, 3")
+        );
+        assert_eq!(
+            sf_main_attribute(b"A: 1\n\nX-Android-APK-Signed: 2\n", "X-Android-APK-Signed"),
+            None
+        );
+    }
 }

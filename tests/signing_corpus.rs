@@ -34,7 +34,9 @@ fn corpus_dir() -> Option<PathBuf> {
 fn corpus_files(corpus: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for dir in ["apps", "edge", "split"] {
-        let Ok(rd) = std::fs::read_dir(corpus.join(dir)) else { continue };
+        let Ok(rd) = std::fs::read_dir(corpus.join(dir)) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if matches!(p.extension().and_then(|x| x.to_str()), Some("apk" | "jar")) {
@@ -50,11 +52,15 @@ fn corpus_files(corpus: &Path) -> Vec<PathBuf> {
 /// ZIP reader (it reads entries with unusual compression methods as Android does).
 fn meta_inf_entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    let Ok(zip) = Archive::parse(bytes, Limits::default()) else { return out };
+    let Ok(zip) = Archive::parse(bytes, Limits::default()) else {
+        return out;
+    };
     for e in zip.entries() {
         let upper = e.name.to_ascii_uppercase();
         let wanted = e.name.starts_with("META-INF/")
-            && [".SF", ".RSA", ".DSA", ".EC", "/MANIFEST.MF"].iter().any(|x| upper.ends_with(x));
+            && [".SF", ".RSA", ".DSA", ".EC", "/MANIFEST.MF"]
+                .iter()
+                .any(|x| upper.ends_with(x));
         if wanted && e.size <= 16 << 20 {
             if let Ok(data) = zip.read(e) {
                 out.push((e.name.clone(), data.into_owned()));
@@ -67,7 +73,10 @@ fn meta_inf_entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 fn read_apk(path: &Path) -> (SigningInfo, Option<u32>) {
     let bytes = std::fs::read(path).expect("read corpus file");
     let entries = meta_inf_entries(&bytes);
-    let v1: Vec<(&str, &[u8])> = entries.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    let v1: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
     let min_sdk = truth_min_sdk(path);
     (read_signing(&bytes, &v1, min_sdk), min_sdk)
 }
@@ -77,14 +86,25 @@ fn read_apk(path: &Path) -> (SigningInfo, Option<u32>) {
 fn truth_min_sdk(path: &Path) -> Option<u32> {
     let dir = path.parent()?.file_name()?.to_str()?;
     let name = path.file_name()?.to_str()?;
-    let truth = path.parent()?.parent()?.join("truth").join(dir).join(format!("{name}.json"));
+    let truth = path
+        .parent()?
+        .parent()?
+        .join("truth")
+        .join(dir)
+        .join(format!("{name}.json"));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(truth).ok()?).ok()?;
     let num = |x: &serde_json::Value| -> Option<u32> {
-        x.as_str().and_then(|s| s.parse().ok()).or_else(|| x.as_u64().map(|n| n as u32))
+        x.as_str()
+            .and_then(|s| s.parse().ok())
+            .or_else(|| x.as_u64().map(|n| n as u32))
     };
     num(&v["aapt"]["sdkVersion"])
         .or_else(|| num(&v["androguard"]["minSdkVersion"]))
-        .or_else(|| v["aapt_xmltree"]["minSdkVersion"].as_str().and_then(codename_sdk))
+        .or_else(|| {
+            v["aapt_xmltree"]["minSdkVersion"]
+                .as_str()
+                .and_then(codename_sdk)
+        })
         .or_else(|| (v["aapt"]["ok"] == serde_json::Value::Bool(true)).then_some(1))
 }
 
@@ -93,11 +113,27 @@ fn truth_min_sdk(path: &Path) -> Option<u32> {
 /// per letter).
 fn codename_sdk(s: &str) -> Option<u32> {
     const TABLE: [(char, u32); 13] = [
-        ('C', 2), ('D', 3), ('E', 4), ('F', 7), ('G', 8), ('H', 10), ('I', 13),
-        ('J', 15), ('K', 18), ('L', 20), ('M', 22), ('N', 23), ('O', 25),
+        ('C', 2),
+        ('D', 3),
+        ('E', 4),
+        ('F', 7),
+        ('G', 8),
+        ('H', 10),
+        ('I', 13),
+        ('J', 15),
+        ('K', 18),
+        ('L', 20),
+        ('M', 22),
+        ('N', 23),
+        ('O', 25),
     ];
     let c = s.chars().next().filter(char::is_ascii_uppercase)?;
-    let (last_c, last_api) = TABLE.iter().rev().find(|(t, _)| *t <= c).copied().unwrap_or(('A', 1));
+    let (last_c, last_api) = TABLE
+        .iter()
+        .rev()
+        .find(|(t, _)| *t <= c)
+        .copied()
+        .unwrap_or(('A', 1));
     Some(last_api + (c as u32 - last_c as u32))
 }
 
@@ -113,7 +149,10 @@ struct Apksigner {
 }
 
 fn apksigner_available() -> bool {
-    Command::new("apksigner").arg("version").output().is_ok_and(|o| o.status.success())
+    Command::new("apksigner")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn run_apksigner(path: &Path) -> Option<Apksigner> {
@@ -137,7 +176,10 @@ fn run_apksigner(path: &Path) -> Option<Apksigner> {
     if !out.status.success() || !stdout.lines().any(|l| l == "Verifies") {
         return None;
     }
-    let mut r = Apksigner { min_sdk_override, ..Default::default() };
+    let mut r = Apksigner {
+        min_sdk_override,
+        ..Default::default()
+    };
     for line in stdout.lines() {
         if let Some(rest) = line.strip_prefix("Verified using ") {
             // "v2 scheme (APK Signature Scheme v2): true"
@@ -145,10 +187,17 @@ fn run_apksigner(path: &Path) -> Option<Apksigner> {
                 r.verified.insert(scheme.to_string(), val == "true");
             }
         } else if let Some(rest) = line.strip_prefix("Signer #") {
-            let Some((num, field)) = rest.split_once(' ') else { continue };
-            let Ok(num) = num.parse::<u32>() else { continue };
+            let Some((num, field)) = rest.split_once(' ') else {
+                continue;
+            };
+            let Ok(num) = num.parse::<u32>() else {
+                continue;
+            };
             if let Some((k, v)) = field.split_once(": ") {
-                r.signers.entry(num).or_default().insert(k.to_string(), v.to_string());
+                r.signers
+                    .entry(num)
+                    .or_default()
+                    .insert(k.to_string(), v.to_string());
             }
         } else if let Some(rest) = line.strip_prefix("Source Stamp Signer ") {
             if let Some((k, v)) = rest.split_once(": ") {
@@ -191,15 +240,26 @@ fn signing_agrees_with_apksigner() {
     let corpus = corpus_dir().expect(
         "corpus not found: set APKAUDIT_CORPUS or place the shared corpus at ../shared/corpus",
     );
-    assert!(apksigner_available(), "apksigner not found: apt-get install apksigner");
+    assert!(
+        apksigner_available(),
+        "apksigner not found: apt-get install apksigner"
+    );
     let files = corpus_files(&corpus);
-    assert!(!files.is_empty(), "no .apk/.jar files under {}", corpus.display());
+    assert!(
+        !files.is_empty(),
+        "no .apk/.jar files under {}",
+        corpus.display()
+    );
 
     let (mut compared, mut not_read, mut fields_checked) = (0, 0, 0);
     let mut skipped_by_rule = Vec::new();
     let mut failures = Vec::new();
     for path in &files {
-        let rel = path.strip_prefix(&corpus).unwrap_or(path).display().to_string();
+        let rel = path
+            .strip_prefix(&corpus)
+            .unwrap_or(path)
+            .display()
+            .to_string();
         let (info, min_sdk) = read_apk(path);
         let Some(a) = run_apksigner(path) else {
             not_read += 1;
@@ -211,10 +271,14 @@ fn signing_agrees_with_apksigner() {
         // Schemes: verified ⇒ present; present ∧ ¬verified ⇒ apksig's skip rule applies.
         let min = if a.min_sdk_override { Some(1) } else { min_sdk };
         for (scheme, &verified) in &a.verified {
-            let Some(p) = present(&info, scheme) else { continue };
+            let Some(p) = present(&info, scheme) else {
+                continue;
+            };
             fields_checked += 1;
             if verified && !p {
-                fail(format!("apksigner verified {scheme}, read_signing finds no {scheme}"));
+                fail(format!(
+                    "apksigner verified {scheme}, read_signing finds no {scheme}"
+                ));
             } else if p && !verified {
                 let skipped = match (scheme.as_str(), min) {
                     ("v1", Some(m)) => m >= 24 && (info.schemes.v2 || info.schemes.v3),
@@ -224,9 +288,13 @@ fn signing_agrees_with_apksigner() {
                     _ => false,
                 };
                 if skipped {
-                    skipped_by_rule.push(format!("{rel}: {scheme} present, not checked by apksigner (minSdk {min:?})"));
+                    skipped_by_rule.push(format!(
+                        "{rel}: {scheme} present, not checked by apksigner (minSdk {min:?})"
+                    ));
                 } else {
-                    fail(format!("{scheme} present but apksigner did not verify it (minSdk {min:?})"));
+                    fail(format!(
+                        "{scheme} present but apksigner did not verify it (minSdk {min:?})"
+                    ));
                 }
             }
         }
@@ -246,34 +314,53 @@ fn signing_agrees_with_apksigner() {
             let mut check = |what: &str, theirs: Option<&String>, mine: Option<String>| {
                 fields_checked += 1;
                 if theirs.map(String::as_str) != mine.as_deref() {
-                    fail(format!("signer #{num} {what}: apksigner {theirs:?}, read_signing {mine:?}"));
+                    fail(format!(
+                        "signer #{num} {what}: apksigner {theirs:?}, read_signing {mine:?}"
+                    ));
                 }
             };
-            check("SHA-256", fields.get("certificate SHA-256 digest"), Some(c.sha256.clone()));
+            check(
+                "SHA-256",
+                fields.get("certificate SHA-256 digest"),
+                Some(c.sha256.clone()),
+            );
             check(
                 "DN",
                 fields.get("certificate DN").map(|d| norm_dn(d)).as_ref(),
                 c.subject.as_deref().map(norm_dn),
             );
-            check("key algorithm", fields.get("key algorithm"), c.key_algorithm.clone());
-            check("key size", fields.get("key size (bits)"), c.key_size.map(|k| k.to_string()));
+            check(
+                "key algorithm",
+                fields.get("key algorithm"),
+                c.key_algorithm.clone(),
+            );
+            check(
+                "key size",
+                fields.get("key size (bits)"),
+                c.key_size.map(|k| k.to_string()),
+            );
         }
         if let Some(d) = a.stamp.get("certificate SHA-256 digest") {
             fields_checked += 1;
             let mine = info.source_stamp.as_ref().map(|c| c.sha256.as_str());
             if mine != Some(d.as_str()) {
-                fail(format!("source stamp SHA-256: apksigner {d}, read_signing {mine:?}"));
+                fail(format!(
+                    "source stamp SHA-256: apksigner {d}, read_signing {mine:?}"
+                ));
             }
         }
 
         // Janus: verified with v1 only, manifest minSdk < 24.
-        let v1_only = a.verified.get("v1") == Some(&true)
-            && !a.verified.iter().any(|(s, v)| s != "v1" && *v);
+        let v1_only =
+            a.verified.get("v1") == Some(&true) && !a.verified.iter().any(|(s, v)| s != "v1" && *v);
         if v1_only && !info.schemes.v2 && !info.schemes.v3 && !info.schemes.v31 {
             if let Some(m) = min_sdk.filter(|_| !a.min_sdk_override) {
                 fields_checked += 1;
                 if info.janus_exposed != Some(m < 24) {
-                    fail(format!("janus_exposed {:?} with v1 only and minSdk {m}", info.janus_exposed));
+                    fail(format!(
+                        "janus_exposed {:?} with v1 only and minSdk {m}",
+                        info.janus_exposed
+                    ));
                 }
             }
         }
@@ -288,7 +375,11 @@ fn signing_agrees_with_apksigner() {
         eprintln!("  {s}");
     }
     assert!(compared >= 1, "apksigner read no corpus file");
-    assert!(failures.is_empty(), "disagreements with apksigner:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "disagreements with apksigner:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// Every corpus file, whole and cut short at many points, reads without a panic; every
@@ -302,13 +393,22 @@ fn corpus_files_read_without_panic() {
     for path in corpus_files(&corpus) {
         let bytes = std::fs::read(&path).expect("read corpus file");
         let entries = meta_inf_entries(&bytes);
-        let v1: Vec<(&str, &[u8])> =
-            entries.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+        let v1: Vec<(&str, &[u8])> = entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
         let info = read_signing(&bytes, &v1, None);
         serde_json::to_string(&info).expect("SigningInfo serializes");
         if let Some(b) = &info.signing_block {
-            assert!(b.offset + b.size <= bytes.len() as u64, "{}", path.display());
-            assert_eq!(&bytes[(b.offset + b.size - 16) as usize..(b.offset + b.size) as usize], b"APK Sig Block 42");
+            assert!(
+                b.offset + b.size <= bytes.len() as u64,
+                "{}",
+                path.display()
+            );
+            assert_eq!(
+                &bytes[(b.offset + b.size - 16) as usize..(b.offset + b.size) as usize],
+                b"APK Sig Block 42"
+            );
         }
         // Truncations: drop the tail (lose the EOCD), then cut inside the signing block.
         let mut cuts: Vec<usize> = (1..8).map(|k| bytes.len() * k / 8).collect();
