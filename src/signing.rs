@@ -167,7 +167,7 @@ pub struct V1Signature {
     pub x_android_apk_signed: Option<String>,
     /// Signers' own certificates (one per PKCS#7 SignerInfo, matched by issuer and serial).
     pub signers: Vec<CertInfo>,
-    /// All certificates carried in the PKCS#7 block.
+    /// All certificates carried in the PKCS#7 block (in DER SET order, as `cms` sorts them).
     pub certificates: Vec<CertInfo>,
 }
 
@@ -507,9 +507,15 @@ fn block_name(id: u32) -> &'static str {
         SOURCE_STAMP_V1_BLOCK_ID => "source-stamp-v1",
         SOURCE_STAMP_V2_BLOCK_ID => "source-stamp-v2",
         VERITY_PADDING_BLOCK_ID => "verity-padding",
-        // Written by the Android Gradle plugin / Play: dependency metadata and Play's frosting.
+        // Android Gradle plugin's encrypted dependency metadata (apkzlib SigningExtension
+        // DEPENDENCY_INFO_BLOCK_ID) and Google Play's "frosting" metadata.
         0x504b_4453 => "dependency-info",
         0x2146_444e => "play-frosting",
+        // Distribution-channel markers common in Chinese builds: Meituan Walle
+        // (github:Meituan-Dianping/walle payload_reader ApkUtil.java APK_CHANNEL_BLOCK_ID) and
+        // Tencent VasDolly (github:Tencent/VasDolly common ChannelConstants.java CHANNEL_BLOCK_ID).
+        0x7177_7777 => "walle-channel",
+        0x8811_55ff => "vasdolly-channel",
         _ => "unknown",
     }
 }

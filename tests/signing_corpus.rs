@@ -144,8 +144,6 @@ struct Apksigner {
     /// Signer number → field → value.
     signers: BTreeMap<u32, BTreeMap<String, String>>,
     stamp: BTreeMap<String, String>,
-    /// Ran with `--min-sdk-version 1` because the file has no AndroidManifest.xml.
-    min_sdk_override: bool,
 }
 
 fn apksigner_available() -> bool {
@@ -156,30 +154,16 @@ fn apksigner_available() -> bool {
 }
 
 fn run_apksigner(path: &Path) -> Option<Apksigner> {
-    let run = |extra: &[&str]| {
-        Command::new("apksigner")
-            .args(["verify", "--print-certs", "-v"])
-            .args(extra)
-            .arg(path)
-            .output()
-            .expect("run apksigner")
-    };
-    let mut out = run(&[]);
-    let mut min_sdk_override = false;
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if stderr.contains("Missing AndroidManifest.xml") {
-        // apksigner's own advice for such files: give the min SDK explicitly.
-        out = run(&["--min-sdk-version", "1"]);
-        min_sdk_override = true;
-    }
+    let out = Command::new("apksigner")
+        .args(["verify", "--print-certs", "-v"])
+        .arg(path)
+        .output()
+        .expect("run apksigner");
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() || !stdout.lines().any(|l| l == "Verifies") {
         return None;
     }
-    let mut r = Apksigner {
-        min_sdk_override,
-        ..Default::default()
-    };
+    let mut r = Apksigner::default();
     for line in stdout.lines() {
         if let Some(rest) = line.strip_prefix("Verified using ") {
             // "v2 scheme (APK Signature Scheme v2): true"
@@ -251,7 +235,8 @@ fn signing_agrees_with_apksigner() {
         corpus.display()
     );
 
-    let (mut compared, mut not_read, mut fields_checked) = (0, 0, 0);
+    let (mut compared, mut fields_checked) = (0, 0);
+    let mut not_read = Vec::new();
     let mut skipped_by_rule = Vec::new();
     let mut failures = Vec::new();
     for path in &files {
@@ -262,14 +247,14 @@ fn signing_agrees_with_apksigner() {
             .to_string();
         let (info, min_sdk) = read_apk(path);
         let Some(a) = run_apksigner(path) else {
-            not_read += 1;
+            not_read.push(rel);
             continue;
         };
         compared += 1;
         let mut fail = |m: String| failures.push(format!("{rel}: {m}"));
 
         // Schemes: verified ⇒ present; present ∧ ¬verified ⇒ apksig's skip rule applies.
-        let min = if a.min_sdk_override { Some(1) } else { min_sdk };
+        let min = min_sdk;
         for (scheme, &verified) in &a.verified {
             let Some(p) = present(&info, scheme) else {
                 continue;
@@ -354,7 +339,7 @@ fn signing_agrees_with_apksigner() {
         let v1_only =
             a.verified.get("v1") == Some(&true) && !a.verified.iter().any(|(s, v)| s != "v1" && *v);
         if v1_only && !info.schemes.v2 && !info.schemes.v3 && !info.schemes.v31 {
-            if let Some(m) = min_sdk.filter(|_| !a.min_sdk_override) {
+            if let Some(m) = min_sdk {
                 fields_checked += 1;
                 if info.janus_exposed != Some(m < 24) {
                     fail(format!(
@@ -366,14 +351,16 @@ fn signing_agrees_with_apksigner() {
         }
     }
     eprintln!(
-        "signing vs apksigner: {} files, {compared} read by apksigner and compared ({fields_checked} facts), {not_read} not verified by apksigner, {} schemes present but skipped by apksig's rule, {} disagreements",
+        "signing vs apksigner: {} files, {compared} read by apksigner and compared ({fields_checked} facts), {} not verified by apksigner, {} schemes present but skipped by apksig's rule, {} disagreements",
         files.len(),
+        not_read.len(),
         skipped_by_rule.len(),
         failures.len()
     );
     for s in &skipped_by_rule {
         eprintln!("  {s}");
     }
+    eprintln!("  not verified by apksigner: {}", not_read.join(", "));
     assert!(compared >= 1, "apksigner read no corpus file");
     assert!(
         failures.is_empty(),
@@ -426,4 +413,117 @@ fn corpus_files_read_without_panic() {
             }
         }
     }
+}
+
+/// Standard base64 (PEM bodies), whitespace skipped.
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
+    for v in s.bytes().filter_map(val) {
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+/// SHA-256 of each certificate `openssl pkcs7 -print_certs` finds in a PKCS#7 block.
+fn openssl_pkcs7_cert_digests(block: &[u8]) -> Option<Vec<String>> {
+    use sha2::{Digest, Sha256};
+    use std::io::Write;
+    let mut child = Command::new("openssl")
+        .args(["pkcs7", "-inform", "DER", "-print_certs"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(block).ok()?;
+    let out = child.wait_with_output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut digests = Vec::new();
+    for pem in text.split("-----BEGIN CERTIFICATE-----").skip(1) {
+        let body = pem.split("-----END CERTIFICATE-----").next()?;
+        let der = base64_decode(body);
+        digests.push(
+            Sha256::digest(&der)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        );
+    }
+    digests.sort();
+    Some(digests)
+}
+
+/// Every v1 signature block in the corpus, verified by apksigner or not: the certificates
+/// `read_signing` lists are the ones OpenSSL finds in the same PKCS#7 bytes.
+#[test]
+#[ignore = "needs ../shared/corpus and openssl"]
+fn v1_certificates_agree_with_openssl() {
+    let corpus = corpus_dir().expect(
+        "corpus not found: set APKAUDIT_CORPUS or place the shared corpus at ../shared/corpus",
+    );
+    let openssl_ok = Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(openssl_ok, "openssl not found: apt-get install openssl");
+    let (mut blocks, mut certs) = (0, 0);
+    let mut failures = Vec::new();
+    for path in corpus_files(&corpus) {
+        let rel = path
+            .strip_prefix(&corpus)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        let bytes = std::fs::read(&path).expect("read corpus file");
+        let entries = meta_inf_entries(&bytes);
+        let v1: Vec<(&str, &[u8])> = entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
+        let info = read_signing(&bytes, &v1, None);
+        for sig in &info.v1 {
+            let Some((_, data)) = v1.iter().find(|(n, _)| *n == sig.block_file) else {
+                continue;
+            };
+            let theirs = openssl_pkcs7_cert_digests(data);
+            let mut ours: Vec<String> = sig.certificates.iter().map(|c| c.sha256.clone()).collect();
+            ours.sort();
+            blocks += 1;
+            certs += ours.len();
+            if theirs.as_ref() != Some(&ours) {
+                failures.push(format!(
+                    "{rel} {}: openssl {theirs:?}, read_signing {ours:?}",
+                    sig.block_file
+                ));
+            }
+            if sig.signature_file.is_some() && sig.signers.is_empty() {
+                failures.push(format!(
+                    "{rel} {}: no signer certificate found",
+                    sig.block_file
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "v1 vs openssl: {blocks} signature blocks, {certs} certificates, {} disagreements",
+        failures.len()
+    );
+    assert!(blocks > 0, "no v1 signature block in the corpus");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
