@@ -228,6 +228,10 @@ pub struct CertInfo {
     /// Why the certificate could not be read in full, if it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Observations on a readable certificate: expired or not yet valid, key algorithm or
+    /// curve without a known size (the latter also in the warnings, with the offset).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1121,6 +1125,14 @@ fn cert_info(der: &[u8], now: i64, at: u64, w: &mut Warnings) -> CertInfo {
     ci.not_before = Some(rfc3339(nb));
     ci.not_after = Some(rfc3339(na));
     ci.expired = na < now;
+    if ci.expired {
+        ci.notes.push(format!(
+            "expired on {} (Android does not check the validity of signing certificates)",
+            rfc3339(na)
+        ));
+    } else if nb > now {
+        ci.notes.push(format!("not valid before {}", rfc3339(nb)));
+    }
     ci.self_signed = tbs.subject.as_raw() == tbs.issuer.as_raw();
     ci.signature_algorithm = Some(oid_name(&cert.signature_algorithm.algorithm));
     ci.debug = is_debug_subject(&tbs.subject);
@@ -1162,16 +1174,14 @@ fn cert_info(der: &[u8], now: i64, at: u64, w: &mut Warnings) -> CertInfo {
                     ci.ec_curve = Some(name.map(str::to_string).unwrap_or(id));
                     ci.key_size = bits;
                     if bits.is_none() {
-                        w.push(
-                            at,
-                            format!(
-                                "EC key on an unknown curve {}",
-                                ci.ec_curve.as_deref().unwrap_or("")
-                            ),
+                        let msg = format!(
+                            "EC key on an unknown curve {}",
+                            ci.ec_curve.as_deref().unwrap_or("")
                         );
+                        note(&mut ci, w, at, msg);
                     }
                 }
-                None => w.push(at, "EC key without a named curve"),
+                None => note(&mut ci, w, at, "EC key without a named curve".into()),
             }
         }
         "1.2.840.10040.4.1" => {
@@ -1183,7 +1193,7 @@ fn cert_info(der: &[u8], now: i64, at: u64, w: &mut Warnings) -> CertInfo {
                     .and_then(|(_, o)| o.as_slice().ok().map(bit_length))
             });
             if p.is_none() {
-                w.push(at, "DSA key without readable parameters");
+                note(&mut ci, w, at, "DSA key without readable parameters".into());
             }
             ci.key_size = p;
         }
@@ -1193,11 +1203,22 @@ fn cert_info(der: &[u8], now: i64, at: u64, w: &mut Warnings) -> CertInfo {
         }
         _ => {
             let name = oid_name(&spki.algorithm.algorithm);
-            w.push(at, format!("unknown public key algorithm {name}"));
+            note(
+                &mut ci,
+                w,
+                at,
+                format!("unknown public key algorithm {name}"),
+            );
             ci.key_algorithm = Some(name);
         }
     }
     ci
+}
+
+/// A note on a readable certificate that is also a warning (with the certificate's offset).
+fn note(ci: &mut CertInfo, w: &mut Warnings, at: u64, msg: String) {
+    w.push(at, &msg);
+    ci.notes.push(msg);
 }
 
 /// Java-style name of an OID from x509-parser's registry, else the dotted form.
@@ -1229,7 +1250,10 @@ fn bit_length(be: &[u8]) -> u32 {
     }
     match be.get(i) {
         None => 0,
-        Some(&b) => ((be.len() - i - 1) as u32) * 8 + (8 - b.leading_zeros()),
+        Some(&b) => {
+            let bits = (be.len() - i - 1) as u64 * 8 + u64::from(8 - b.leading_zeros());
+            u32::try_from(bits).unwrap_or(u32::MAX)
+        }
     }
 }
 
@@ -1667,6 +1691,10 @@ mod tests {
             (Some("EC"), Some(256), Some("P-256"))
         );
         assert!(ec.expired);
+        assert_eq!(
+            ec.notes,
+            ["expired on 2001-01-01T00:00:00Z (Android does not check the validity of signing certificates)"]
+        );
         assert_eq!(ec.not_after.as_deref(), Some("2001-01-01T00:00:00Z"));
         assert_eq!(
             ec.subject.as_deref(),
@@ -1689,9 +1717,17 @@ mod tests {
             (Some("EC"), None)
         );
         assert_eq!(bp.ec_curve.as_deref(), Some("1.3.36.3.3.2.8.1.1.7"));
+        // Not yet valid: the clock before not_before (a note, no warning).
+        let early = cert_info(RSA_DEBUG, 0, 0, &mut w);
+        assert_eq!(early.notes, ["not valid before 2010-01-01T00:00:00Z"]);
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].starts_with("at 0x40: unknown public key algorithm"));
         assert!(warnings[1].starts_with("at 0x80: EC key on an unknown curve"));
+        assert!(ed.notes[0].starts_with("unknown public key algorithm"));
+        assert_eq!(
+            bp.notes,
+            ["EC key on an unknown curve 1.3.36.3.3.2.8.1.1.7"]
+        );
 
         // Garbage and cut certificates: a digest of the bytes, an error, no panic.
         let mut warnings = Vec::new();
