@@ -485,7 +485,12 @@ impl SigningInfo {
         self.effective_signers = signers;
         let any_debug = |c: &CertInfo| c.debug;
         self.debug_certificate = self.effective_signers.iter().any(any_debug)
-            || self.v1.iter().flat_map(|s| &s.signers).any(any_debug)
+            || self
+                .v1
+                .iter()
+                .filter(|s| s.signature_file.is_some())
+                .flat_map(|s| &s.signers)
+                .any(any_debug)
             || [&self.v2, &self.v3, &self.v31]
                 .iter()
                 .flat_map(|v| v.iter())
