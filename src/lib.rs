@@ -21,6 +21,7 @@ pub mod knowledge;
 pub mod policy;
 pub mod report;
 pub mod scan;
+pub mod signing;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod text;
