@@ -1,4 +1,7 @@
-//! Thin binary: all logic lives in the library.
-fn main() {
-    std::process::exit(apkaudit::cli::run());
+//! The `apkaudit` binary: argument parsing and output at the edge, the work in the library.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
 }

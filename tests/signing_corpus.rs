@@ -1,4 +1,4 @@
-//! `apkaudit::signing` against `apksigner verify --print-certs -v` (Debian package `apksigner`)
+//! `apkaudit::formats::signing` against `apksigner verify --print-certs -v` (Debian package `apksigner`)
 //! on every APK of the shared corpus (`apps/`, `edge/`, `split/`) that apksigner reads.
 //!
 //! apksigner reports schemes that *verify*; `read_signing` reports blocks that are *present*.
@@ -15,8 +15,8 @@
 //! `cargo test --test signing_corpus -- --include-ignored`. Run that way without the corpus or
 //! without apksigner, it fails and says what is missing.
 
+use apkaudit::formats::signing::{read_signing, SigningInfo};
 use apkaudit::formats::zip::{Archive, Limits};
-use apkaudit::signing::{read_signing, SigningInfo};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

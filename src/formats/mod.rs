@@ -11,5 +11,6 @@ pub mod classfile;
 pub mod dex;
 pub mod elf;
 pub mod manifest;
+pub mod signing;
 pub mod xml;
 pub mod zip;

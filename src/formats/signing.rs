@@ -1448,14 +1448,14 @@ mod tests {
     //! Certificates and PKCS#7 blocks come from `tests/fixtures/signing/` (see its make.py).
     use super::*;
 
-    const RSA_DEBUG: &[u8] = include_bytes!("../tests/fixtures/signing/rsa_debug.der");
-    const EC_EXPIRED: &[u8] = include_bytes!("../tests/fixtures/signing/ec_p256_expired.der");
-    const DSA: &[u8] = include_bytes!("../tests/fixtures/signing/dsa_2048.der");
-    const ED448: &[u8] = include_bytes!("../tests/fixtures/signing/ed448.der");
-    const BRAINPOOL: &[u8] = include_bytes!("../tests/fixtures/signing/ec_brainpool.der");
-    const SF: &[u8] = include_bytes!("../tests/fixtures/signing/CERT.SF");
-    const P7: &[u8] = include_bytes!("../tests/fixtures/signing/CERT.RSA");
-    const P7_BER: &[u8] = include_bytes!("../tests/fixtures/signing/CERT_BER.RSA");
+    const RSA_DEBUG: &[u8] = include_bytes!("../../tests/fixtures/signing/rsa_debug.der");
+    const EC_EXPIRED: &[u8] = include_bytes!("../../tests/fixtures/signing/ec_p256_expired.der");
+    const DSA: &[u8] = include_bytes!("../../tests/fixtures/signing/dsa_2048.der");
+    const ED448: &[u8] = include_bytes!("../../tests/fixtures/signing/ed448.der");
+    const BRAINPOOL: &[u8] = include_bytes!("../../tests/fixtures/signing/ec_brainpool.der");
+    const SF: &[u8] = include_bytes!("../../tests/fixtures/signing/CERT.SF");
+    const P7: &[u8] = include_bytes!("../../tests/fixtures/signing/CERT.RSA");
+    const P7_BER: &[u8] = include_bytes!("../../tests/fixtures/signing/CERT_BER.RSA");
     /// 2023-11-14T22:13:20Z.
     const NOW: i64 = 1_700_000_000;
 

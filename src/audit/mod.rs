@@ -8,26 +8,15 @@ use crate::policy::{DeclaredPolicy, Source};
 use crate::scan::ScanReport;
 use serde::Serialize;
 
-/// Severity of a finding, ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth a look.
-    Info,
-    /// An accuracy defect.
-    Low,
-    /// A disclosure gap.
-    Medium,
-    /// What MIIT test reports flag.
-    High,
-}
+pub mod rules;
+
+pub use rules::{FindingKind, Rule, Severity};
 
 /// One audit finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    /// `undeclared_sdk`, `stale_sdk`, `undeclared_permission`, `unrequested_permission`,
-    /// `vague_disclosure`, `incomplete_entry`.
-    pub kind: String,
+    /// What kind of gap this is.
+    pub kind: FindingKind,
     /// Severity.
     pub severity: Severity,
     /// SDK id or name concerned.
@@ -41,7 +30,7 @@ pub struct Finding {
     /// Where the policy says it (or does not).
     pub policy_source: Option<Source>,
     /// The rule this rests on (`SDK-01`, ...).
-    pub rule: String,
+    pub rule: Rule,
     /// Explanation.
     pub message: String,
 }
@@ -111,14 +100,14 @@ pub fn audit(
         let vague = policy.vague.iter().find(|v| v.category == f.category);
         if let Some(v) = vague {
             findings.push(Finding {
-                kind: "vague_disclosure".into(),
+                kind: FindingKind::VagueDisclosure,
                 severity: Severity::Medium,
                 sdk: Some(f.id.clone()),
                 permission: None,
                 data_type: None,
                 evidence,
                 policy_source: Some(v.source.clone()),
-                rule: "SDK-04".into(),
+                rule: Rule::Sdk04,
                 message: format!(
                     "the policy only names a category (\"{}\") where the APK has {} ({})",
                     v.text, f.name, f.id
@@ -127,7 +116,7 @@ pub fn audit(
             continue;
         }
         findings.push(Finding {
-            kind: "undeclared_sdk".into(),
+            kind: FindingKind::UndeclaredSdk,
             // a lone string/domain hit (low confidence) is a lead to review, not a verdict
             severity: match (required, f.confidence.as_str()) {
                 (true, "low") => Severity::Low,
@@ -139,7 +128,7 @@ pub fn audit(
             data_type: None,
             evidence,
             policy_source: None,
-            rule: "SDK-01".into(),
+            rule: Rule::Sdk01,
             message: format!(
                 "{} ({}, {}) is in the APK but not in the policy",
                 f.name,
@@ -151,14 +140,14 @@ pub fn audit(
     for d in &policy.sdks {
         match &d.id {
             Some(id) if !scan.sdks.iter().any(|f| &f.id == id) => findings.push(Finding {
-                kind: "stale_sdk".into(),
+                kind: FindingKind::StaleSdk,
                 severity: Severity::Low,
                 sdk: Some(id.clone()),
                 permission: None,
                 data_type: None,
                 evidence: vec!["no classes, native libraries or manifest entries of this SDK were found".into()],
                 policy_source: Some(d.source.clone()),
-                rule: "SDK-02".into(),
+                rule: Rule::Sdk02,
                 message: format!("\"{}\" is declared but not found: a stale policy, another platform or flavour, or a detection gap", d.name),
             }),
             _ => {}
@@ -178,14 +167,14 @@ pub fn audit(
         }
         if !missing.is_empty() {
             findings.push(Finding {
-                kind: "incomplete_entry".into(),
+                kind: FindingKind::IncompleteEntry,
                 severity: Severity::Low,
                 sdk: Some(d.id.clone().unwrap_or_else(|| d.name.clone())),
                 permission: None,
                 data_type: None,
                 evidence: Vec::new(),
                 policy_source: Some(d.source.clone()),
-                rule: "SDK-03".into(),
+                rule: Rule::Sdk03,
                 message: format!("SDK row \"{}\" lacks: {}", d.name, missing.join(", ")),
             });
         }
@@ -214,7 +203,7 @@ pub fn audit(
             continue;
         }
         findings.push(Finding {
-            kind: "undeclared_permission".into(),
+            kind: FindingKind::UndeclaredPermission,
             severity: if perms.is_dangerous(&p.name) {
                 Severity::High
             } else {
@@ -228,7 +217,7 @@ pub fn audit(
                 p.name, p.protection
             )],
             policy_source: None,
-            rule: "PERM-01".into(),
+            rule: Rule::Perm01,
             message: format!(
                 "{} ({}) is requested but the policy does not explain it",
                 p.name,
@@ -244,25 +233,29 @@ pub fn audit(
     {
         if !scan.permissions.iter().any(|p| p.name == d.name) {
             findings.push(Finding {
-                kind: "unrequested_permission".into(),
+                kind: FindingKind::UnrequestedPermission,
                 severity: Severity::Low,
                 sdk: None,
                 permission: Some(d.name.clone()),
                 data_type: None,
                 evidence: vec!["not in the manifest's <uses-permission> entries".into()],
                 policy_source: Some(d.source.clone()),
-                rule: "PERM-02".into(),
+                rule: Rule::Perm02,
                 message: format!("{} is declared but the APK does not request it", d.name),
             });
         }
     }
     data_findings(scan, &policy, db, perms, &mut findings);
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)));
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.kind.as_str().cmp(b.kind.as_str()))
+    });
     let mut summary = std::collections::BTreeMap::new();
     for f in &findings {
-        *summary.entry(f.kind.clone()).or_insert(0) += 1;
+        *summary.entry(f.kind.to_string()).or_insert(0) += 1;
         *summary
-            .entry(format!("severity:{:?}", f.severity).to_lowercase())
+            .entry(format!("severity:{}", f.severity))
             .or_insert(0) += 1;
     }
     AuditReport {
@@ -407,14 +400,14 @@ fn data_findings(
                 );
             }
             findings.push(Finding {
-                kind: "undeclared_data".into(),
+                kind: FindingKind::UndeclaredData,
                 severity,
                 sdk: is_sdk.then(|| access.owner.clone()),
                 permission: None,
                 data_type: Some(d.data_type.clone()),
                 evidence,
                 policy_source: row.map(|r| r.source.clone()),
-                rule: "DATA-01".into(),
+                rule: Rule::Data01,
                 message: format!(
                     "{who} reads {} ({}), {how} in {}",
                     label(&d.data_type),
@@ -452,7 +445,7 @@ fn data_findings(
             continue;
         }
         findings.push(Finding {
-            kind: "undeclared_data".into(),
+            kind: FindingKind::UndeclaredData,
             severity: Severity::Low,
             sdk: Some(id.clone()),
             permission: None,
@@ -467,7 +460,7 @@ fn data_findings(
                     .join(", ")
             )],
             policy_source: Some(row.source.clone()),
-            rule: "DATA-02".into(),
+            rule: Rule::Data02,
             message: format!(
                 "the {} row does not list {} that the SDK documents collecting",
                 row.name,
@@ -500,7 +493,7 @@ fn data_findings(
                 continue;
             }
             findings.push(Finding {
-                kind: "undeclared_data".into(),
+                kind: FindingKind::UndeclaredData,
                 severity: Severity::Medium,
                 sdk: Some(row.id.clone().unwrap_or_else(|| row.name.clone())),
                 permission: Some(pname.clone()),
@@ -511,7 +504,7 @@ fn data_findings(
                     info.data_types.join(", ")
                 )],
                 policy_source: Some(row.source.clone()),
-                rule: "DATA-03".into(),
+                rule: Rule::Data03,
                 message: format!(
                     "the {} row lists {} but none of the data it gives access to ({})",
                     row.name,

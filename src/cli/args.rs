@@ -1,0 +1,244 @@
+//! Raw command-line arguments (clap). The library never sees these types: commands turn
+//! them into library options.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Audit Android apps for privacy disclosure.
+#[derive(Parser, Debug)]
+#[command(name = "apkaudit", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Human table.
+    Table,
+    /// One JSON object.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// Audit report formats.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// Terminal table grouped by severity.
+    Table,
+    /// JSON.
+    Json,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+    /// Markdown compliance report.
+    Markdown,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan APKs (or raw binary manifests): manifest facts, permissions, components.
+    ///
+    /// One file: a table (or JSON). Several inputs, a directory or an @LIST: a batch that
+    /// writes one JSON record per input (JSONL); see docs/batch.md.
+    Scan {
+        /// Input files, directories (walked recursively) or @LIST files (one path a line).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format (default: table for one file, jsonl for a batch).
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+        /// Extra signature folder (adds or overrides SDKs of the embedded database).
+        #[arg(long)]
+        signatures: Option<PathBuf>,
+        #[command(flatten)]
+        batch: BatchArgs,
+    },
+    /// Aggregate a batch JSONL file: prevalence of SDKs, permissions, finding kinds;
+    /// errors by reason.
+    Summary {
+        /// JSONL file written by `scan` (`-` for stdin).
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: SummaryFormat,
+    },
+    /// Show what was understood from a privacy policy (JSON, CSV, text, Markdown, HTML).
+    Policy {
+        /// Policy file.
+        file: PathBuf,
+        /// Extra signature folder (SDK names the reader resolves).
+        #[arg(long)]
+        signatures: Option<PathBuf>,
+        /// Output format (table or json).
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+    /// Diff an APK against its privacy policy.
+    Audit {
+        /// APK (or AAB, split set) to audit.
+        file: PathBuf,
+        /// The app's privacy policy or declared table.
+        #[arg(long)]
+        policy: PathBuf,
+        /// Report format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+        /// Exit with 1 when a finding reaches this severity.
+        #[arg(long, value_enum)]
+        fail_on: Option<Severity>,
+        /// Extra signature folder (adds or overrides SDKs of the embedded database).
+        #[arg(long)]
+        signatures: Option<PathBuf>,
+    },
+    /// List the SDK signature database, or validate a signature folder with --check.
+    Signatures {
+        /// Validate this folder instead of listing the embedded database.
+        #[arg(long)]
+        check: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: OutputFormat,
+    },
+    /// Print the decoded AndroidManifest.xml of an APK or raw binary manifest as text XML.
+    Manifest {
+        /// Input file.
+        file: PathBuf,
+    },
+}
+
+/// Batch options of `scan`.
+#[derive(clap::Args, Debug)]
+pub struct BatchArgs {
+    /// Write the records to this file instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Write records in path order (default: as files finish).
+    #[arg(long)]
+    pub sorted: bool,
+    /// Skip inputs already in --output (same path and sha256); drops a truncated last line.
+    #[arg(long, requires = "output")]
+    pub resume: bool,
+    /// Take only shard K of N (1-based), e.g. 2/8.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<apkaudit::batch::Shard>,
+    /// What the shard split hashes.
+    #[arg(long, value_enum, default_value = "path")]
+    pub shard_by: ShardBy,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Most inflated dex buffers alive at once (default: one per thread; 0: no bound).
+    #[arg(long)]
+    pub dex_buffers: Option<usize>,
+    /// Per-file cap on inflated bytes (suffixes K, M, G).
+    #[arg(long, default_value = "4G", value_parser = parse_size)]
+    pub max_inflated: u64,
+    /// Per-file time cap in seconds (0: none).
+    #[arg(long, default_value_t = 300.0)]
+    pub timeout: f64,
+    /// Audit each app against DIR/<package>.{json,csv,md,txt,html,htm}.
+    #[arg(long, value_name = "DIR")]
+    pub policy_dir: Option<PathBuf>,
+    /// Never draw the progress bar (it is only drawn when stderr is a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+impl BatchArgs {
+    /// True when an option that only makes sense for a batch is given.
+    pub fn any(&self) -> bool {
+        self.output.is_some()
+            || self.resume
+            || self.shard.is_some()
+            || self.policy_dir.is_some()
+            || self.sorted
+    }
+}
+
+/// `4096`, `64K`, `512M`, `4G` → bytes.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m: u64 = match c.to_ascii_uppercase() {
+                'K' => 1 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => return Err(format!("size `{s}`: unknown suffix")),
+            };
+            (t.get(..i).unwrap_or(""), m)
+        }
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("size `{s}`: expected a number with optional K/M/G"))
+}
+
+/// `--fail-on` levels.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Severity {
+    /// Any finding.
+    Info,
+    /// Low and above.
+    Low,
+    /// Medium and above.
+    Medium,
+    /// High only.
+    High,
+}
+
+impl From<Severity> for apkaudit::audit::Severity {
+    fn from(s: Severity) -> Self {
+        match s {
+            Severity::Info => apkaudit::audit::Severity::Info,
+            Severity::Low => apkaudit::audit::Severity::Low,
+            Severity::Medium => apkaudit::audit::Severity::Medium,
+            Severity::High => apkaudit::audit::Severity::High,
+        }
+    }
+}
+
+/// `summary --format`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SummaryFormat {
+    /// Terminal tables.
+    Table,
+    /// One JSON object.
+    Json,
+    /// `section,id,name,apps,percent,total` rows.
+    Csv,
+}
+
+impl From<SummaryFormat> for apkaudit::batch::summary::SummaryFormat {
+    fn from(f: SummaryFormat) -> Self {
+        match f {
+            SummaryFormat::Table => Self::Table,
+            SummaryFormat::Json => Self::Json,
+            SummaryFormat::Csv => Self::Csv,
+        }
+    }
+}
+
+/// `--shard-by`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ShardBy {
+    /// The path relative to the directory given (cheap; needs the same layout everywhere).
+    Path,
+    /// The file's SHA-256 (layout-independent; every machine reads every file once).
+    Content,
+}
+
+impl From<ShardBy> for apkaudit::batch::ShardBy {
+    fn from(s: ShardBy) -> Self {
+        match s {
+            ShardBy::Path => Self::Path,
+            ShardBy::Content => Self::Content,
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `scan` over many inputs (JSONL records) and `summary` of the result.
+
+use crate::cli::args::BatchArgs;
+use crate::cli::output::emit;
+use crate::cli::{Failure, Outcome};
+use apkaudit::batch::summary::SummaryFormat;
+use apkaudit::scan::ScanOptions;
+use std::path::{Path, PathBuf};
+
+/// A batch: one JSONL record per input.
+pub fn run(files: &[PathBuf], args: BatchArgs, scan: ScanOptions) -> Result<Outcome, Failure> {
+    use apkaudit::batch::{BatchOptions, Done};
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => return Err(Failure::Input(format!("cannot start worker threads: {e}"))),
+    };
+    let mut opts = BatchOptions {
+        scan,
+        sorted: args.sorted,
+        shard: args.shard,
+        shard_by: args.shard_by.into(),
+        dex_buffers: args
+            .dex_buffers
+            .unwrap_or_else(|| pool.current_num_threads().max(1)),
+        max_inflated: args.max_inflated,
+        timeout: (args.timeout > 0.0)
+            .then(|| std::time::Duration::try_from_secs_f64(args.timeout).ok())
+            .flatten(),
+        policy_dir: args.policy_dir,
+        done: None,
+        progress: !args.no_progress,
+    };
+    let inputs = apkaudit::batch::collect_inputs(files);
+    let mut out: Box<dyn std::io::Write + Send> = match &args.output {
+        Some(path) => {
+            let file = if args.resume {
+                match Done::load_and_repair(path) {
+                    Ok(done) => {
+                        if done.dropped > 0 {
+                            eprintln!(
+                                "apkaudit: {}: dropped {} incomplete line(s)",
+                                path.display(),
+                                done.dropped
+                            );
+                        }
+                        opts.done = Some(done);
+                    }
+                    Err(e) => return Err(Failure::Input(format!("{}: {e}", path.display()))),
+                }
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+            } else {
+                std::fs::File::create(path)
+            };
+            match file {
+                Ok(f) => Box::new(std::io::BufWriter::new(f)),
+                Err(e) => return Err(Failure::Input(format!("{}: {e}", path.display()))),
+            }
+        }
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    match apkaudit::batch::run(&inputs, &opts, Some(&pool), &mut out) {
+        Ok(stats) => {
+            eprintln!(
+                "apkaudit: {} inputs: {} records written ({} with error), {} already done, {} in other shards, {:.1} s",
+                stats.inputs,
+                stats.written,
+                stats.errors,
+                stats.skipped_done,
+                stats.skipped_shard,
+                stats.seconds
+            );
+            Ok(Outcome::Clean)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Aggregate a batch JSONL file.
+pub fn summary(file: &Path, format: SummaryFormat) -> Result<Outcome, Failure> {
+    use apkaudit::batch::summary::Summary;
+    let s = if file.as_os_str() == "-" {
+        Summary::from_reader(std::io::stdin().lock())
+    } else {
+        Summary::from_path(file)
+    };
+    let s = s.map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
+    emit(&s.render(format))?;
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,83 @@
+//! `scan` of single files, `manifest`, `policy` and `signatures`.
+
+use crate::cli::args::OutputFormat;
+use crate::cli::output::{emit, emit_json};
+use crate::cli::{Failure, Outcome};
+use apkaudit::knowledge::signatures::SignatureDb;
+use apkaudit::scan::{scan_file, ScanOptions};
+use std::path::{Path, PathBuf};
+
+/// Scan each file and print it; an unreadable file is reported and the rest go on.
+pub fn scan(
+    files: &[PathBuf],
+    format: OutputFormat,
+    opts: &ScanOptions,
+) -> Result<Outcome, Failure> {
+    let mut outcome = Outcome::Clean;
+    let single = files.len() == 1;
+    for f in files {
+        match scan_file(f, opts) {
+            Ok(r) => match format {
+                OutputFormat::Json if single => emit_json(&r, true)?,
+                OutputFormat::Json | OutputFormat::Jsonl => emit_json(&r, false)?,
+                OutputFormat::Table => emit(&apkaudit::report::scan_table(&r))?,
+            },
+            Err(e) => {
+                eprintln!("apkaudit: {e}");
+                outcome = Outcome::SomeUnreadable;
+                if !single && format != OutputFormat::Table {
+                    let rec = serde_json::json!({"file": f.display().to_string(), "error": e.to_string()});
+                    emit(&format!("{rec}\n"))?;
+                }
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// The decoded manifest as text XML.
+pub fn manifest(file: &Path) -> Result<Outcome, Failure> {
+    let root = apkaudit::scan::decoded_manifest(file)?;
+    emit(&apkaudit::formats::xml::to_text_xml(&root))?;
+    Ok(Outcome::Clean)
+}
+
+/// What was understood from a policy.
+pub fn policy(
+    file: &Path,
+    format: OutputFormat,
+    signatures: Option<&Path>,
+) -> Result<Outcome, Failure> {
+    let p = match signatures {
+        Some(dir) => {
+            let k = super::load_knowledge(dir)?;
+            let vocab = apkaudit::policy::Vocabulary::from_knowledge(&k);
+            apkaudit::policy::read_policy_with(file, &vocab)?
+        }
+        None => apkaudit::policy::read_policy(file)?,
+    };
+    match format {
+        OutputFormat::Table => emit(&apkaudit::report::policy_table(&p))?,
+        _ => emit_json(&p, true)?,
+    }
+    Ok(Outcome::Clean)
+}
+
+/// List the embedded signature database, or validate a folder.
+pub fn signatures(check: Option<&Path>, format: OutputFormat) -> Result<Outcome, Failure> {
+    if let Some(dir) = check {
+        let db = SignatureDb::load_dir(dir)?;
+        emit(&format!(
+            "{}: {} signatures, all valid\n",
+            dir.display(),
+            db.all().len()
+        ))?;
+        return Ok(Outcome::Clean);
+    }
+    let db = SignatureDb::embedded();
+    match format {
+        OutputFormat::Table => emit(&apkaudit::report::signatures_table(db.all()))?,
+        _ => emit_json(&db.all(), true)?,
+    }
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,76 @@
+//! One function per command; each returns an [`Outcome`] or a [`Failure`].
+
+mod audit;
+mod batch;
+mod inspect;
+
+use super::args::{Command, OutputFormat};
+use super::{Failure, Outcome};
+use apkaudit::knowledge::Knowledge;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Run one command.
+pub fn run(command: Command) -> Result<Outcome, Failure> {
+    match command {
+        Command::Scan {
+            files,
+            format,
+            signatures,
+            batch,
+        } => {
+            let mut opts = apkaudit::scan::ScanOptions::default();
+            if let Some(dir) = &signatures {
+                opts.knowledge = Some(load_knowledge(dir)?);
+            }
+            // a folder of split APKs is one app (scan_file reads it), not a dump to walk
+            let walked = |f: &PathBuf| f.is_dir() && !apkaudit::batch::input::is_app_folder(f);
+            let is_batch = files.len() > 1
+                || batch.any()
+                || files
+                    .iter()
+                    .any(|f| f.to_string_lossy().starts_with('@') || walked(f));
+            if !is_batch || (format == Some(OutputFormat::Table) && !batch.any()) {
+                if files.iter().any(walked) {
+                    return Err(Failure::Input(
+                        "a batch (directory input) writes JSONL; use `apkaudit summary` for a table"
+                            .into(),
+                    ));
+                }
+                return inspect::scan(&files, format.unwrap_or(OutputFormat::Table), &opts);
+            }
+            if format == Some(OutputFormat::Table) {
+                return Err(Failure::Input(
+                    "batch output is JSONL; use `apkaudit summary` for a table".into(),
+                ));
+            }
+            batch::run(&files, batch, opts)
+        }
+        Command::Summary { file, format } => batch::summary(&file, format.into()),
+        Command::Manifest { file } => inspect::manifest(&file),
+        Command::Policy {
+            file,
+            format,
+            signatures,
+        } => inspect::policy(&file, format, signatures.as_deref()),
+        Command::Audit {
+            file,
+            policy,
+            format,
+            fail_on,
+            signatures,
+        } => audit::run(
+            &file,
+            &policy,
+            format,
+            fail_on.map(Into::into),
+            signatures.as_deref(),
+        ),
+        Command::Signatures { check, format } => inspect::signatures(check.as_deref(), format),
+    }
+}
+
+/// The embedded knowledge plus a `--signatures` folder.
+fn load_knowledge(dir: &Path) -> Result<Arc<Knowledge>, Failure> {
+    Ok(Arc::new(Knowledge::load(Some(dir))?))
+}
