@@ -29,6 +29,7 @@ fn read_arsc(apk: &Path) -> Option<Vec<u8>> {
 /// Every corpus APK with a resources.arsc parses without error, and resolving every id
 /// never panics; prints a summary.
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn corpus_parses_and_resolves() {
     let Some(shared) = shared() else { return };
     let mut parsed = 0;
@@ -73,6 +74,7 @@ fn corpus_parses_and_resolves() {
 /// The compact-entry table (aapt fails on it with "ResTable_entry size 0x0 is too small")
 /// parses with no warnings and every one of its entries resolves and has a name.
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn compact_entries_all_resolve() {
     let Some(shared) = shared() else { return };
     let rel = "edge/apktool_issue3705_no-dex.apk";

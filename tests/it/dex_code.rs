@@ -365,6 +365,7 @@ fn compare_with_dexdump(label: &str, bytes: &[u8], tally: &mut Tally) -> Vec<Str
 }
 
 #[test]
+#[cfg_attr(not(all(shared, has_dexdump)), ignore = "needs ../shared and dexdump")]
 fn walker_matches_dexdump_on_corpus() {
     let Some(root) = corpus() else { return };
     if !Path::new(DEXDUMP).exists() {
@@ -555,6 +556,7 @@ fn adler32_ref(d: &[u8]) -> u32 {
 }
 
 #[test]
+#[cfg_attr(not(has_dexdump), ignore = "needs dexdump")]
 fn builder_output_passes_dexdump() {
     if !Path::new(DEXDUMP).exists() {
         eprintln!("SKIP: {DEXDUMP} absent");
@@ -591,6 +593,7 @@ fn builder_output_passes_dexdump() {
 /// instruction widths and reference markers check ours for all formats, including
 /// invoke-polymorphic/custom and const-method-handle/type that the corpus lacks.
 #[test]
+#[cfg_attr(not(has_dexdump), ignore = "needs dexdump")]
 fn every_opcode_width_agrees_with_dexdump() {
     if !Path::new(DEXDUMP).exists() {
         eprintln!("SKIP: {DEXDUMP} absent");
@@ -877,6 +880,7 @@ fn fuzz(seed_dex: &[u8], cases: usize, seed: u64) -> (u32, u32) {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn mutated_dex_never_panics() {
     let (ok, err) = fuzz(&sample_dex(), 4000, 0x5eed_0001);
     eprintln!("built sample: {ok} methods walked, {err} method errors");
@@ -983,6 +987,7 @@ fn measure_walk_vs_inflate() {
 /// More than 65,536 strings: the builder switches to const-string/jumbo, dexdump agrees
 /// with our 32-bit indices and values.
 #[test]
+#[cfg_attr(not(has_dexdump), ignore = "needs dexdump")]
 fn jumbo_strings_round_trip() {
     let mut b = DexBuilder::new();
     {

@@ -113,6 +113,7 @@ fn javap(path: &Path) -> (String, String, Vec<String>, usize, usize) {
 }
 
 #[test]
+#[cfg_attr(not(all(shared, has_javap)), ignore = "needs ../shared and javap")]
 fn classfile_matches_javap() {
     let Some(sh) = shared() else { return };
     if !tool("javap") {
@@ -154,6 +155,7 @@ fn classfile_matches_javap() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn classfile_known_method_ref() {
     let Some(sh) = shared() else { return };
     let jar = sh.join("corpus/sdk/bugly__bugly_crash_release.jar");
@@ -175,6 +177,7 @@ fn classfile_known_method_ref() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn classfile_fuzz_no_panic() {
     let Some(sh) = shared() else { return };
     let jar = sh.join("corpus/sdk/bugly__bugly_crash_release.jar");
@@ -230,6 +233,7 @@ fn readelf(path: &Path) -> (Option<String>, Vec<String>, Vec<String>) {
 }
 
 #[test]
+#[cfg_attr(not(all(shared, has_readelf)), ignore = "needs ../shared and readelf")]
 fn native_matches_readelf() {
     let Some(sh) = shared() else { return };
     if Command::new("readelf").arg("--version").output().is_err() {
@@ -277,6 +281,7 @@ fn native_matches_readelf() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn aab_proto_manifest() {
     let Some(sh) = shared() else { return };
     let aab = sh.join("corpus/split/buddhaquotes__app-release.aab");

@@ -7,6 +7,7 @@ use apkaudit::scan::{scan_file, ScanOptions};
 use std::path::Path;
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn sdks_with_prefixes_in_dexdump_truth_are_found() {
     let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
     if !corpus.is_dir() {
@@ -87,6 +88,7 @@ fn sdks_with_prefixes_in_dexdump_truth_are_found() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn legu_packed_apk_still_shows_bugly_and_names_the_packer() {
     let f = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -108,6 +110,7 @@ fn legu_packed_apk_still_shows_bugly_and_names_the_packer() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn string_only_findings_are_low_confidence_on_the_corpus() {
     let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
     if !corpus.is_dir() {
@@ -154,6 +157,7 @@ fn string_only_findings_are_low_confidence_on_the_corpus() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn app_table_citations_match_the_policy_files() {
     // every `app table ../shared/FILE, row "LABEL": ids` source names a real file, the row
     // label occurs in it, and the device identifiers it cites are written near that label

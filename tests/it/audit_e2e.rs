@@ -68,6 +68,7 @@ fn demo_sample_audit() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn pangle_gdt_app_against_partial_and_complete_policies() {
     let f = Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -139,6 +140,7 @@ fn pangle_gdt_app_against_partial_and_complete_policies() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn vague_seeds_give_vague_disclosure() {
     let shared = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"));
     if !shared.is_dir() {

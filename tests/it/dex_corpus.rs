@@ -91,6 +91,7 @@ fn counts(v: &serde_json::Value) -> BTreeMap<String, u64> {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn class_counts_and_prefixes_match_dexdump() {
     let Some(apks) = apks() else { return };
     let mut checked = 0;

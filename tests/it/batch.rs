@@ -485,6 +485,7 @@ fn policy_dir_adds_audit_findings() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn corpus_batch_matches_truth() {
     let Some(corpus) = shared() else { return };
     let tmp = tempdir("corpus");

@@ -385,6 +385,7 @@ fn dexdump_available() -> bool {
 }
 
 #[test]
+#[cfg_attr(not(all(shared, has_dexdump)), ignore = "needs ../shared and dexdump")]
 fn corpus_references() {
     let Some(shared) = shared() else { return };
     let db = db();

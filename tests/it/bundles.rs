@@ -5,7 +5,7 @@
 use apkaudit::scan::{scan_bytes, scan_file, InputKind, ScanOptions};
 use apkaudit::testkit::{demo_apk, s, write_axml, write_zip, AttrValue, Node};
 
-mod common;
+use crate::common;
 use common::corpus as shared;
 
 /// A config split of the demo app: its own manifest with `split=...` and one native lib.
@@ -150,6 +150,7 @@ fn split_folder_is_one_app() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn corpus_config_splits_with_base_as_folder() {
     let Some(c) = shared() else { return };
     // Ola Lite base is a different app than the Ola config splits: not one split folder.
@@ -171,6 +172,7 @@ fn corpus_config_splits_with_base_as_folder() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn nested_plugin_jar_is_scanned_with_its_path() {
     let Some(c) = shared() else { return };
     let r = scan_file(

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
 
-mod common;
+use crate::common;
 use common::corpus;
 
 /// `<uses-permission android:name="...">` names found by a plain text search of the
@@ -30,6 +30,7 @@ fn aar_permissions_by_text(path: &Path) -> BTreeSet<String> {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn sdk_artefacts_are_identified() {
     let Some(c) = corpus() else { return };
     let expected = [
@@ -77,6 +78,7 @@ fn sdk_artefacts_are_identified() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn bundle_and_split_set_are_read() {
     let Some(c) = corpus() else { return };
     let aab = scan_file(

@@ -219,7 +219,10 @@ fn present(info: &SigningInfo, scheme: &str) -> Option<bool> {
 }
 
 #[test]
-#[ignore = "needs ../shared/corpus and apksigner"]
+#[cfg_attr(
+    not(all(shared, has_apksigner)),
+    ignore = "needs ../shared/corpus and apksigner"
+)]
 fn signing_agrees_with_apksigner() {
     let corpus = corpus_dir().expect(
         "corpus not found: set APKAUDIT_CORPUS or place the shared corpus at ../shared/corpus",
@@ -372,6 +375,7 @@ fn signing_agrees_with_apksigner() {
 /// Every corpus file, whole and cut short at many points, reads without a panic; every
 /// certificate digest is of a certificate really present in the file's signature data.
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn corpus_files_read_without_panic() {
     let Some(corpus) = corpus_dir() else {
         eprintln!("skipping: no corpus (APKAUDIT_CORPUS or ../shared/corpus)");
@@ -472,7 +476,10 @@ fn openssl_pkcs7_cert_digests(block: &[u8]) -> Option<Vec<String>> {
 /// Every v1 signature block in the corpus, verified by apksigner or not: the certificates
 /// `read_signing` lists are the ones OpenSSL finds in the same PKCS#7 bytes.
 #[test]
-#[ignore = "needs ../shared/corpus and openssl"]
+#[cfg_attr(
+    not(all(shared, has_openssl)),
+    ignore = "needs ../shared/corpus and openssl"
+)]
 fn v1_certificates_agree_with_openssl() {
     let corpus = corpus_dir().expect(
         "corpus not found: set APKAUDIT_CORPUS or place the shared corpus at ../shared/corpus",

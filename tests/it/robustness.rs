@@ -79,6 +79,7 @@ fn fixture_manifest_and_apk_survive_mutation() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn corpus_survives_mutation() {
     let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
     if !corpus.is_dir() {

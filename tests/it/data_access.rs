@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-mod common;
+use crate::common;
 use common::corpus;
 
 fn have_dexdump() -> bool {
@@ -135,6 +135,7 @@ fn site<'r>(r: &'r ScanReport, owner: &str, data_type: &str) -> Vec<&'r str> {
 }
 
 #[test]
+#[cfg_attr(not(all(shared, has_dexdump)), ignore = "needs ../shared and dexdump")]
 fn mobpush_demo_vendor_push_sdks_read_device_ids_and_app_list() {
     let Some(c) = corpus() else { return };
     let apk = c.join("apps/cn_vendor-push__mobpush-demo.apk");
@@ -155,6 +156,7 @@ fn mobpush_demo_vendor_push_sdks_read_device_ids_and_app_list() {
 }
 
 #[test]
+#[cfg_attr(not(all(shared, has_dexdump)), ignore = "needs ../shared and dexdump")]
 fn pangle_gdt_app_sdks_read_device_ids_and_app_list() {
     let Some(c) = corpus() else { return };
     let apk = c.join("apps/cn_pangle-gdt__miiad-app-test0817.apk");
@@ -182,6 +184,7 @@ fn pangle_gdt_app_sdks_read_device_ids_and_app_list() {
 }
 
 #[test]
+#[cfg_attr(not(has_dexdump), ignore = "needs dexdump")]
 fn demo_sample_attribution() {
     let apk = apkaudit::testkit::demo_apk().unwrap();
     let r = scan_bytes("demo.apk", &apk, &ScanOptions::default()).unwrap();
@@ -347,6 +350,7 @@ fn batch_summary_counts_who_reads_what() {
 /// reported class file is checked by a plain byte search of the class file for the API's
 /// class and member name (independent of the class-file parser).
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn sdk_jar_reads_are_reported_per_class() {
     let Some(c) = corpus() else { return };
     let jar = c.join("sdk/jpush__jpush-android-2.1.9.jar");

@@ -62,6 +62,7 @@ fn sorted(v: &[String]) -> Vec<&str> {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn every_file_parses_and_rows_are_anchored() {
     let Some(dir) = shared() else { return };
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("policies"))
@@ -138,6 +139,7 @@ fn every_file_parses_and_rows_are_anchored() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn qq_key_value_blocks() {
     let Some(dir) = shared() else { return };
     let pol = read_policy(file(&dir, "01_")).unwrap();
@@ -167,6 +169,7 @@ fn qq_key_value_blocks() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn tim_prose_permissions() {
     let Some(dir) = shared() else { return };
     let path = file(&dir, "03_");
@@ -235,6 +238,7 @@ fn tim_prose_permissions() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn qiushui_html_table_and_key_value_list() {
     let Some(dir) = shared() else { return };
     // 06: 功能类型 | 第三方名称 | … — the first column holds the SDK, the second the company.
@@ -296,6 +300,7 @@ fn qiushui_html_table_and_key_value_list() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn jiamai_three_lists() {
     let Some(dir) = shared() else { return };
     let pol = read_policy(file(&dir, "08a_")).unwrap();
@@ -369,6 +374,7 @@ fn jiamai_three_lists() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn simpfun_and_dcloud() {
     let Some(dir) = shared() else { return };
     let pol = read_policy(file(&dir, "09_")).unwrap();
@@ -402,6 +408,7 @@ fn simpfun_and_dcloud() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn daomeng_prose_sdks() {
     let Some(dir) = shared() else { return };
     let pol = read_policy(file(&dir, "05_")).unwrap();
@@ -456,6 +463,7 @@ fn daomeng_prose_sdks() {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn apple_privacy_manifest() {
     let Some(dir) = shared() else { return };
     let pol = read_policy(file(&dir, "12_")).unwrap();

@@ -4,7 +4,7 @@
 use apkaudit::scan::{scan_file, ScanOptions};
 use std::collections::BTreeSet;
 
-mod common;
+use crate::common;
 use common::corpus as shared;
 
 /// aapt prints "" for an absent attribute.
@@ -25,6 +25,7 @@ fn sdk(v: &serde_json::Value) -> Option<String> {
 }
 
 #[test]
+#[cfg_attr(not(shared), ignore = "needs ../shared")]
 fn manifest_facts_agree_with_aapt() {
     let Some(corpus) = shared() else { return };
     let mut checked = 0;

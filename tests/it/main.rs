@@ -1,0 +1,26 @@
+//! The one integration-test binary (the library is linked once). Tests that need
+//! `../shared` or an external truth tool (dexdump, aapt, apksigner, javap, readelf,
+//! openssl) are listed as *ignored*, with the reason, where it is absent (see build.rs).
+
+mod arsc_corpus;
+mod audit_e2e;
+mod batch;
+mod bundles;
+mod common;
+mod containers_corpus;
+mod corpus_manifest;
+mod data_access;
+mod dex_code;
+mod dex_corpus;
+mod exodus_map;
+mod formats_corpus;
+mod permission_labels;
+mod permissions_db;
+mod policy_corpus;
+mod policy_malformed;
+mod policy_seeds;
+mod robustness;
+mod sdk_corpus;
+mod sensitive_apis;
+mod signatures_db;
+mod signing_corpus;
