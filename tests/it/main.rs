@@ -4,6 +4,7 @@
 
 mod arsc_corpus;
 mod audit_e2e;
+mod audit_rules;
 mod batch;
 mod bundles;
 mod common;
