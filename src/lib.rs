@@ -21,15 +21,15 @@
 pub mod error;
 pub mod text;
 
-pub mod audit;
-pub mod batch;
-pub mod detect;
 pub mod formats;
 pub mod input;
 pub mod knowledge;
-pub mod policy;
-pub mod report;
+pub mod detect;
 pub mod scan;
+pub mod policy;
+pub mod audit;
+pub mod report;
+pub mod batch;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -320,20 +320,28 @@ impl Summary {
                 t
             }
             SummaryFormat::Csv => {
-                let mut t = String::from("section,id,name,apps,percent,total\n");
+                let mut w = csv::Writer::from_writer(Vec::new());
+                let mut rows =
+                    vec![["section", "id", "name", "apps", "percent", "total"].map(String::from)];
                 for (sec, list) in self.sections() {
                     for c in list {
-                        t.push_str(&format!(
-                            "{sec},{},{},{},{:.2},{}\n",
-                            csv_field(&c.id),
-                            csv_field(c.name.as_deref().unwrap_or("")),
-                            c.apps,
-                            c.percent,
-                            c.total
-                        ));
+                        rows.push([
+                            sec.to_string(),
+                            c.id.clone(),
+                            c.name.clone().unwrap_or_default(),
+                            c.apps.to_string(),
+                            format!("{:.2}", c.percent),
+                            c.total.to_string(),
+                        ]);
                     }
                 }
-                t
+                for r in rows {
+                    // writing to a Vec cannot fail for I/O; a record error would be a bug
+                    let _ = w.write_record(&r);
+                }
+                w.into_inner()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default()
             }
             SummaryFormat::Table => {
                 let mut t = format!(
@@ -383,15 +391,6 @@ impl Summary {
                 t
             }
         }
-    }
-}
-
-/// Quote a CSV field when it holds a comma, quote or newline.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }
 

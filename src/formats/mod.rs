@@ -3,14 +3,14 @@
 //! Each parser borrows its input, returns a [`crate::ParseError`] with the byte offset for
 //! malformed input, and knows nothing of SDKs, policies or reports.
 
-pub mod aapt_pb;
-pub mod arsc;
-pub mod axml;
 pub mod bytes;
-pub mod classfile;
-pub mod dex;
-pub mod elf;
-pub mod manifest;
+pub mod zip;
 pub mod signing;
 pub mod xml;
-pub mod zip;
+pub mod axml;
+pub mod arsc;
+pub mod aapt_pb;
+pub mod manifest;
+pub mod dex;
+pub mod classfile;
+pub mod elf;

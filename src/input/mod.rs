@@ -2,8 +2,8 @@
 //! (by content, not name), split-set metadata, the decoded manifest of a file, and the one
 //! entry reader that charges every inflated byte to the file's budget.
 
-pub mod budget;
 pub mod kind;
-pub mod manifest;
-pub mod reader;
 pub mod split_set;
+pub mod manifest;
+pub mod budget;
+pub mod reader;

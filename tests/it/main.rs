@@ -2,6 +2,7 @@
 //! `../shared` or an external truth tool (dexdump, aapt, apksigner, javap, readelf,
 //! openssl) are listed as *ignored*, with the reason, where it is absent (see build.rs).
 
+mod architecture;
 mod arsc_corpus;
 mod audit_e2e;
 mod audit_rules;
@@ -15,6 +16,7 @@ mod dex_code;
 mod dex_corpus;
 mod exodus_map;
 mod formats_corpus;
+mod golden;
 mod permission_labels;
 mod permissions_db;
 mod policy_corpus;
