@@ -271,6 +271,18 @@ impl Serialize for Rule {
     }
 }
 
+impl PartialEq<&str> for FindingKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<&str> for Rule {
+    fn eq(&self, other: &&str) -> bool {
+        self.id() == *other
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,17 +304,5 @@ mod tests {
             serde_json::to_string(&FindingKind::UndeclaredData).unwrap(),
             "\"undeclared_data\""
         );
-    }
-}
-
-impl PartialEq<&str> for FindingKind {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
-impl PartialEq<&str> for Rule {
-    fn eq(&self, other: &&str) -> bool {
-        self.id() == *other
     }
 }
