@@ -116,8 +116,10 @@ struct BatchArgs {
     /// Skip inputs already in --output (same path and sha256); drops a truncated last line.
     #[arg(long, requires = "output")]
     resume: bool,
-    /// Take only shard K of N (1-based), e.g. 2/8.
-    #[arg(long, value_name = "K/N")]
+    /// Take only shard K of N (1-based), e.g. 2/8; `auto`: from a Slurm job array
+    /// (SLURM_ARRAY_TASK_ID, _MIN, _STEP, _COUNT/_MAX) or a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX with APKAUDIT_SHARD_COUNT); see docs/batch.md.
+    #[arg(long, value_name = "K/N|auto")]
     shard: Option<crate::batch::Shard>,
     /// What the shard split hashes.
     #[arg(long, value_enum, default_value = "path")]
