@@ -274,7 +274,8 @@ fn unusable_environment_is_a_usage_error() {
 }
 
 /// The real thing: a single-node Slurm cluster (Debian's slurm-wlm and munge) running job
-/// arrays with `--shard auto` over ../shared/corpus; see tools/slurm/run-cluster-test.sh.
+/// arrays with `--shard auto` over ../shared/corpus (or `$APKAUDIT_CORPUS`); see
+/// tools/slurm/run-cluster-test.sh. Any exit but 0, a skip (77) included, fails it.
 #[test]
 #[ignore = "needs root and slurm: run tools/slurm/run-cluster-test.sh"]
 fn real_slurm_cluster() {
