@@ -1,6 +1,6 @@
 //! Batch inputs: expand files, directories (recursively, by extension or content sniffing)
 //! and `@LIST` files into a flat, de-duplicated list; and the deterministic `--shard K/N`
-//! split.
+//! split, or `--shard auto` taken from a Slurm job array or a Kubernetes Indexed Job.
 
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -211,9 +211,17 @@ pub struct Shard {
     pub n: u64,
 }
 
+/// Environment variable that gives the shard count to `--shard auto` under a Kubernetes
+/// Indexed Job (Kubernetes exports the index, `JOB_COMPLETION_INDEX`, but not
+/// `spec.completions`).
+pub const SHARD_COUNT_VAR: &str = "APKAUDIT_SHARD_COUNT";
+
 impl std::str::FromStr for Shard {
     type Err = String;
     fn from_str(s: &str) -> Result<Shard, String> {
+        if s.trim().eq_ignore_ascii_case("auto") {
+            return Shard::auto(|name| std::env::var(name).ok());
+        }
         let (k, n) = s
             .split_once('/')
             .ok_or_else(|| format!("shard `{s}`: expected K/N, e.g. 2/8"))?;
@@ -232,7 +240,104 @@ impl std::str::FromStr for Shard {
     }
 }
 
+/// A whole number read from the variable `name`, if set.
+fn env_number(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Result<Option<u64>, String> {
+    match lookup(name) {
+        None => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| format!("--shard auto: {name}={v:?} is not a whole number")),
+    }
+}
+
 impl Shard {
+    /// `--shard auto`: the shard of this task from the environment, read through `lookup`
+    /// (`std::env::var` in the binary; a map in tests).
+    ///
+    /// * Slurm job array (`SLURM_ARRAY_TASK_ID` set): the array must be a range with an
+    ///   optional step (`--array=0-15`, `1-16`, `0-30:2`, a throttle `%4` is fine).
+    ///   k = (`SLURM_ARRAY_TASK_ID` − `SLURM_ARRAY_TASK_MIN`) / `SLURM_ARRAY_TASK_STEP` + 1
+    ///   (step 1 when unset), n = `SLURM_ARRAY_TASK_COUNT`, or
+    ///   (`SLURM_ARRAY_TASK_MAX` − `SLURM_ARRAY_TASK_MIN`) / step + 1 when the count is
+    ///   unset. A list that is not such a range (`--array=1,4,9`) is refused: its tasks
+    ///   would not map onto 1..=n.
+    /// * Kubernetes Indexed Job (`JOB_COMPLETION_INDEX` set, 0-based):
+    ///   k = `JOB_COMPLETION_INDEX` + 1, n = `APKAUDIT_SHARD_COUNT` (set it to the Job's
+    ///   `spec.completions`).
+    ///
+    /// Slurm is looked at first. Neither set, or inconsistent values: an error (the CLI
+    /// reports it as a usage error, exit 2).
+    pub fn auto(lookup: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        if let Some(id) = env_number(&lookup, "SLURM_ARRAY_TASK_ID")? {
+            return Shard::from_slurm(id, &lookup);
+        }
+        if let Some(index) = env_number(&lookup, "JOB_COMPLETION_INDEX")? {
+            let n = env_number(&lookup, SHARD_COUNT_VAR)?.ok_or_else(|| {
+                format!(
+                    "--shard auto: JOB_COMPLETION_INDEX={index} is set (Kubernetes Indexed \
+                     Job) but {SHARD_COUNT_VAR} is not; set it to the Job's spec.completions"
+                )
+            })?;
+            if n == 0 || index >= n {
+                return Err(format!(
+                    "--shard auto: JOB_COMPLETION_INDEX={index} is not below \
+                     {SHARD_COUNT_VAR}={n}"
+                ));
+            }
+            return Ok(Shard { k: index + 1, n });
+        }
+        Err(format!(
+            "--shard auto: neither SLURM_ARRAY_TASK_ID (Slurm job array) nor \
+             JOB_COMPLETION_INDEX (Kubernetes Indexed Job, with {SHARD_COUNT_VAR}) is set; \
+             give the shard as --shard K/N"
+        ))
+    }
+
+    fn from_slurm(id: u64, lookup: &impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
+        let min = env_number(lookup, "SLURM_ARRAY_TASK_MIN")?.ok_or_else(|| {
+            format!("--shard auto: SLURM_ARRAY_TASK_ID={id} is set but SLURM_ARRAY_TASK_MIN is not")
+        })?;
+        let step = env_number(lookup, "SLURM_ARRAY_TASK_STEP")?.unwrap_or(1);
+        let max = env_number(lookup, "SLURM_ARRAY_TASK_MAX")?;
+        let count = env_number(lookup, "SLURM_ARRAY_TASK_COUNT")?;
+        if step == 0 {
+            return Err("--shard auto: SLURM_ARRAY_TASK_STEP=0".into());
+        }
+        let n = match (count, max) {
+            (Some(c), _) => c,
+            (None, Some(m)) if m >= min => (m - min) / step + 1,
+            _ => {
+                return Err(format!(
+                    "--shard auto: SLURM_ARRAY_TASK_ID={id} is set but neither \
+                     SLURM_ARRAY_TASK_COUNT nor a SLURM_ARRAY_TASK_MAX >= SLURM_ARRAY_TASK_MIN"
+                ))
+            }
+        };
+        let sparse = || {
+            format!(
+                "--shard auto: the job array is not a range with a fixed step \
+                 (SLURM_ARRAY_TASK_ID={id}, MIN={min}, MAX={}, STEP={step}, COUNT={}); \
+                 submit --array=A-B[:S] or give the shard as --shard K/N",
+                max.map_or("unset".to_string(), |m| m.to_string()),
+                count.map_or("unset".to_string(), |c| c.to_string()),
+            )
+        };
+        // the tasks are MIN, MIN+STEP, ..., MIN+STEP*(n-1) and nothing else
+        let last = (n.checked_sub(1))
+            .and_then(|i| i.checked_mul(step))
+            .and_then(|d| d.checked_add(min));
+        if n == 0 || id < min || (id - min) % step != 0 || max.is_some_and(|m| Some(m) != last) {
+            return Err(sparse());
+        }
+        let k = (id - min) / step + 1;
+        if k > n {
+            return Err(sparse());
+        }
+        Ok(Shard { k, n })
+    }
+
     /// The shard (1..=n) a hash falls in: the first 8 bytes of a SHA-256, big-endian,
     /// modulo `n`. The same on every machine and every build.
     pub fn of_digest(digest: &[u8], n: u64) -> u64 {
@@ -285,6 +390,109 @@ mod tests {
         let d = Sha256::digest(b"abc");
         let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(Shard::of_sha256_hex(&hex, 7), Shard::of_digest(&d, 7));
+    }
+
+    /// `Shard::auto` over a fixed set of variables.
+    fn auto(vars: &[(&str, &str)]) -> Result<(u64, u64), String> {
+        let map: std::collections::HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Shard::auto(|name| map.get(name).cloned()).map(|s| (s.k, s.n))
+    }
+
+    fn slurm<'a>(
+        id: &'a str,
+        min: &'a str,
+        max: &'a str,
+        step: &'a str,
+        count: &'a str,
+    ) -> Vec<(&'a str, &'a str)> {
+        [
+            ("SLURM_ARRAY_TASK_ID", id),
+            ("SLURM_ARRAY_TASK_MIN", min),
+            ("SLURM_ARRAY_TASK_MAX", max),
+            ("SLURM_ARRAY_TASK_STEP", step),
+            ("SLURM_ARRAY_TASK_COUNT", count),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+    }
+
+    #[test]
+    fn shard_auto_slurm() {
+        // --array=0-2
+        assert_eq!(auto(&slurm("0", "0", "2", "1", "3")), Ok((1, 3)));
+        assert_eq!(auto(&slurm("2", "0", "2", "1", "3")), Ok((3, 3)));
+        // --array=1-16: the first task is shard 1, the last shard 16
+        assert_eq!(auto(&slurm("1", "1", "16", "1", "16")), Ok((1, 16)));
+        assert_eq!(auto(&slurm("16", "1", "16", "1", "16")), Ok((16, 16)));
+        // --array=5-7, started anywhere
+        assert_eq!(auto(&slurm("6", "5", "7", "1", "3")), Ok((2, 3)));
+        // --array=0-30:10 → tasks 0,10,20,30
+        assert_eq!(auto(&slurm("20", "0", "30", "10", "4")), Ok((3, 4)));
+        // count from MAX when COUNT is unset; step 1 when STEP is unset
+        assert_eq!(auto(&slurm("4", "3", "9", "", "")), Ok((2, 7)));
+        assert_eq!(auto(&slurm("10", "2", "14", "4", "")), Ok((3, 4)));
+        // a single-task array
+        assert_eq!(auto(&slurm("7", "7", "7", "1", "1")), Ok((1, 1)));
+        // every task of a range maps to a distinct shard, covering 1..=n
+        let ks: Vec<u64> = (10..=40)
+            .step_by(3)
+            .map(|id| {
+                auto(&slurm(&id.to_string(), "10", "40", "3", "11"))
+                    .unwrap()
+                    .0
+            })
+            .collect();
+        assert_eq!(ks, (1..=11).collect::<Vec<u64>>());
+        // Slurm wins when both are set
+        let mut both = slurm("1", "0", "1", "1", "2");
+        both.extend([("JOB_COMPLETION_INDEX", "0"), ("APKAUDIT_SHARD_COUNT", "5")]);
+        assert_eq!(auto(&both), Ok((2, 2)));
+    }
+
+    #[test]
+    fn shard_auto_slurm_refused() {
+        let err = |v: Vec<(&str, &str)>| auto(&v).unwrap_err();
+        // --array=1,4,9: COUNT 3 but MAX is not MIN + STEP*2
+        assert!(err(slurm("4", "1", "9", "1", "3")).contains("not a range"));
+        // off the step
+        assert!(err(slurm("5", "0", "30", "10", "4")).contains("not a range"));
+        // below MIN, past the count
+        assert!(err(slurm("0", "1", "3", "1", "3")).contains("not a range"));
+        assert!(err(slurm("9", "0", "", "1", "3")).contains("not a range"));
+        // MIN missing, count missing, not numbers, zero step
+        assert!(err(slurm("1", "", "3", "1", "3")).contains("SLURM_ARRAY_TASK_MIN"));
+        assert!(err(slurm("1", "0", "", "1", "")).contains("SLURM_ARRAY_TASK_COUNT"));
+        assert!(err(slurm("x", "0", "2", "1", "3")).contains("not a whole number"));
+        assert!(err(slurm("1", "0", "2", "1", "-3")).contains("not a whole number"));
+        assert!(err(slurm("1", "0", "2", "0", "3")).contains("STEP=0"));
+        assert!(err(slurm("0", "0", "", "1", "0")).contains("not a range"));
+    }
+
+    #[test]
+    fn shard_auto_kubernetes() {
+        let k8s = |i: &'static str, n: &'static str| {
+            let mut v = vec![("JOB_COMPLETION_INDEX", i)];
+            if !n.is_empty() {
+                v.push((SHARD_COUNT_VAR, n));
+            }
+            auto(&v)
+        };
+        assert_eq!(k8s("0", "16"), Ok((1, 16)));
+        assert_eq!(k8s("15", "16"), Ok((16, 16)));
+        assert_eq!(k8s(" 3 ", "4"), Ok((4, 4)));
+        assert!(k8s("16", "16").unwrap_err().contains("not below"));
+        assert!(k8s("0", "0").unwrap_err().contains("not below"));
+        assert!(k8s("2", "").unwrap_err().contains(SHARD_COUNT_VAR));
+        assert!(k8s("-1", "4").unwrap_err().contains("not a whole number"));
+        // the count alone is not enough
+        assert!(auto(&[(SHARD_COUNT_VAR, "4")])
+            .unwrap_err()
+            .contains("neither"));
+        assert!(auto(&[]).unwrap_err().contains("neither"));
     }
 
     #[test]

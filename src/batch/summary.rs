@@ -257,6 +257,29 @@ impl Summary {
         Summary::two_pass(|f| each_line(BufReader::new(std::fs::File::open(path)?), f))
     }
 
+    /// Aggregate several JSONL files as one (the shards of a sharded run): a file scanned
+    /// in two shards' outputs counts once, with its last record.
+    pub fn from_paths(
+        paths: &[std::path::PathBuf],
+    ) -> Result<Summary, (std::path::PathBuf, std::io::Error)> {
+        let mut failed: Option<std::path::PathBuf> = None;
+        Summary::two_pass(|f| {
+            let mut base = 0usize;
+            for p in paths {
+                let mut n = 0usize;
+                let file = std::fs::File::open(p).inspect_err(|_| failed = Some(p.clone()))?;
+                each_line(BufReader::new(file), |i, line| {
+                    f(base + i, line);
+                    n = i + 1;
+                })
+                .inspect_err(|_| failed = Some(p.clone()))?;
+                base += n;
+            }
+            Ok(())
+        })
+        .map_err(|e| (failed.clone().unwrap_or_default(), e))
+    }
+
     /// Aggregate a stream in one pass (every record counts, no de-duplication).
     pub fn from_reader(r: impl BufRead) -> std::io::Result<Summary> {
         let mut acc = Acc::default();

@@ -58,8 +58,9 @@ pub enum Command {
     /// Aggregate a batch JSONL file: prevalence of SDKs, permissions, finding kinds;
     /// errors by reason.
     Summary {
-        /// JSONL file written by `scan` (`-` for stdin).
-        file: PathBuf,
+        /// JSONL files written by `scan` (the shards of one run merge; `-` for stdin).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: SummaryFormat,
@@ -120,8 +121,10 @@ pub struct BatchArgs {
     /// Skip inputs already in --output (same path and sha256); drops a truncated last line.
     #[arg(long, requires = "output")]
     pub resume: bool,
-    /// Take only shard K of N (1-based), e.g. 2/8.
-    #[arg(long, value_name = "K/N")]
+    /// Take only shard K of N (1-based), e.g. 2/8; `auto`: from a Slurm job array
+    /// (SLURM_ARRAY_TASK_ID, _MIN, _STEP, _COUNT/_MAX) or a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX with APKAUDIT_SHARD_COUNT); see docs/batch.md.
+    #[arg(long, value_name = "K/N|auto")]
     pub shard: Option<apkaudit::batch::Shard>,
     /// What the shard split hashes.
     #[arg(long, value_enum, default_value = "path")]

@@ -26,4 +26,5 @@ mod robustness;
 mod sdk_corpus;
 mod sensitive_apis;
 mod signatures_db;
+mod shard_auto;
 mod signing_corpus;

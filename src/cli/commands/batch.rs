@@ -5,7 +5,7 @@ use crate::cli::output::emit;
 use crate::cli::{Failure, Outcome};
 use apkaudit::batch::summary::SummaryFormat;
 use apkaudit::scan::ScanOptions;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A batch: one JSONL record per input.
 pub fn run(files: &[PathBuf], args: BatchArgs, scan: ScanOptions) -> Result<Outcome, Failure> {
@@ -81,15 +81,16 @@ pub fn run(files: &[PathBuf], args: BatchArgs, scan: ScanOptions) -> Result<Outc
     }
 }
 
-/// Aggregate a batch JSONL file.
-pub fn summary(file: &Path, format: SummaryFormat) -> Result<Outcome, Failure> {
+/// Aggregate batch JSONL files (the shards of one run merge into one summary).
+pub fn summary(files: &[PathBuf], format: SummaryFormat) -> Result<Outcome, Failure> {
     use apkaudit::batch::summary::Summary;
-    let s = if file.as_os_str() == "-" {
+    let s = if files.len() == 1 && files[0].as_os_str() == "-" {
         Summary::from_reader(std::io::stdin().lock())
+            .map_err(|e| Failure::Input(format!("standard input: {e}")))?
     } else {
-        Summary::from_path(file)
+        Summary::from_paths(files)
+            .map_err(|(p, e)| Failure::Input(format!("{}: {e}", p.display())))?
     };
-    let s = s.map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
     emit(&s.render(format))?;
     Ok(Outcome::Clean)
 }

@@ -46,7 +46,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             }
             batch::run(&files, batch, opts)
         }
-        Command::Summary { file, format } => batch::summary(&file, format.into()),
+        Command::Summary { files, format } => batch::summary(&files, format.into()),
         Command::Manifest { file } => inspect::manifest(&file),
         Command::Policy {
             file,
