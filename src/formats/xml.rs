@@ -336,13 +336,26 @@ fn sanitize_text(s: &str) -> String {
 }
 
 /// Parse a text XML document (an AAR's manifest) into an element tree.
+///
+/// Namespaces are resolved by quick-xml's `NsReader` (scoped bindings, default namespace,
+/// attributes never in the default namespace) and values unescaped by quick-xml; a prefix
+/// that is bound nowhere is kept as the namespace so the name is not lost.
 pub fn parse_text_xml(data: &[u8]) -> Result<Element, ParseError> {
     use quick_xml::events::Event;
-    use quick_xml::Reader;
-    let mut reader = Reader::from_reader(data);
+    use quick_xml::name::{PrefixDeclaration, ResolveResult};
+    use quick_xml::reader::NsReader;
+    use quick_xml::XmlVersion;
+
+    fn namespace_of(r: ResolveResult<'_>) -> Option<String> {
+        match r {
+            ResolveResult::Bound(ns) => Some(ns.as_ref().to_string()),
+            ResolveResult::Unknown(prefix) => Some(prefix),
+            ResolveResult::Unbound => None,
+        }
+    }
+    let mut reader = NsReader::from_reader(data);
     reader.config_mut().trim_text(true);
     let mut stack: Vec<Element> = Vec::new();
-    let mut decls: Vec<(String, String)> = Vec::new();
     let mut root: Option<Element> = None;
     let mut buf = Vec::new();
     loop {
@@ -360,52 +373,33 @@ pub fn parse_text_xml(data: &[u8]) -> Result<Element, ParseError> {
                         "nesting deeper than 256 levels",
                     ));
                 }
-                let qname = e.name().as_ref().to_string();
-                let mut attrs = Vec::new();
-                let mut own_decls = Vec::new();
-                for a in e.attributes().flatten() {
-                    let key = a.key.as_ref().to_string();
-                    // entity references resolved by quick-xml; a malformed one keeps the raw text
-                    let raw = a.value.to_string();
-                    let value = match quick_xml::escape::unescape(&raw) {
-                        Ok(v) => v.into_owned(),
-                        Err(_) => raw,
-                    };
-                    if key == "xmlns" || key.starts_with("xmlns:") {
-                        let prefix = key.strip_prefix("xmlns:").unwrap_or("").to_string();
-                        own_decls.push((prefix, value));
-                    } else {
-                        attrs.push((key, value));
-                    }
-                }
-                decls.extend(own_decls.iter().cloned());
-                let ns_of = |q: &str| -> (Option<String>, String) {
-                    match q.split_once(':') {
-                        Some((p, l)) => {
-                            let uri = decls
-                                .iter()
-                                .rev()
-                                .find(|(pp, _)| pp == p)
-                                .map(|(_, u)| u.clone());
-                            (uri.or(Some(p.to_string())), l.to_string())
-                        }
-                        None => (None, q.to_string()),
-                    }
-                };
-                let (namespace, name) = ns_of(&qname);
+                let (ns, local) = reader.resolver().resolve_element(e.name());
                 let mut el = Element {
-                    namespace,
-                    name,
-                    namespace_decls: own_decls,
+                    namespace: namespace_of(ns),
+                    name: local.as_ref().to_string(),
                     ..Default::default()
                 };
-                for (k, v) in attrs {
-                    let (namespace, name) = ns_of(&k);
+                for a in e.attributes().flatten() {
+                    // entity references resolved and whitespace normalised by quick-xml as XML
+                    // 1.0 says; a malformed reference keeps the raw text
+                    let value = match a.normalized_value(XmlVersion::Implicit1_0) {
+                        Ok(v) => v.into_owned(),
+                        Err(_) => a.value.to_string(),
+                    };
+                    if let Some(binding) = a.key.as_namespace_binding() {
+                        let prefix = match binding {
+                            PrefixDeclaration::Default => String::new(),
+                            PrefixDeclaration::Named(p) => p.to_string(),
+                        };
+                        el.namespace_decls.push((prefix, value));
+                        continue;
+                    }
+                    let (ns, local) = reader.resolver().resolve_attribute(a.key);
                     el.attributes.push(Attribute {
-                        namespace,
-                        name,
+                        namespace: namespace_of(ns),
+                        name: local.as_ref().to_string(),
                         resource_id: None,
-                        value: Value::String(v),
+                        value: Value::String(value),
                         resolved: None,
                     });
                 }
@@ -432,4 +426,55 @@ pub fn parse_text_xml(data: &[u8]) -> Result<Element, ParseError> {
         buf.clear();
     }
     root.ok_or_else(|| ParseError::new(Format::Xml, 0, "no element in XML document"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_xml_namespaces_are_scoped_and_resolved() {
+        let doc =
+            br#"<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="a.b">
+  <application android:name="A">
+    <activity xmlns:x="urn:x" x:k="1" android:exported="true"/>
+    <service x:k="2" android:name="S&amp;T"/>
+  </application>
+</manifest>"#;
+        let root = parse_text_xml(doc).unwrap();
+        assert_eq!(root.name, "manifest");
+        assert_eq!(root.namespace, None);
+        assert_eq!(root.plain_attr("package").unwrap().text(), "a.b");
+        let app = &root.children[0];
+        assert_eq!(app.android_attr("name").unwrap().text(), "A");
+        let act = &app.children[0];
+        assert_eq!(act.attributes[0].namespace.as_deref(), Some("urn:x"));
+        assert_eq!(act.android_attr("exported").unwrap().text(), "true");
+        // `x` was bound on the sibling only: here it is an unknown prefix, kept as written
+        let svc = &app.children[1];
+        assert_eq!(svc.attributes[0].namespace.as_deref(), Some("x"));
+        assert_eq!(svc.android_attr("name").unwrap().text(), "S&T");
+    }
+
+    #[test]
+    fn text_xml_default_namespace_applies_to_elements_not_attributes() {
+        let root = parse_text_xml(br#"<r xmlns="urn:d" a="1"><c/></r>"#).unwrap();
+        assert_eq!(root.namespace.as_deref(), Some("urn:d"));
+        assert_eq!(root.children[0].namespace.as_deref(), Some("urn:d"));
+        assert_eq!(root.attributes[0].namespace, None);
+        assert_eq!(
+            root.namespace_decls,
+            vec![(String::new(), "urn:d".to_string())]
+        );
+    }
+
+    #[test]
+    fn text_xml_errors_carry_offsets() {
+        let e = parse_text_xml(b"<a><b></a>").unwrap_err();
+        assert!(
+            e.to_string().contains("xml") || e.to_string().contains("XML"),
+            "{e}"
+        );
+        assert!(parse_text_xml(b"").is_err());
+    }
 }
