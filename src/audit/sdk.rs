@@ -3,6 +3,7 @@
 
 use super::understood::{has_data, PolicyUnderstood};
 use super::{Finding, Rule, Severity};
+use crate::knowledge::signatures::Category;
 use crate::knowledge::Knowledge;
 use crate::policy::{DeclaredPolicy, VagueDisclosure};
 use crate::scan::ScanReport;
@@ -30,7 +31,7 @@ pub fn undeclared_sdks(
             .signatures
             .get(&f.id)
             .map_or(true, |s| s.requires_disclosure())
-            && f.category != "packer";
+            && f.category != Category::Packer;
         let mut evidence: Vec<String> = f
             .evidence
             .iter()
@@ -48,7 +49,7 @@ pub fn undeclared_sdks(
             }
         }
         let unjudged = understood.sdks_unjudged.as_deref();
-        if let Some(v) = vague.iter().find(|v| v.category == f.category) {
+        if let Some(v) = vague.iter().find(|v| v.category == f.category.as_str()) {
             let mut x = Finding::new(
                 Rule::Sdk04,
                 Severity::Medium,

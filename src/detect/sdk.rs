@@ -3,7 +3,7 @@
 //! The signature database and its compiled index live in [`crate::knowledge::signatures`];
 //! this module holds what is matched ([`AppEvidence`]) and what comes out ([`SdkFinding`]).
 
-use crate::knowledge::signatures::{Matcher, TestItem};
+use crate::knowledge::signatures::{Category, Matcher, TestItem};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -55,7 +55,7 @@ pub struct SdkFinding {
     /// Vendor (Chinese).
     pub vendor_zh: Option<String>,
     /// Category.
-    pub category: String,
+    pub category: Category,
     /// `high`, `medium` or `low`.
     pub confidence: String,
     /// Evidence by kind.
@@ -183,7 +183,7 @@ impl Matcher {
                     name_zh: s.name_zh.clone(),
                     vendor: s.vendor.clone(),
                     vendor_zh: s.vendor_zh.clone(),
-                    category: s.category.clone(),
+                    category: s.category,
                     confidence: confidence(&evidence).to_string(),
                     evidence,
                 })

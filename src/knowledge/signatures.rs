@@ -16,21 +16,80 @@ use std::path::Path;
 
 static EMBEDDED: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/signatures");
 
-/// Categories an SDK can belong to.
-pub const CATEGORIES: &[&str] = &[
-    "ads",
-    "push",
-    "analytics",
-    "crash",
-    "location",
-    "payment",
-    "social",
-    "risk-control",
-    "hotfix",
-    "webview",
-    "packer",
-    "other",
-];
+/// The category an SDK belongs to (the signature folder it lives in).
+///
+/// Variants are declared in the alphabetical order of their names, so sorting by the enum
+/// sorts as the names do and the JSON does not move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Advertising and ad mediation.
+    Ads,
+    /// Analytics and attribution.
+    Analytics,
+    /// Crash reporting and APM.
+    Crash,
+    /// Hot fix and dynamic update.
+    Hotfix,
+    /// Maps and location.
+    Location,
+    /// Anything else.
+    Other,
+    /// Packers and protectors that hide the app's code.
+    Packer,
+    /// Payment.
+    Payment,
+    /// Push messaging.
+    Push,
+    /// Risk control, anti-fraud and device fingerprinting.
+    RiskControl,
+    /// Social login and sharing.
+    Social,
+    /// Embedded browsers and web views.
+    Webview,
+}
+
+impl Category {
+    /// Every category, in name order.
+    pub const ALL: [Category; 12] = [
+        Category::Ads,
+        Category::Analytics,
+        Category::Crash,
+        Category::Hotfix,
+        Category::Location,
+        Category::Other,
+        Category::Packer,
+        Category::Payment,
+        Category::Push,
+        Category::RiskControl,
+        Category::Social,
+        Category::Webview,
+    ];
+
+    /// The name used in signature files, JSON and reports (`ads`, `risk-control`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Ads => "ads",
+            Category::Analytics => "analytics",
+            Category::Crash => "crash",
+            Category::Hotfix => "hotfix",
+            Category::Location => "location",
+            Category::Other => "other",
+            Category::Packer => "packer",
+            Category::Payment => "payment",
+            Category::Push => "push",
+            Category::RiskControl => "risk-control",
+            Category::Social => "social",
+            Category::Webview => "webview",
+        }
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Evidence patterns of a signature.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -85,8 +144,8 @@ pub struct Signature {
     /// Names privacy policies use.
     #[serde(default)]
     pub aliases: Vec<String>,
-    /// Category (see [`CATEGORIES`]).
-    pub category: String,
+    /// Category; an unknown name is rejected when the file is read.
+    pub category: Category,
     /// Vendor legal name, English.
     #[serde(default)]
     pub vendor: Option<String>,
@@ -167,9 +226,6 @@ impl Signature {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         {
             return Err(serr(file, "id must be kebab-case"));
-        }
-        if !CATEGORIES.contains(&self.category.as_str()) {
-            return Err(serr(file, format!("unknown category `{}`", self.category)));
         }
         if !matches!(self.disclosure.as_str(), "required" | "library") {
             return Err(serr(file, "disclosure must be `required` or `library`"));
@@ -571,6 +627,20 @@ no_match = ["class:com.bytedance.sdkx.Foo"]
             "douyin-open"
         );
         assert!(m.owner_of_class("com.bytedance.sdkx.Z").is_none());
+    }
+
+    #[test]
+    fn category_names_round_trip_and_sort_as_strings() {
+        for c in Category::ALL {
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+            assert_eq!(serde_json::from_str::<Category>(&json).unwrap(), c);
+        }
+        let mut by_enum = Category::ALL.to_vec();
+        by_enum.sort();
+        let mut by_name = Category::ALL.to_vec();
+        by_name.sort_by_key(|c| c.as_str());
+        assert_eq!(by_enum, by_name);
     }
 
     #[test]

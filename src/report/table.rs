@@ -122,7 +122,7 @@ pub fn scan_table(r: &ScanReport) -> String {
                 .collect();
             t.add_row(vec![
                 format!("{} [{}]", f.name, f.id),
-                f.category.clone(),
+                f.category.to_string(),
                 f.vendor_zh.clone().or(f.vendor.clone()).unwrap_or_default(),
                 f.confidence.clone(),
                 ev.join("\n"),
@@ -198,7 +198,7 @@ pub fn signatures_table(sigs: &[crate::knowledge::signatures::Signature]) -> Str
                     .map(|z| format!(" / {z}"))
                     .unwrap_or_default()
             ),
-            s.category.clone(),
+            s.category.to_string(),
             s.vendor_zh.clone().or(s.vendor.clone()).unwrap_or_default(),
         ]);
     }

@@ -287,7 +287,7 @@ fn obfuscated_caller_attributed_through_manifest_evidence() {
         name_zh: None,
         vendor: None,
         vendor_zh: None,
-        category: "push".into(),
+        category: apkaudit::knowledge::signatures::Category::Push,
         confidence: "medium".into(),
         evidence: vec![EvidenceKind {
             kind: "components".into(),

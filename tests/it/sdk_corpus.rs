@@ -104,7 +104,7 @@ fn legu_packed_apk_still_shows_bugly_and_names_the_packer() {
     let packer = r
         .sdks
         .iter()
-        .find(|s| s.category == "packer")
+        .find(|s| s.category == apkaudit::knowledge::signatures::Category::Packer)
         .expect("packer named");
     assert_eq!(packer.id, "tencent-legu");
 }
