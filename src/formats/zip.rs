@@ -32,11 +32,52 @@ impl Default for Limits {
     }
 }
 
+/// The kind of a container oddity; serialised as a stable kebab-case id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuirkKind {
+    /// Bytes before the first local header (a stub or a polyglot).
+    PrefixedData,
+    /// An end-of-central-directory comment long enough to hide data.
+    LargeEocdComment,
+    /// A central-directory entry whose local header cannot be read.
+    UnreadableEntry,
+    /// A control character in an entry name.
+    ControlCharInName,
+    /// An entry name that climbs out of the archive (`../`, absolute).
+    PathTraversalName,
+    /// A compression method other than stored and deflate.
+    UnknownCompressionMethod,
+    /// Two entries with the same name (Android reads the first).
+    DuplicateEntry,
+}
+
+impl QuirkKind {
+    /// The stable id (`duplicate-entry`, ...), as in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuirkKind::PrefixedData => "prefixed-data",
+            QuirkKind::LargeEocdComment => "large-eocd-comment",
+            QuirkKind::UnreadableEntry => "unreadable-entry",
+            QuirkKind::ControlCharInName => "control-char-in-name",
+            QuirkKind::PathTraversalName => "path-traversal-name",
+            QuirkKind::UnknownCompressionMethod => "unknown-compression-method",
+            QuirkKind::DuplicateEntry => "duplicate-entry",
+        }
+    }
+}
+
+impl std::fmt::Display for QuirkKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A container oddity worth reporting (Android accepts it; many tools do not).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Quirk {
-    /// Stable kebab-case id, e.g. `duplicate-entry`.
-    pub kind: String,
+    /// What kind of oddity.
+    pub kind: QuirkKind,
     /// Entry concerned, if any.
     pub entry: Option<String>,
     /// Details.
@@ -98,7 +139,7 @@ impl<'a> Archive<'a> {
                 "data precedes the first local header"
             };
             quirks.push(Quirk {
-                kind: "prefixed-data".into(),
+                kind: QuirkKind::PrefixedData,
                 entry: None,
                 detail: what.into(),
             });
@@ -106,7 +147,7 @@ impl<'a> Archive<'a> {
         let comment_len = zip.comment().len();
         if comment_len > 1024 {
             quirks.push(Quirk {
-                kind: "large-eocd-comment".into(),
+                kind: QuirkKind::LargeEocdComment,
                 entry: None,
                 detail: format!("EOCD comment of {comment_len} bytes"),
             });
@@ -118,7 +159,7 @@ impl<'a> Archive<'a> {
                 Ok(f) => f,
                 Err(e) => {
                     quirks.push(Quirk {
-                        kind: "unreadable-entry".into(),
+                        kind: QuirkKind::UnreadableEntry,
                         entry: None,
                         detail: format!("central directory entry {i}: {e}"),
                     });
@@ -139,28 +180,28 @@ impl<'a> Archive<'a> {
             drop(f);
             if raw.contains(&0) || raw.contains(&b'\r') || raw.contains(&b'\n') {
                 quirks.push(Quirk {
-                    kind: "control-char-in-name".into(),
+                    kind: QuirkKind::ControlCharInName,
                     entry: Some(name.escape_default().to_string()),
                     detail: "entry name contains NUL, CR or LF".into(),
                 });
             }
             if name.split(['/', '\\']).any(|c| c == "..") || name.starts_with('/') {
                 quirks.push(Quirk {
-                    kind: "path-traversal-name".into(),
+                    kind: QuirkKind::PathTraversalName,
                     entry: Some(name.clone()),
                     detail: "entry name escapes the extraction folder".into(),
                 });
             }
             if !matches!(method, 0 | 8) {
                 quirks.push(Quirk {
-                    kind: "unknown-compression-method".into(),
+                    kind: QuirkKind::UnknownCompressionMethod,
                     entry: Some(name.clone()),
                     detail: format!("compression method {method}; read as Android does"),
                 });
             }
             if !seen.insert(name.clone()) {
                 quirks.push(Quirk {
-                    kind: "duplicate-entry".into(),
+                    kind: QuirkKind::DuplicateEntry,
                     entry: Some(name.clone()),
                     detail: "name appears more than once; the first entry is used".into(),
                 });
@@ -284,6 +325,29 @@ impl std::ops::Deref for Mapped {
         match self {
             Mapped::Map(m) => m,
             Mapped::Vec(v) => v,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QuirkKind;
+
+    #[test]
+    fn quirk_kinds_serialise_as_their_ids() {
+        for k in [
+            QuirkKind::PrefixedData,
+            QuirkKind::LargeEocdComment,
+            QuirkKind::UnreadableEntry,
+            QuirkKind::ControlCharInName,
+            QuirkKind::PathTraversalName,
+            QuirkKind::UnknownCompressionMethod,
+            QuirkKind::DuplicateEntry,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.as_str())
+            );
         }
     }
 }
