@@ -134,3 +134,75 @@ pub fn squash_header(s: &str) -> String {
         .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '`' | '_'))
         .collect()
 }
+
+/// Whether `c` is a CJK ideograph, radical or full-width form (for space dropping).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF)
+}
+
+/// Enumerator characters that carry a number (① ⑴ ⒈ ❶ ㉑ …): dropped by [`match_norm`].
+fn is_enumerator_char(c: char) -> bool {
+    matches!(c as u32, 0x2460..=0x24FF | 0x2776..=0x2793 | 0x3251..=0x325F | 0x3280..=0x3289 | 0x32B1..=0x32BF)
+}
+
+/// Normalise text once for name matching, keeping one `\n` per line so positions map back
+/// to lines: NFKC (full-width forms, Kangxi radicals, compatibility ideographs), lowercase,
+/// zero-width characters and soft hyphens dropped, circled and parenthesised numbers
+/// dropped, Markdown emphasis and escapes (`*`, `` ` ``, `\`) dropped, a run of two or more
+/// spaces or a tab becomes one `\t` (a cell break), and a single space is kept only between
+/// two ASCII letters or digits ("QQ 分享 SDK" → "qq分享sdk", "Google AdMob" stays two words).
+/// Linear in the input.
+pub fn match_norm(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    // pending whitespace: 0 none, 1 one space, 2 a run or a tab
+    let mut pending = 0u8;
+    let push = |out: &mut String, pending: &mut u8, c: char| {
+        if c == '\n' {
+            *pending = 0;
+            out.push('\n');
+            return;
+        }
+        if c.is_whitespace() {
+            *pending = if c == '\t' || *pending > 0 { 2 } else { 1 };
+            return;
+        }
+        if *pending == 2 {
+            if !out.is_empty() && !out.ends_with(['\n', '\t', '|', '<', '>', '。', '；', ';']) {
+                out.push('\t');
+            }
+        } else if *pending == 1 {
+            let prev = out.chars().next_back();
+            let keep = prev.is_some_and(|p| p.is_ascii_alphanumeric() || p == '.' || p == ',')
+                && (c.is_ascii_alphanumeric() || c == '(' || c == '&' || c == '-')
+                || prev.is_some_and(|p| p.is_ascii_alphanumeric()) && !is_cjk(c) && !c.is_ascii();
+            if keep {
+                out.push(' ');
+            }
+        }
+        *pending = 0;
+        for l in c.to_lowercase() {
+            out.push(l);
+        }
+    };
+    for c in s.chars() {
+        match c {
+            '\r'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'
+            | '\u{FEFF}'
+            | '\u{00AD}'
+            | '*'
+            | '`'
+            | '\\' => {}
+            '\n' => push(&mut out, &mut pending, '\n'),
+            c if is_enumerator_char(c) => push(&mut out, &mut pending, ' '),
+            c if c.is_ascii() => push(&mut out, &mut pending, c),
+            c => {
+                for n in std::iter::once(c).nfkc() {
+                    push(&mut out, &mut pending, n);
+                }
+            }
+        }
+    }
+    out
+}

@@ -8,6 +8,7 @@
 
 pub mod data_types;
 pub mod permissions;
+pub mod policy_names;
 pub mod policy_terms;
 pub mod sensitive_apis;
 pub mod signatures;
@@ -41,6 +42,8 @@ pub struct Knowledge {
     pub sensitive_apis: sensitive_apis::SensitiveApiDb,
     /// Policy-reader vocabulary and data-type coverage rules.
     pub terms: policy_terms::PolicyTerms,
+    /// SDK and permission names compiled for reading policies (built once).
+    pub policy_names: std::sync::Arc<policy_names::PolicyNames>,
     /// SHA-256 over every table's text and the signature files in use (provenance: two
     /// results with the same digest were made with the same knowledge).
     pub digest: String,
@@ -53,6 +56,7 @@ const TABLES: &[(&str, &str)] = &[
     ("data/sensitive_apis.toml", sensitive_apis::EMBEDDED),
     ("data/policy_terms.toml", policy_terms::EMBEDDED_TERMS),
     ("data/data_coverage.toml", policy_terms::EMBEDDED_COVERAGE),
+    ("data/permission_labels.toml", policy_names::EMBEDDED_LABELS),
 ];
 
 fn data_err(file: &str, e: impl std::fmt::Display) -> ParseError {
@@ -92,8 +96,12 @@ impl Knowledge {
             policy_terms::EMBEDDED_TERMS,
             policy_terms::EMBEDDED_COVERAGE,
         )?;
+        let labels = policy_names::load_labels(policy_names::EMBEDDED_LABELS)?;
+        let names =
+            policy_names::PolicyNames::build(&sigs, &permissions, &terms, &labels, &data_types);
         let digest = digest(&extra_files);
         Ok(Knowledge {
+            policy_names: std::sync::Arc::new(names),
             matcher: sigs.compile(),
             signatures: sigs,
             permissions,
@@ -107,18 +115,26 @@ impl Knowledge {
     /// Every table that loads, the others empty.
     fn lenient() -> Knowledge {
         let sigs = signatures::SignatureDb::embedded_files().unwrap_or_default();
+        let permissions =
+            permissions::PermissionDb::load(permissions::EMBEDDED).unwrap_or_default();
+        let terms = policy_terms::PolicyTerms::load(
+            policy_terms::EMBEDDED_TERMS,
+            policy_terms::EMBEDDED_COVERAGE,
+        )
+        .unwrap_or_default();
+        let labels = policy_names::load_labels(policy_names::EMBEDDED_LABELS).unwrap_or_default();
+        let data_types = data_types::DataTypeDb::load(data_types::EMBEDDED).unwrap_or_default();
+        let names =
+            policy_names::PolicyNames::build(&sigs, &permissions, &terms, &labels, &data_types);
         Knowledge {
+            policy_names: std::sync::Arc::new(names),
             matcher: sigs.compile(),
             signatures: sigs,
-            permissions: permissions::PermissionDb::load(permissions::EMBEDDED).unwrap_or_default(),
-            data_types: data_types::DataTypeDb::load(data_types::EMBEDDED).unwrap_or_default(),
+            permissions,
+            data_types,
             sensitive_apis: sensitive_apis::SensitiveApiDb::parse(sensitive_apis::EMBEDDED)
                 .unwrap_or_default(),
-            terms: policy_terms::PolicyTerms::load(
-                policy_terms::EMBEDDED_TERMS,
-                policy_terms::EMBEDDED_COVERAGE,
-            )
-            .unwrap_or_default(),
+            terms,
             digest: digest(&[]),
         }
     }

@@ -1,6 +1,6 @@
 //! HTML policies (and HTML tables inside Markdown/MDX), parsed with `scraper` (html5ever).
 
-use super::text::{best_field, parse_text, table_rows, MAX_COLUMNS};
+use super::text::{best_field, table_rows, MAX_COLUMNS};
 use super::vocab::{column_terms, Vocabulary};
 use super::DeclaredPolicy;
 use scraper::{ElementRef, Html, Selector};
@@ -53,7 +53,19 @@ pub fn parse_html(src: &str, vocab: &Vocabulary) -> DeclaredPolicy {
             line_map.push(cursor_line);
         }
     }
-    let mut rest = parse_text(&text, vocab);
+    let (mut rest, skip) = super::text::read_text(&text, vocab);
+    // The whole-document pass sees the table rows already read (so it adds no repeat), and
+    // adds only to `rest`, whose lines are mapped below.
+    let (n_sdk, n_perm) = (pol.sdks.len(), pol.permissions.len());
+    let mut all = std::mem::take(&mut pol.sdks);
+    all.append(&mut rest.sdks);
+    rest.sdks = all;
+    let mut all = std::mem::take(&mut pol.permissions);
+    all.append(&mut rest.permissions);
+    rest.permissions = all;
+    super::recognize::recognise(&text, vocab, &mut rest, &skip);
+    pol.sdks = rest.sdks.drain(..n_sdk).collect();
+    pol.permissions = rest.permissions.drain(..n_perm).collect();
     let map = |l: usize| -> usize {
         l.checked_sub(1)
             .and_then(|i| line_map.get(i))

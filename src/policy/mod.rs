@@ -4,6 +4,7 @@
 //! `docs/policy-formats.md`.
 
 pub mod html;
+pub mod recognize;
 pub mod structured;
 pub mod text;
 pub mod vocab;
@@ -268,13 +269,15 @@ pub fn parse_policy(text: &str, kind: Kind, vocab: &Vocabulary) -> DeclaredPolic
         Kind::Html => html::parse_html(text, vocab),
         Kind::Plist => structured::parse_plist(text, vocab),
         Kind::Markdown | Kind::Text => {
-            let mut p = text::parse_text(text, vocab);
+            let (mut p, skip) = text::read_text(text, vocab);
             if text.to_ascii_lowercase().contains("<table") {
                 html::html_tables(text, vocab, &mut p);
             }
+            recognize::recognise(text, vocab, &mut p, &skip);
             p
         }
     };
+    recognize::tidy(&mut pol, vocab);
     assign_platforms(text, &mut pol);
     dedup(&mut pol);
     pol

@@ -16,12 +16,21 @@ pub struct Cell {
     pub text: String,
 }
 
-/// Parse Markdown or plain text.
+/// Parse Markdown or plain text with the structural readers only (see
+/// [`super::parse_policy`] for the whole-document pass).
 pub fn parse_text(text: &str, vocab: &Vocabulary) -> DeclaredPolicy {
+    read_text(text, vocab).0
+}
+
+/// Structural readers over Markdown or plain text: the declared items, and per line whether
+/// it belongs to a table whose SDK rows were read here (the whole-document pass skips those).
+pub fn read_text(text: &str, vocab: &Vocabulary) -> (DeclaredPolicy, Vec<bool>) {
     let mut pol = DeclaredPolicy::default();
     let lines: Vec<&str> = text.lines().collect();
     let mut i = 0usize;
     let mut in_table = vec![false; lines.len()];
+    // lines of tables whose SDK rows were read here (the whole-document pass skips them)
+    let mut skip = vec![false; lines.len()];
     while i < lines.len() {
         if is_pipe_line(lines.get(i).copied().unwrap_or("")) {
             let start = i;
@@ -31,7 +40,13 @@ pub fn parse_text(text: &str, vocab: &Vocabulary) -> DeclaredPolicy {
             for f in in_table.iter_mut().take(i).skip(start) {
                 *f = true;
             }
+            let before = pol.sdks.len();
             table_group(&lines, start, i, vocab, &mut pol);
+            if pol.sdks.len() > before {
+                for f in skip.iter_mut().take(i).skip(start) {
+                    *f = true;
+                }
+            }
         } else {
             i += 1;
         }
@@ -52,15 +67,30 @@ pub fn parse_text(text: &str, vocab: &Vocabulary) -> DeclaredPolicy {
         if lower.contains("</table") {
             in_html = false;
         }
+        if in_html || lower.contains("<td") || lower.contains("<th") {
+            // HTML tables are read by `html::html_tables`
+            if let Some(f) = skip.get_mut(k) {
+                *f = true;
+            }
+        }
     }
+    let marked = in_table.clone();
+    let before = pol.sdks.len();
     paragraph_tables(&lines, &mut in_table, vocab, &mut pol);
+    if pol.sdks.len() > before {
+        for (k, f) in skip.iter_mut().enumerate() {
+            if in_table.get(k) != marked.get(k) {
+                *f = true;
+            }
+        }
+    }
     kv_blocks(&lines, &in_table, vocab, &mut pol);
     kv_permissions(&lines, &in_table, vocab, &mut pol);
     prose(&lines, vocab, &mut pol);
     prose_permissions(&lines, &in_table, vocab, &mut pol);
     prose_data(&lines, &in_table, vocab, &mut pol);
     scan_vague(&lines, vocab, &mut pol);
-    pol
+    (pol, skip)
 }
 
 fn is_pipe_line(l: &str) -> bool {

@@ -20,6 +20,9 @@ pub struct Vocabulary {
     pub vague: Vec<(String, Vec<String>)>,
     /// (signature id, vendor as written in the signature) for company checks.
     pub vendors: Vec<(String, String)>,
+    /// The compiled SDK and permission name automata of the knowledge this vocabulary came
+    /// from (`None` for hand-made test vocabularies: the whole-document pass is skipped).
+    pub names: Option<std::sync::Arc<crate::knowledge::policy_names::PolicyNames>>,
     /// Lookup built from `permissions` on first use: exact key (constant, bare constant,
     /// display-name key) → constants. Changing `permissions` afterwards is not seen.
     perm_index: std::sync::OnceLock<PermIndex>,
@@ -67,6 +70,7 @@ impl Vocabulary {
             data_db: None,
             vague: default_vague(),
             vendors: Vec::new(),
+            names: None,
             perm_index: Default::default(),
         }
     }
@@ -107,6 +111,7 @@ impl Vocabulary {
             v.permissions.push((p.name.clone(), names));
         }
         v.data_db = Some(&crate::knowledge::Knowledge::embedded().data_types);
+        v.names = Some(k.policy_names.clone());
         v
     }
 
@@ -249,6 +254,16 @@ impl Vocabulary {
         let idx = self.perm_idx();
         if let Some(c) = idx.exact.get(&t.to_ascii_lowercase()) {
             return vec![c.clone()];
+        }
+        // A cell that names constants declares exactly those: "存储（android.permission.
+        // WRITE_EXTERNAL_STORAGE）" is WRITE only, "`android.permission.BLUETOOTH` <br> *(only
+        // Android 11…)*" is BLUETOOTH.
+        let named = explicit_constants(&t);
+        if !named.is_empty() {
+            return named
+                .into_iter()
+                .map(|c| idx.exact.get(&c.to_ascii_lowercase()).cloned().unwrap_or(c))
+                .collect();
         }
         if t.starts_with("android.permission.")
             && t.len() > "android.permission.".len()
@@ -425,6 +440,34 @@ impl Vocabulary {
             None => self.data_types_in(text),
         }
     }
+}
+
+/// `android.permission.X` / `Manifest.permission.X` tokens in `text`, as
+/// `android.permission.X`, in order, without repeats.
+pub fn explicit_constants(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let lower = text.to_ascii_lowercase();
+    for pre in ["android.permission.", "manifest.permission."] {
+        let mut from = 0usize;
+        while let Some(p) = lower.get(from..).and_then(|x| x.find(pre)) {
+            let at = from + p + pre.len();
+            let tok: String = text
+                .get(at..)
+                .unwrap_or("")
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .take(80)
+                .collect();
+            from = at + tok.len().max(1);
+            if tok.len() >= 3 {
+                let c = format!("android.permission.{}", tok.to_ascii_uppercase());
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Remove Markdown escapes/emphasis and surrounding punctuation from a permission cell.

@@ -391,7 +391,8 @@ fn simpfun_and_dcloud() {
     assert_eq!(a.company.as_deref(), Some("支付宝支付科技有限公司"));
 
     let pol = read_policy(file(&dir, "10_")).unwrap();
-    assert_eq!(pol.sdks.len(), 27);
+    // 27 table rows, and 友盟SDK and 百度定位SDK named in the integration notes
+    assert_eq!(pol.sdks.len(), 29);
     // com.tencent.mm is not com.tencent.mmkv; com.taobao alone does not pick Sophix.
     assert_eq!(sdk(&pol, "微信开放平台").id.as_deref(), Some("wechat"));
     // Weex has had its own signature since the database grew (LibChecker-Rules)
@@ -413,9 +414,25 @@ fn daomeng_prose_sdks() {
     let Some(dir) = shared() else { return };
     let pol = read_policy(file(&dir, "05_")).unwrap();
     let names: Vec<&str> = pol.sdks.iter().map(|s| s.name.as_str()).collect();
+    // The prose reader takes the “X”：该SDK由“Y”提供 sentences; the whole-document pass adds
+    // the numbered items written “X”：由“Y”提供 or “X” Y，由…提供.
     assert_eq!(
         names,
-        ["极光推送", "极光认证", "友盟+", "微博", "百度地图定位SDK"]
+        [
+            "极光推送",
+            "极光认证",
+            "友盟+",
+            "微博",
+            "百度地图定位SDK",
+            "华为HMS",
+            "OPPO Push",
+            "vivo推送",
+            "小米推送",
+            "魅族推送",
+            "七牛",
+            "Bugly",
+            "TBS"
+        ]
     );
     // “极光推送”：该SDK由“深圳市和讯华谷信息技术有限公司”提供… then ios/android lines and the link.
     let jp = sdk(&pol, "极光推送");
