@@ -5,24 +5,26 @@
 //! pool, then packages holding type/key string pools, `typeSpec` and `type` chunks. Type
 //! chunks carry a variable-size `ResTable_config`, entry offsets (dense 32-bit, 16-bit with
 //! `FLAG_OFFSET16`, or `(index, offset)` pairs with `FLAG_SPARSE`) and entries (normal,
-//! complex/map, or compact). Everything is bounds-checked; string pools are decoded lazily
-//! so repeated offsets cannot multiply allocations.
+//! complex/map, or compact). Everything is bounds-checked; string pools are the shared
+//! lenient [`crate::formats::res::StringPool`], borrowed from the input and decoded lazily,
+//! so neither a lying count nor repeated offsets can multiply allocations.
 
 use crate::error::{Format, ParseError};
 use crate::formats::bytes::{u16_at, u32_at, u8_at};
+use crate::formats::res::chunk::{
+    ChunkHeader, STRING_POOL as RES_STRING_POOL_TYPE, TABLE as RES_TABLE_TYPE,
+    TABLE_PACKAGE as RES_TABLE_PACKAGE_TYPE, TABLE_TYPE as RES_TABLE_TYPE_TYPE,
+};
+use crate::formats::res::string_pool::StringPool;
+use crate::formats::res::value::{ResValue, TYPE_STRING};
 use crate::formats::xml::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
-
-const RES_STRING_POOL_TYPE: u16 = 0x0001;
-const RES_TABLE_TYPE: u16 = 0x0002;
-const RES_TABLE_PACKAGE_TYPE: u16 = 0x0200;
-const RES_TABLE_TYPE_TYPE: u16 = 0x0201;
 
 const FLAG_COMPLEX: u16 = 0x0001;
 const FLAG_COMPACT: u16 = 0x0008;
 const TYPE_FLAG_SPARSE: u8 = 0x01;
 const TYPE_FLAG_OFFSET16: u8 = 0x02;
-const UTF8_FLAG: u32 = 0x100;
 
 /// Maximum number of references followed by [`ResourceTable::resolve`].
 pub const MAX_REFERENCE_DEPTH: usize = 8;
@@ -31,96 +33,13 @@ fn err(offset: usize, reason: impl Into<String>) -> ParseError {
     ParseError::new(Format::Arsc, offset, reason)
 }
 
-/// A decoded string pool (kept raw; strings are decoded on access).
-#[derive(Debug, Clone, Default)]
-struct StringPool {
-    /// The chunk bytes (header included).
-    data: Vec<u8>,
-    /// Absolute (within `data`) start of each string.
-    offsets: Vec<u32>,
-    utf8: bool,
-}
-
-impl StringPool {
-    /// Parse a string pool chunk located at the start of `chunk` (already size-limited).
-    fn parse(chunk: &[u8], base: usize) -> Result<StringPool, ParseError> {
-        let header_size =
-            u16_at(chunk, 2).ok_or_else(|| err(base, "string pool truncated"))? as usize;
-        let count = u32_at(chunk, 8).ok_or_else(|| err(base, "string pool truncated"))? as usize;
-        let flags = u32_at(chunk, 16).ok_or_else(|| err(base, "string pool truncated"))?;
-        let strings_start =
-            u32_at(chunk, 20).ok_or_else(|| err(base, "string pool truncated"))? as usize;
-        if header_size < 28 || header_size > chunk.len() {
-            return Err(err(base, "string pool header size invalid"));
-        }
-        let avail = (chunk.len() - header_size) / 4;
-        if count > avail {
-            return Err(err(base + header_size, "string pool count exceeds chunk"));
-        }
-        let mut offsets = Vec::with_capacity(count);
-        for i in 0..count {
-            let rel = u32_at(chunk, header_size + i * 4).unwrap_or(u32::MAX);
-            let abs = (strings_start as u64).saturating_add(rel as u64);
-            offsets.push(u32::try_from(abs).unwrap_or(u32::MAX));
-        }
-        Ok(StringPool {
-            data: chunk.to_vec(),
-            offsets,
-            utf8: flags & UTF8_FLAG != 0,
-        })
-    }
-
-    fn len(&self) -> usize {
-        self.offsets.len()
-    }
-
-    /// String `idx`, or `None` if out of range or malformed.
-    fn get(&self, idx: u32) -> Option<String> {
-        let o = *self.offsets.get(idx as usize)? as usize;
-        let d = &self.data;
-        if self.utf8 {
-            // UTF-16 length (skipped), then UTF-8 byte length, each 1 or 2 bytes.
-            let (_, n1) = utf8_len(d, o)?;
-            let (blen, n2) = utf8_len(d, o.checked_add(n1)?)?;
-            let start = o.checked_add(n1)?.checked_add(n2)?;
-            let bytes = d.get(start..start.checked_add(blen)?)?;
-            Some(String::from_utf8_lossy(bytes).into_owned())
-        } else {
-            let first = u16_at(d, o)? as usize;
-            let (len, start) = if first & 0x8000 != 0 {
-                let second = u16_at(d, o + 2)? as usize;
-                (((first & 0x7fff) << 16) | second, o + 4)
-            } else {
-                (first, o + 2)
-            };
-            let end = start.checked_add(len.checked_mul(2)?)?;
-            let bytes = d.get(start..end)?;
-            let units: Vec<u16> = bytes
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect();
-            Some(String::from_utf16_lossy(&units))
-        }
-    }
-}
-
-fn utf8_len(d: &[u8], o: usize) -> Option<(usize, usize)> {
-    let b0 = u8_at(d, o)? as usize;
-    if b0 & 0x80 != 0 {
-        let b1 = u8_at(d, o + 1)? as usize;
-        Some((((b0 & 0x7f) << 8) | b1, 2))
-    } else {
-        Some((b0, 1))
-    }
-}
-
 /// A resource package inside the table.
 #[derive(Debug, Clone, Default)]
-struct Package {
+struct Package<'a> {
     id: u32,
     name: String,
-    type_strings: StringPool,
-    key_strings: StringPool,
+    type_strings: StringPool<'a>,
+    key_strings: StringPool<'a>,
 }
 
 /// The payload of one entry in one configuration.
@@ -158,19 +77,20 @@ pub struct ResolvedValue {
     pub default_config: bool,
 }
 
-/// A parsed resources.arsc table.
+/// A parsed resources.arsc table, borrowing the table's bytes.
 #[derive(Debug, Clone, Default)]
-pub struct ResourceTable {
-    strings: StringPool,
-    packages: Vec<Package>,
+pub struct ResourceTable<'a> {
+    strings: StringPool<'a>,
+    packages: Vec<Package<'a>>,
     entries: HashMap<u32, Vec<Entry>>,
     warnings: Vec<String>,
 }
 
-impl ResourceTable {
-    /// Parse a resources.arsc buffer. A broken table header or global string pool is an
-    /// error; a broken package or type chunk is skipped with a warning.
-    pub fn parse(data: &[u8]) -> Result<ResourceTable, ParseError> {
+impl<'a> ResourceTable<'a> {
+    /// Parse a resources.arsc buffer. A broken table header or a missing or truncated
+    /// global string pool is an error; a broken package or type chunk is skipped with a
+    /// warning; a string pool whose count lies is clamped with a warning.
+    pub fn parse(data: &'a [u8]) -> Result<ResourceTable<'a>, ParseError> {
         let ty = u16_at(data, 0).ok_or_else(|| err(0, "table header truncated"))?;
         if ty != RES_TABLE_TYPE {
             return Err(err(
@@ -197,26 +117,21 @@ impl ResourceTable {
         let mut pos = header_size;
         let mut have_pool = false;
         while pos.checked_add(8).is_some_and(|e| e <= end) {
-            let cty = u16_at(data, pos).unwrap_or(0);
-            let chs = u16_at(data, pos + 2).unwrap_or(0) as usize;
-            let csz = u32_at(data, pos + 4).unwrap_or(0) as usize;
-            if csz < 8 || chs < 8 || chs > csz {
+            let Some(h) = ChunkHeader::read(data, pos).filter(ChunkHeader::is_sane) else {
                 table
                     .warnings
                     .push(format!("bad chunk at {pos:#x}; stopping"));
                 break;
-            }
-            let cend = match pos.checked_add(csz) {
-                Some(e) if e <= end => e,
-                _ => {
-                    table.warnings.push(format!("chunk at {pos:#x} truncated"));
-                    end
-                }
             };
+            let (cend, whole) = h.end_within(end);
+            if !whole {
+                table.warnings.push(format!("chunk at {pos:#x} truncated"));
+            }
             let chunk = &data[pos..cend];
-            match cty {
+            match h.ty {
                 RES_STRING_POOL_TYPE if !have_pool => {
-                    table.strings = StringPool::parse(chunk, pos)?;
+                    table.strings =
+                        StringPool::parse(chunk, pos, Format::Arsc, &mut table.warnings)?;
                     have_pool = true;
                 }
                 RES_TABLE_PACKAGE_TYPE => {
@@ -224,7 +139,7 @@ impl ResourceTable {
                         table.warnings.push(format!("package skipped: {e}"));
                     }
                 }
-                _ => table.warnings.push(format!(
+                cty => table.warnings.push(format!(
                     "unknown table chunk {cty:#06x} at {pos:#x} skipped"
                 )),
             }
@@ -242,7 +157,7 @@ impl ResourceTable {
         Ok(table)
     }
 
-    fn parse_package(&mut self, chunk: &[u8], base: usize) -> Result<(), ParseError> {
+    fn parse_package(&mut self, chunk: &'a [u8], base: usize) -> Result<(), ParseError> {
         let header_size = u16_at(chunk, 2).unwrap_or(0) as usize;
         if header_size < 284 || header_size > chunk.len() {
             return Err(err(base, "package header size invalid"));
@@ -257,7 +172,8 @@ impl ResourceTable {
         let name = String::from_utf16_lossy(&units);
         let type_off = u32_at(chunk, 268).unwrap_or(0) as usize;
         let key_off = u32_at(chunk, 276).unwrap_or(0) as usize;
-        let pool_at = |off: usize| -> Result<StringPool, ParseError> {
+        let mut pool_warnings = Vec::new();
+        let mut pool_at = |off: usize| -> Result<StringPool<'a>, ParseError> {
             let sz = u32_at(chunk, off + 4)
                 .ok_or_else(|| err(base + off, "pool offset out of range"))?
                 as usize;
@@ -268,10 +184,11 @@ impl ResourceTable {
             if u16_at(sub, 0) != Some(RES_STRING_POOL_TYPE) {
                 return Err(err(base + off, "expected string pool"));
             }
-            StringPool::parse(sub, base + off)
+            StringPool::parse(sub, base + off, Format::Arsc, &mut pool_warnings)
         };
         let type_strings = pool_at(type_off)?;
         let key_strings = pool_at(key_off)?;
+        self.warnings.append(&mut pool_warnings);
         let pkg_index = self.packages.len();
         self.packages.push(Package {
             id,
@@ -282,25 +199,19 @@ impl ResourceTable {
 
         let mut pos = header_size;
         while pos.checked_add(8).is_some_and(|e| e <= chunk.len()) {
-            let cty = u16_at(chunk, pos).unwrap_or(0);
-            let chs = u16_at(chunk, pos + 2).unwrap_or(0) as usize;
-            let csz = u32_at(chunk, pos + 4).unwrap_or(0) as usize;
-            if csz < 8 || chs < 8 || chs > csz {
+            let Some(h) = ChunkHeader::read(chunk, pos).filter(ChunkHeader::is_sane) else {
                 self.warnings.push(format!(
                     "bad chunk at {:#x}; rest of package skipped",
                     base + pos
                 ));
                 break;
-            }
-            let cend = match pos.checked_add(csz) {
-                Some(e) if e <= chunk.len() => e,
-                _ => {
-                    self.warnings
-                        .push(format!("chunk at {:#x} truncated", base + pos));
-                    chunk.len()
-                }
             };
-            if cty == RES_TABLE_TYPE_TYPE {
+            let (cend, whole) = h.end_within(chunk.len());
+            if !whole {
+                self.warnings
+                    .push(format!("chunk at {:#x} truncated", base + pos));
+            }
+            if h.ty == RES_TABLE_TYPE_TYPE {
                 if let Err(e) = self.parse_type(&chunk[pos..cend], base + pos, pkg_index, id) {
                     self.warnings.push(format!("type chunk skipped: {e}"));
                 }
@@ -430,7 +341,7 @@ impl ResourceTable {
 
     /// String `idx` of the global string pool.
     pub fn string(&self, idx: u32) -> Option<String> {
-        self.strings.get(idx)
+        self.strings.get(idx).map(Cow::into_owned)
     }
 
     /// Entries for `id`, trying the shared-library fallback: a table with a single
@@ -461,8 +372,10 @@ impl ResourceTable {
         let pkg = self.packages.get(e.package)?;
         let type_id = (id >> 16) & 0xff;
         let ty = pkg.type_strings.get(type_id.checked_sub(1)?)?;
+        let ty: &str = &ty;
         let key = pkg.key_strings.get(e.key)?;
-        Some(format!("{}:{}/{}", pkg.name, ty, key))
+        let key: &str = &key;
+        Some(format!("{}:{ty}/{key}", pkg.name))
     }
 
     /// Resolve `id` to its default-configuration value, following references (including
@@ -560,8 +473,8 @@ impl ResourceTable {
 
     fn to_value(&self, kind: u8, data: u32) -> Value {
         match kind {
-            0x03 => match self.strings.get(data) {
-                Some(s) => Value::String(s),
+            TYPE_STRING => match self.strings.get(data) {
+                Some(s) => Value::String(s.into_owned()),
                 None => Value::Other { kind, data },
             },
             _ => Value::from_res_value(kind, data),
@@ -645,9 +558,7 @@ fn read_entry(c: &[u8], o: usize) -> Option<(u32, EntryData)> {
         let count = u32_at(c, o + 12)?;
         return Some((key, EntryData::Complex { parent, count }));
     }
-    let v = o.checked_add(size)?;
-    let kind = u8_at(c, v + 3)?;
-    let data = u32_at(c, v + 4)?;
+    let ResValue { kind, data } = ResValue::read(c, o.checked_add(size)?)?;
     Some((key, EntryData::Simple { kind, data }))
 }
 
@@ -753,7 +664,7 @@ mod tests {
         c.extend((start + body.len() as u32).to_le_bytes());
         c.extend((strings.len() as u32).to_le_bytes());
         c.extend(0u32.to_le_bytes());
-        c.extend(UTF8_FLAG.to_le_bytes());
+        c.extend(crate::formats::res::string_pool::UTF8_FLAG.to_le_bytes());
         c.extend(start.to_le_bytes());
         c.extend(0u32.to_le_bytes());
         for o in offs {
@@ -853,7 +764,8 @@ mod tests {
 
     #[test]
     fn locale_lookup() {
-        let t = ResourceTable::parse(&locale_table()).expect("synthetic table parses");
+        let bytes = locale_table();
+        let t = ResourceTable::parse(&bytes).expect("synthetic table parses");
         assert!(t.warnings().is_empty(), "{:?}", t.warnings());
         let (a, b) = (0x7f01_0000, 0x7f01_0001);
         assert_eq!(t.name(a).as_deref(), Some("t:string/a"));

@@ -9,6 +9,13 @@
 
 use crate::error::{Format, ParseError};
 use crate::formats::bytes::{u16_at, u32_at};
+use crate::formats::res::chunk::{
+    ChunkHeader, STRING_POOL as RES_STRING_POOL, XML as RES_XML, XML_CDATA,
+    XML_END_ELEMENT as XML_END_EL, XML_END_NAMESPACE as XML_END_NS,
+    XML_RESOURCE_MAP, XML_START_ELEMENT as XML_START_EL, XML_START_NAMESPACE as XML_START_NS,
+};
+use crate::formats::res::string_pool::{StringPool, NO_INDEX};
+use crate::formats::res::value::{ResValue, TYPE_STRING};
 use crate::formats::xml::{Attribute, Element, Value, ANDROID_NS};
 
 /// Result of decoding: the root element and the oddities met on the way.
@@ -20,15 +27,6 @@ pub struct Document {
     pub warnings: Vec<String>,
 }
 
-const RES_STRING_POOL: u16 = 0x0001;
-const RES_XML: u16 = 0x0003;
-const XML_START_NS: u16 = 0x0100;
-const XML_END_NS: u16 = 0x0101;
-const XML_START_EL: u16 = 0x0102;
-const XML_END_EL: u16 = 0x0103;
-const XML_CDATA: u16 = 0x0104;
-const XML_RESOURCE_MAP: u16 = 0x0180;
-const NO_INDEX: u32 = 0xffff_ffff;
 /// Cap on elements, against files crafted to blow up memory.
 const MAX_ELEMENTS: usize = 1_000_000;
 /// Cap on nesting depth: deeper elements are attached to the deepest allowed level, so
@@ -50,115 +48,9 @@ pub fn looks_like_axml(data: &[u8]) -> bool {
     }
 }
 
-/// A decoded string pool.
-#[derive(Debug, Default, Clone)]
-pub struct StringPool {
-    strings: Vec<String>,
-}
-
-impl StringPool {
-    /// Parse a string pool chunk that starts at `data[0]`; `warnings` collects oddities.
-    pub fn parse(data: &[u8], base: usize, warnings: &mut Vec<String>) -> Result<Self, ParseError> {
-        let header_size =
-            u16_at(data, 2).ok_or_else(|| err(base, "truncated string pool"))? as usize;
-        let count = u32_at(data, 8).ok_or_else(|| err(base + 8, "truncated string pool"))? as usize;
-        let flags = u32_at(data, 16).ok_or_else(|| err(base + 16, "truncated string pool"))?;
-        let strings_start =
-            u32_at(data, 20).ok_or_else(|| err(base + 20, "truncated string pool"))? as usize;
-        let utf8 = flags & 0x100 != 0;
-        let offsets_at = header_size.max(28);
-        // every offset takes 4 bytes: the count cannot exceed what the chunk holds
-        let max_count = data.len().saturating_sub(offsets_at) / 4;
-        let count = if count > max_count {
-            warnings.push(format!(
-                "string pool at {base:#x} claims {count} strings, room for {max_count}"
-            ));
-            max_count
-        } else {
-            count
-        };
-        let mut strings = Vec::with_capacity(count);
-        for i in 0..count {
-            let off = u32_at(data, offsets_at + i * 4).unwrap_or(u32::MAX) as usize;
-            let at = strings_start.checked_add(off);
-            let s = at.and_then(|at| {
-                if utf8 {
-                    read_utf8(data, at)
-                } else {
-                    read_utf16(data, at)
-                }
-            });
-            match s {
-                Some(s) => strings.push(s),
-                None => {
-                    warnings.push(format!(
-                        "string {i} of the pool at {base:#x} is out of bounds"
-                    ));
-                    strings.push(String::new());
-                }
-            }
-        }
-        Ok(StringPool { strings })
-    }
-
-    /// String at `idx`, if any.
-    pub fn get(&self, idx: u32) -> Option<&str> {
-        if idx == NO_INDEX {
-            return None;
-        }
-        self.strings.get(idx as usize).map(String::as_str)
-    }
-
-    /// Number of strings.
-    pub fn len(&self) -> usize {
-        self.strings.len()
-    }
-
-    /// True when the pool holds no strings.
-    pub fn is_empty(&self) -> bool {
-        self.strings.is_empty()
-    }
-}
-
-fn read_utf16(d: &[u8], at: usize) -> Option<String> {
-    let mut len = u16_at(d, at)? as usize;
-    let mut p = at + 2;
-    if len & 0x8000 != 0 {
-        len = ((len & 0x7fff) << 16) | u16_at(d, p)? as usize;
-        p += 2;
-    }
-    // unterminated or overlong strings: take what the buffer holds
-    let avail = d.len().saturating_sub(p) / 2;
-    let len = len.min(avail);
-    let units: Vec<u16> = (0..len).filter_map(|i| u16_at(d, p + i * 2)).collect();
-    let units: Vec<u16> = match units.iter().position(|&u| u == 0) {
-        Some(z) if z < units.len() => units[..z].to_vec(),
-        _ => units,
-    };
-    Some(String::from_utf16_lossy(&units))
-}
-
-fn read_utf8(d: &[u8], at: usize) -> Option<String> {
-    let mut p = at;
-    // UTF-16 length (1 or 2 bytes), then UTF-8 byte length (1 or 2 bytes)
-    let b = *d.get(p)?;
-    p += if b & 0x80 != 0 { 2 } else { 1 };
-    let b = *d.get(p)? as usize;
-    let len = if b & 0x80 != 0 {
-        let b2 = *d.get(p + 1)? as usize;
-        p += 2;
-        ((b & 0x7f) << 8) | b2
-    } else {
-        p += 1;
-        b
-    };
-    let end = p.saturating_add(len).min(d.len());
-    let bytes = d.get(p..end)?;
-    let bytes = match bytes.iter().position(|&c| c == 0) {
-        Some(z) => &bytes[..z],
-        None => bytes,
-    };
-    Some(String::from_utf8_lossy(bytes).into_owned())
+/// String `idx` of the pool, owned (the element tree holds owned strings).
+fn pool_str(pool: &StringPool<'_>, idx: u32) -> Option<String> {
+    pool.get(idx).map(std::borrow::Cow::into_owned)
 }
 
 /// Decode a binary XML document.
@@ -184,6 +76,7 @@ pub fn parse(data: &[u8]) -> Result<Document, ParseError> {
         ));
     }
     let mut pool = StringPool::default();
+    let mut pools_seen: Vec<StringPool<'_>> = Vec::new();
     let mut res_map: Vec<u32> = Vec::new();
     let mut ns_stack: Vec<(String, String)> = Vec::new();
     let mut pending_ns: Vec<(String, String)> = Vec::new();
@@ -192,9 +85,10 @@ pub fn parse(data: &[u8]) -> Result<Document, ParseError> {
     let mut elements = 0usize;
     let mut pos = 8usize;
     while pos + 8 <= data.len() {
-        let ty = u16_at(data, pos).unwrap_or(0);
-        let hsize = u16_at(data, pos + 2).unwrap_or(0) as usize;
-        let mut size = u32_at(data, pos + 4).unwrap_or(0) as usize;
+        let Some(header) = ChunkHeader::read(data, pos) else {
+            break;
+        };
+        let (ty, hsize, mut size) = (header.ty, header.header_size, header.size);
         if size < 8 {
             // zero-size nodes: fall back to the standard node sizes
             size = match ty {
@@ -220,8 +114,8 @@ pub fn parse(data: &[u8]) -> Result<Document, ParseError> {
         };
         let chunk = &data[pos..end];
         match ty {
-            RES_STRING_POOL => match StringPool::parse(chunk, pos, &mut warnings) {
-                Ok(p) => pool = p,
+            RES_STRING_POOL => match StringPool::parse(chunk, pos, Format::Axml, &mut warnings) {
+                Ok(p) => pools_seen.push(std::mem::replace(&mut pool, p)),
                 Err(e) => warnings.push(e.to_string()),
             },
             XML_RESOURCE_MAP => {
@@ -234,13 +128,11 @@ pub fn parse(data: &[u8]) -> Result<Document, ParseError> {
             }
             XML_START_NS => {
                 let prefix = u32_at(chunk, 16)
-                    .and_then(|i| pool.get(i))
-                    .unwrap_or("")
-                    .to_string();
+                    .and_then(|i| pool_str(&pool, i))
+                    .unwrap_or_default();
                 let uri = u32_at(chunk, 20)
-                    .and_then(|i| pool.get(i))
-                    .unwrap_or("")
-                    .to_string();
+                    .and_then(|i| pool_str(&pool, i))
+                    .unwrap_or_default();
                 ns_stack.push((prefix.clone(), uri.clone()));
                 pending_ns.push((prefix, uri));
             }
@@ -266,11 +158,8 @@ pub fn parse(data: &[u8]) -> Result<Document, ParseError> {
                 }
                 let hs = if hsize >= 16 { hsize } else { 16 };
                 let mut el = Element {
-                    namespace: pool
-                        .get(ns_idx)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string),
-                    name: pool.get(name_idx).unwrap_or("").to_string(),
+                    namespace: pool_str(&pool, ns_idx).filter(|s| !s.is_empty()),
+                    name: pool_str(&pool, name_idx).unwrap_or_default(),
                     line,
                     ..Default::default()
                 };
@@ -311,6 +200,7 @@ pub fn parse(data: &[u8]) -> Result<Document, ParseError> {
                     u32_at(chunk, 16).and_then(|i| pool.get(i)),
                     stack.last_mut(),
                 ) {
+                    let t: &str = &t;
                     let t = t.trim();
                     if !t.is_empty() {
                         el.text.get_or_insert_with(String::new).push_str(t);
@@ -341,6 +231,15 @@ pub fn parse(data: &[u8]) -> Result<Document, ParseError> {
             None => roots.push(el),
         }
     }
+    pools_seen.push(pool);
+    for (i, p) in pools_seen.iter().enumerate() {
+        if p.bad_strings() > 0 {
+            warnings.push(format!(
+                "string pool {i}: {} lookups of strings outside the pool",
+                p.bad_strings()
+            ));
+        }
+    }
     let root = roots
         .into_iter()
         .max_by_key(|e| (e.name == "manifest", e.count()))
@@ -348,39 +247,37 @@ pub fn parse(data: &[u8]) -> Result<Document, ParseError> {
     Ok(Document { root, warnings })
 }
 
-fn decode_attribute(rec: &[u8], pool: &StringPool, res_map: &[u32]) -> Attribute {
+fn decode_attribute(rec: &[u8], pool: &StringPool<'_>, res_map: &[u32]) -> Attribute {
     let ns = u32_at(rec, 0).unwrap_or(NO_INDEX);
     let name_idx = u32_at(rec, 4).unwrap_or(NO_INDEX);
     let raw = u32_at(rec, 8).unwrap_or(NO_INDEX);
-    let dtype = rec.get(15).copied().unwrap_or(0);
-    let data = u32_at(rec, 16).unwrap_or(0);
+    let typed = ResValue::read(rec, 12).unwrap_or(ResValue { kind: 0, data: 0 });
+    let (dtype, data) = (typed.kind, typed.data);
     let resource_id = res_map
         .get(name_idx as usize)
         .copied()
         .filter(|&id| id != 0);
-    let pool_name = pool.get(name_idx).unwrap_or("");
     let known = resource_id.and_then(framework_attr_name);
     let name = match known {
         Some(n) => n.to_string(),
-        None => pool_name.to_string(),
+        None => pool_str(pool, name_idx).unwrap_or_default(),
     };
-    let mut namespace = pool.get(ns).filter(|s| !s.is_empty()).map(str::to_string);
+    let mut namespace = pool_str(pool, ns).filter(|s| !s.is_empty());
     if resource_id.is_some_and(|id| id >> 16 == 0x0101) {
         namespace = Some(ANDROID_NS.to_string());
     }
     let value = match dtype {
-        0x03 => Value::String(
-            pool.get(data)
-                .or_else(|| pool.get(raw))
-                .unwrap_or("")
-                .to_string(),
+        TYPE_STRING => Value::String(
+            pool_str(pool, data)
+                .or_else(|| pool_str(pool, raw))
+                .unwrap_or_default(),
         ),
         k => Value::from_res_value(k, data),
     };
     // A raw string value wins for display when the typed value is a string
-    let value = match (&value, pool.get(raw)) {
-        (Value::Null, Some(s)) => Value::String(s.to_string()),
-        _ => value,
+    let value = match value {
+        Value::Null => pool_str(pool, raw).map_or(Value::Null, Value::String),
+        v => v,
     };
     Attribute {
         namespace,

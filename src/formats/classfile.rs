@@ -108,47 +108,9 @@ impl<'a> Reader<'a> {
 }
 
 /// Decode JVM "modified UTF-8" (NUL as C0 80, supplementary characters as surrogate
-/// pairs). Invalid sequences become U+FFFD.
+/// pairs); the same decoder as dex strings. Invalid sequences become U+FFFD.
 pub fn decode_modified_utf8(b: &[u8]) -> String {
-    let mut units: Vec<u16> = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c & 0x80 == 0 {
-            units.push(c as u16);
-            i += 1;
-        } else if c & 0xE0 == 0xC0 {
-            match b.get(i + 1) {
-                Some(&c2) if c2 & 0xC0 == 0x80 => {
-                    units.push((((c & 0x1F) as u16) << 6) | (c2 & 0x3F) as u16);
-                    i += 2;
-                }
-                _ => {
-                    units.push(0xFFFD);
-                    i += 1;
-                }
-            }
-        } else if c & 0xF0 == 0xE0 {
-            match (b.get(i + 1), b.get(i + 2)) {
-                (Some(&c2), Some(&c3)) if c2 & 0xC0 == 0x80 && c3 & 0xC0 == 0x80 => {
-                    units.push(
-                        (((c & 0x0F) as u16) << 12)
-                            | (((c2 & 0x3F) as u16) << 6)
-                            | (c3 & 0x3F) as u16,
-                    );
-                    i += 3;
-                }
-                _ => {
-                    units.push(0xFFFD);
-                    i += 1;
-                }
-            }
-        } else {
-            units.push(0xFFFD);
-            i += 1;
-        }
-    }
-    String::from_utf16_lossy(&units)
+    crate::formats::bytes::decode_mutf8(b).into_owned()
 }
 
 impl ClassFile {

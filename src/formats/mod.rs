@@ -7,6 +7,7 @@ pub mod bytes;
 pub mod zip;
 pub mod signing;
 pub mod xml;
+pub mod res;
 pub mod axml;
 pub mod arsc;
 pub mod aapt_pb;

@@ -22,7 +22,6 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -311,20 +310,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn le_u16(b: &[u8], at: usize) -> Option<u16> {
-    let s = b.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes([s[0], s[1]]))
-}
-fn le_u32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-}
-fn le_u64(b: &[u8], at: usize) -> Option<u64> {
-    let s = b.get(at..at.checked_add(8)?)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(s);
-    Some(u64::from_le_bytes(a))
-}
+use crate::formats::bytes::{u16_at as le_u16, u32_at as le_u32, u64_at as le_u64};
 
 struct Warnings<'w>(&'w mut Vec<String>);
 
@@ -1406,13 +1392,7 @@ fn strip_zeros(b: &[u8]) -> &[u8] {
     &b[n..]
 }
 
-fn hex(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        let _ = write!(s, "{x:02x}");
-    }
-    s
-}
+use crate::formats::bytes::hex;
 
 fn unix_now() -> i64 {
     std::time::SystemTime::now()

@@ -25,20 +25,12 @@ fn err(offset: impl TryInto<u64>, reason: impl Into<String>) -> ParseError {
 
 /// Read a little-endian u32 at `off`.
 pub(crate) fn u32_at(data: &[u8], off: usize) -> Result<u32> {
-    let b = off
-        .checked_add(4)
-        .and_then(|end| data.get(off..end))
-        .ok_or_else(|| err(off, "u32 past end of data"))?;
-    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    crate::formats::bytes::u32_at(data, off).ok_or_else(|| err(off, "u32 past end of data"))
 }
 
 /// Read a little-endian u16 at `off`.
 pub(crate) fn u16_at(data: &[u8], off: usize) -> Result<u16> {
-    let b = off
-        .checked_add(2)
-        .and_then(|end| data.get(off..end))
-        .ok_or_else(|| err(off, "u16 past end of data"))?;
-    Ok(u16::from_le_bytes([b[0], b[1]]))
+    crate::formats::bytes::u16_at(data, off).ok_or_else(|| err(off, "u16 past end of data"))
 }
 
 /// Read an unsigned LEB128 (at most 5 bytes) at `*pos`, advancing it.
@@ -591,90 +583,11 @@ pub fn descriptor_to_dotted(desc: &str) -> String {
     }
 }
 
-/// Decode MUTF-8 (modified UTF-8 with CESU-style surrogate pairs and `C0 80` for NUL).
-/// Invalid sequences become U+FFFD; never panics. Borrows when the bytes are plain ASCII.
-pub fn decode_mutf8(b: &[u8]) -> Cow<'_, str> {
-    if b.is_ascii() {
-        if let Ok(s) = std::str::from_utf8(b) {
-            return Cow::Borrowed(s);
-        }
-    }
-    // Decode to UTF-16 code units, then to a String (lossy for unpaired surrogates).
-    let mut units: Vec<u16> = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        let cont = |k: usize| b.get(i + k).copied().filter(|x| x & 0xc0 == 0x80);
-        if c < 0x80 {
-            units.push(c as u16);
-            i += 1;
-        } else if c & 0xe0 == 0xc0 {
-            match cont(1) {
-                Some(c1) => {
-                    units.push((((c & 0x1f) as u16) << 6) | (c1 & 0x3f) as u16);
-                    i += 2;
-                }
-                None => {
-                    units.push(0xfffd);
-                    i += 1;
-                }
-            }
-        } else if c & 0xf0 == 0xe0 {
-            match (cont(1), cont(2)) {
-                (Some(c1), Some(c2)) => {
-                    units.push(
-                        (((c & 0x0f) as u16) << 12)
-                            | (((c1 & 0x3f) as u16) << 6)
-                            | (c2 & 0x3f) as u16,
-                    );
-                    i += 3;
-                }
-                _ => {
-                    units.push(0xfffd);
-                    i += 1;
-                }
-            }
-        } else {
-            // 4-byte UTF-8 is not valid MUTF-8, but accept it leniently.
-            if c & 0xf8 == 0xf0 {
-                if let (Some(c1), Some(c2), Some(c3)) = (cont(1), cont(2), cont(3)) {
-                    let cp = (((c & 0x07) as u32) << 18)
-                        | (((c1 & 0x3f) as u32) << 12)
-                        | (((c2 & 0x3f) as u32) << 6)
-                        | (c3 & 0x3f) as u32;
-                    let mut buf = [0u16; 2];
-                    match char::from_u32(cp) {
-                        Some(ch) => units.extend_from_slice(ch.encode_utf16(&mut buf)),
-                        None => units.push(0xfffd),
-                    }
-                    i += 4;
-                    continue;
-                }
-            }
-            units.push(0xfffd);
-            i += 1;
-        }
-    }
-    Cow::Owned(String::from_utf16_lossy(&units))
-}
+pub use crate::formats::bytes::decode_mutf8;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mutf8_decoding() {
-        assert_eq!(decode_mutf8(b"abc"), "abc");
-        assert_eq!(decode_mutf8(&[0xc0, 0x80]), "\0");
-        // U+1F600 as surrogate pair D83D DE00 in CESU-8
-        assert_eq!(
-            decode_mutf8(&[0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80]),
-            "\u{1F600}"
-        );
-        assert_eq!(decode_mutf8(&[0xc3, 0xa9]), "é");
-        assert_eq!(decode_mutf8(&[0xff, b'a', 0xe0]), "\u{FFFD}a\u{FFFD}");
-        assert_eq!(decode_mutf8(&[0xed, 0xa0, 0xbd]), "\u{FFFD}");
-    }
 
     #[test]
     fn rejects_odex_cdex_and_short() {
