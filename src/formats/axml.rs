@@ -11,8 +11,8 @@ use crate::error::{Format, ParseError};
 use crate::formats::bytes::{u16_at, u32_at};
 use crate::formats::res::chunk::{
     ChunkHeader, STRING_POOL as RES_STRING_POOL, XML as RES_XML, XML_CDATA,
-    XML_END_ELEMENT as XML_END_EL, XML_END_NAMESPACE as XML_END_NS,
-    XML_RESOURCE_MAP, XML_START_ELEMENT as XML_START_EL, XML_START_NAMESPACE as XML_START_NS,
+    XML_END_ELEMENT as XML_END_EL, XML_END_NAMESPACE as XML_END_NS, XML_RESOURCE_MAP,
+    XML_START_ELEMENT as XML_START_EL, XML_START_NAMESPACE as XML_START_NS,
 };
 use crate::formats::res::string_pool::{StringPool, NO_INDEX};
 use crate::formats::res::value::{ResValue, TYPE_STRING};

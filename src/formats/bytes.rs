@@ -134,5 +134,4 @@ mod tests {
         assert_eq!(decode_mutf8(&[0xff, b'a', 0xe0]), "\u{FFFD}a\u{FFFD}");
         assert_eq!(decode_mutf8(&[0xed, 0xa0, 0xbd]), "\u{FFFD}");
     }
-
 }

@@ -78,7 +78,10 @@ mod tests {
         assert_eq!(h.end_within(200), (100, true));
         assert!(h.is_sane());
         assert_eq!(ChunkHeader::read(&d, 1), None);
-        let lying = ChunkHeader { offset: usize::MAX - 1, ..h };
+        let lying = ChunkHeader {
+            offset: usize::MAX - 1,
+            ..h
+        };
         assert_eq!(lying.end_within(10), (10, false));
     }
 }

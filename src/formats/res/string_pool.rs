@@ -51,9 +51,8 @@ impl<'a> StringPool<'a> {
         warnings: &mut Vec<String>,
     ) -> Result<StringPool<'a>, ParseError> {
         let field = |at: usize| {
-            u32_at(chunk, at).ok_or_else(|| {
-                ParseError::new(format, base + at, "string pool header truncated")
-            })
+            u32_at(chunk, at)
+                .ok_or_else(|| ParseError::new(format, base + at, "string pool header truncated"))
         };
         let header_size = u16_at(chunk, 2)
             .ok_or_else(|| ParseError::new(format, base, "string pool header truncated"))?
@@ -221,7 +220,11 @@ mod tests {
         let c = chunk(100_000_000, UTF8_FLAG, &[0], b"\x01\x01a\0");
         let mut w = Vec::new();
         let p = StringPool::parse(&c, 0x40, Format::Axml, &mut w).unwrap();
-        assert_eq!(p.len(), 2, "room for the offset and 4 body bytes read as one more");
+        assert_eq!(
+            p.len(),
+            2,
+            "room for the offset and 4 body bytes read as one more"
+        );
         assert!(w[0].contains("claims 100000000 strings"), "{w:?}");
         assert_eq!(p.get(0).as_deref(), Some("a"));
     }
