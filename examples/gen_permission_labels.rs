@@ -125,8 +125,7 @@ fn run(path: &str, package_version: Option<String>) -> Result<String, String> {
     let doc = apkaudit::formats::axml::parse(&read("AndroidManifest.xml")?)
         .map_err(|e| format!("AndroidManifest.xml: {e}"))?;
     let arsc = read("resources.arsc")?;
-    let table = ResourceTable::parse(&arsc)
-        .map_err(|e| format!("resources.arsc: {e}"))?;
+    let table = ResourceTable::parse(&arsc).map_err(|e| format!("resources.arsc: {e}"))?;
     let root = &doc.root;
     if root.plain_attr("package").map(|a| a.text()).as_deref() != Some("android") {
         return Err(format!(
