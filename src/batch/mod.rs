@@ -6,10 +6,12 @@
 //! [`summary`] aggregates a JSONL file, and [`run`] drives the scan.
 
 pub mod input;
+pub mod provenance;
 pub mod resume;
 pub mod summary;
 
 pub use input::{collect_inputs, Input, Shard};
+pub use provenance::Provenance;
 pub use resume::Done;
 
 use crate::error::Error;
@@ -109,6 +111,7 @@ struct ErrorRecord<'a> {
     size: Option<u64>,
     error: String,
     error_kind: String,
+    provenance: &'a Provenance,
 }
 
 /// Builds the error record of an input: (sha256, size, error, error_kind).
@@ -159,6 +162,7 @@ fn error_line(
     size: Option<u64>,
     error: String,
     kind: &str,
+    provenance: &Provenance,
 ) -> Outcome {
     let rec = ErrorRecord {
         file,
@@ -166,6 +170,7 @@ fn error_line(
         size,
         error,
         error_kind: kind.to_string(),
+        provenance,
     };
     Outcome::Line {
         text: serde_json::to_string(&rec).unwrap_or_default(),
@@ -175,9 +180,14 @@ fn error_line(
 
 /// Scan one input into its JSON record line (without newline), or `None` when it is
 /// skipped (other shard, already done).
-fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -> Outcome {
+fn process(
+    input: &Input,
+    opts: &BatchOptions,
+    permits: &Option<Arc<Permits>>,
+    prov: &Provenance,
+) -> Outcome {
     let err_line = |sha256: Option<String>, size: Option<u64>, error: String, kind: &str| {
-        error_line(&input.display, sha256, size, error, kind)
+        error_line(&input.display, sha256, size, error, kind, prov)
     };
     let done = opts.done.as_ref();
     if let Some(e) = &input.error {
@@ -188,7 +198,7 @@ fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -
     }
     let content_shard = opts.shard.filter(|_| opts.shard_by == ShardBy::Content);
     if input.split_folder || input.path.is_dir() {
-        return process_folder(input, opts, permits, content_shard);
+        return process_folder(input, opts, permits, content_shard, prov);
     }
     let data = match open_input(&input.path) {
         Ok(d) => d,
@@ -217,7 +227,7 @@ fn process(input: &Input, opts: &BatchOptions, permits: &Option<Arc<Permits>>) -
         scan_bytes(&input.display, &data, &scan_opts)
     }));
     match result {
-        Ok(Ok(report)) => report_line(&report, opts, &err_line),
+        Ok(Ok(report)) => report_line(&report, opts, prov, &err_line),
         Ok(Err(e)) => {
             let kind = error_kind(&e, &guard);
             let h = sha.unwrap_or_else(|| sha_hex(&data));
@@ -263,6 +273,7 @@ fn panic_message(file: &str, panic: Box<dyn std::any::Any + Send>) -> String {
 fn report_line(
     report: &crate::scan::ScanReport,
     opts: &BatchOptions,
+    prov: &Provenance,
     err_line: &ErrLine<'_>,
 ) -> Outcome {
     let mut text = match serde_json::to_string(report) {
@@ -278,6 +289,8 @@ fn report_line(
     };
     if text.ends_with('}') {
         text.pop();
+        text.push_str(",\"provenance\":");
+        text.push_str(&serde_json::to_string(prov).unwrap_or_else(|_| "null".into()));
         text.push_str(",\"error\":null");
         if let Some(dir) = &opts.policy_dir {
             let audit = audit_record(dir, report, opts.scan.knowledge());
@@ -296,9 +309,10 @@ fn process_folder(
     opts: &BatchOptions,
     permits: &Option<Arc<Permits>>,
     content_shard: Option<Shard>,
+    prov: &Provenance,
 ) -> Outcome {
     let err_line = |sha256: Option<String>, size: Option<u64>, error: String, kind: &str| {
-        error_line(&input.display, sha256, size, error, kind)
+        error_line(&input.display, sha256, size, error, kind, prov)
     };
     let done = opts.done.as_ref();
     let (scan_opts, guard) = guarded_options(opts, permits);
@@ -315,7 +329,7 @@ fn process_folder(
             if done.is_some_and(|d| d.contains(&input.display, Some(&report.sha256))) {
                 return Outcome::Skip { done: true };
             }
-            report_line(&report, opts, &err_line)
+            report_line(&report, opts, prov, &err_line)
         }
         Ok(Err(e)) => {
             if done.is_some_and(|d| d.contains(&input.display, None)) {
@@ -511,6 +525,7 @@ pub fn run(
     let work = plan(inputs, opts, &mut stats);
     let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
     let permits = (opts.dex_buffers > 0).then(|| Permits::new(opts.dex_buffers));
+    let prov = Provenance::of_batch(opts);
     let pb = progress_bar(work.len(), opts.progress);
     let stop = AtomicBool::new(false);
     let skipped_done = AtomicUsize::new(0);
@@ -535,7 +550,7 @@ pub fn run(
                 if stop.load(Ordering::Relaxed) {
                     return;
                 }
-                let o = process(input, opts, &permits);
+                let o = process(input, opts, &permits, &prov);
                 match o {
                     Outcome::Skip { done: true } => skipped_done.fetch_add(1, Ordering::Relaxed),
                     Outcome::Skip { done: false } => skipped_shard.fetch_add(1, Ordering::Relaxed),

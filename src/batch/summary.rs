@@ -1,9 +1,11 @@
 //! `apkaudit summary`: aggregate a batch JSONL file into the prevalence of each SDK,
 //! permission and audit-finding kind across the apps, and the errors by reason.
 
+use super::provenance::Provenance;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 
 /// Output formats of the summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +57,9 @@ pub struct Summary {
     pub findings: Vec<Count>,
     /// Errors by reason (`error_kind`).
     pub errors_by_reason: Vec<Count>,
+    /// Records by provenance (`Provenance::label`: version, knowledge digest prefix,
+    /// options; `none` for records written before records carried one), of all records.
+    pub provenance: Vec<Count>,
 }
 
 #[derive(Default)]
@@ -119,6 +124,10 @@ struct Rec {
     data_access: Vec<AccessPart>,
     #[serde(default)]
     audit: Option<AuditPart>,
+    #[serde(default)]
+    sha256: Option<String>,
+    #[serde(default)]
+    provenance: Option<Provenance>,
 }
 
 #[derive(Deserialize)]
@@ -174,11 +183,17 @@ struct Acc {
     finds: HashMap<String, Tally>,
     access: HashMap<String, Tally>,
     errs: HashMap<String, Tally>,
+    provs: HashMap<String, Tally>,
 }
 
 impl Acc {
     fn add(&mut self, r: &Rec) {
         self.s.records += 1;
+        let label = r
+            .provenance
+            .as_ref()
+            .map_or_else(|| "none".into(), Provenance::label);
+        tally(&mut self.provs, std::iter::once((label.as_str(), None)));
         if r.error.is_some() {
             self.s.errors += 1;
             let kind = r.error_kind.as_deref().unwrap_or("unknown");
@@ -223,6 +238,7 @@ impl Acc {
         self.s.data_access = finish(self.access, scanned);
         self.s.findings = finish(self.finds, scanned);
         self.s.errors_by_reason = finish(self.errs, self.s.records);
+        self.s.provenance = finish(self.provs, self.s.records);
         self.s
     }
 }
@@ -243,41 +259,151 @@ fn each_line(mut r: impl BufRead, mut f: impl FnMut(usize, &[u8])) -> std::io::R
     }
 }
 
+/// Feeds every non-blank line of a source, with its index, to a callback.
+type Source<'a> = dyn FnMut(&mut dyn FnMut(usize, &[u8])) -> std::io::Result<()> + 'a;
+
+/// Calls `on` with the last record of each file of `read`, streaming it twice (first to
+/// find the last line of each file, then to parse those), so memory holds only the paths.
+/// Returns the number of lines that are not JSON records with a `file`.
+fn last_records(read: &mut Source<'_>, mut on: impl FnMut(Rec)) -> std::io::Result<usize> {
+    #[derive(Deserialize)]
+    struct FileOnly {
+        file: String,
+    }
+    let mut last: HashMap<String, usize> = HashMap::new();
+    let mut invalid = 0usize;
+    read(
+        &mut |i, line| match serde_json::from_slice::<FileOnly>(line) {
+            Ok(k) => {
+                last.insert(k.file, i);
+            }
+            Err(_) => invalid += 1,
+        },
+    )?;
+    read(&mut |i, line| {
+        if let Some(rec) = parse_line(line) {
+            if last.get(&rec.file) == Some(&i) {
+                on(rec);
+            }
+        }
+    })?;
+    Ok(invalid)
+}
+
+/// The lines of several JSONL files, numbered across them; a failing file is named in
+/// the error.
+fn read_paths<'a>(
+    paths: &'a [PathBuf],
+    failed: &'a mut Option<PathBuf>,
+) -> impl FnMut(&mut dyn FnMut(usize, &[u8])) -> std::io::Result<()> + 'a {
+    move |f| {
+        let mut base = 0usize;
+        for p in paths {
+            let mut n = 0usize;
+            let file = std::fs::File::open(p).inspect_err(|_| *failed = Some(p.clone()))?;
+            each_line(BufReader::new(file), |i, line| {
+                f(base + i, line);
+                n = i + 1;
+            })
+            .inspect_err(|_| *failed = Some(p.clone()))?;
+            base += n;
+        }
+        Ok(())
+    }
+}
+
+/// A record whose provenance differs from the current one (`summary --stale`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Stale {
+    /// The record's `file`.
+    pub file: String,
+    /// The record's `sha256`, if any.
+    pub sha256: Option<String>,
+    /// The parts that differ: `apkaudit`, `knowledge`, or `provenance` when the record
+    /// has none (written before records carried one).
+    pub differs: Vec<&'static str>,
+    /// The record's provenance, if any.
+    pub provenance: Option<Provenance>,
+}
+
+/// The records (the last of each file) of the JSONL `paths` that were not made by `now`'s
+/// apkaudit version and knowledge, in file order of the input. Errors name the file.
+pub fn stale_records(
+    paths: &[PathBuf],
+    now: &Provenance,
+) -> Result<Vec<Stale>, (PathBuf, std::io::Error)> {
+    let mut failed = None;
+    let mut out = Vec::new();
+    let res = last_records(&mut read_paths(paths, &mut failed), |r| {
+        let differs = match &r.provenance {
+            Some(p) => p.differs(now),
+            None => vec!["provenance"],
+        };
+        if !differs.is_empty() {
+            out.push(Stale {
+                file: r.file,
+                sha256: r.sha256,
+                differs,
+                provenance: r.provenance,
+            });
+        }
+    });
+    match res {
+        Ok(_) => Ok(out),
+        Err(e) => Err((failed.unwrap_or_default(), e)),
+    }
+}
+
+/// Render stale records: `table` one path a line (an `@LIST` for a rescan), `json` an
+/// array, `csv` `file,sha256,differs,apkaudit,knowledge` rows.
+pub fn render_stale(list: &[Stale], format: SummaryFormat) -> String {
+    match format {
+        SummaryFormat::Table => list.iter().map(|s| format!("{}\n", s.file)).collect(),
+        SummaryFormat::Json => {
+            let mut t = serde_json::to_string_pretty(list).unwrap_or_default();
+            t.push('\n');
+            t
+        }
+        SummaryFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let _ = w.write_record(["file", "sha256", "differs", "apkaudit", "knowledge"]);
+            for s in list {
+                let p = s.provenance.as_ref();
+                let _ = w.write_record([
+                    s.file.as_str(),
+                    s.sha256.as_deref().unwrap_or(""),
+                    &s.differs.join("+"),
+                    p.map_or("", |p| p.apkaudit.as_str()),
+                    p.map_or("", |p| p.knowledge.as_str()),
+                ]);
+            }
+            w.into_inner()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        }
+    }
+}
+
 impl Summary {
     /// Aggregate JSONL text. Lines that are not JSON records with a `file` are counted in
     /// `invalid_lines`; when a file appears several times (a resumed run after the file
     /// changed), its last record counts.
     pub fn from_jsonl(text: &str) -> Summary {
-        Summary::two_pass(|f| each_line(text.as_bytes(), f)).unwrap_or_default()
+        Summary::two_pass(&mut |f| each_line(text.as_bytes(), f)).unwrap_or_default()
     }
 
     /// Aggregate a JSONL file, streaming it twice (first to find the last record of each
     /// file, then to count), so memory holds only the paths.
-    pub fn from_path(path: &std::path::Path) -> std::io::Result<Summary> {
-        Summary::two_pass(|f| each_line(BufReader::new(std::fs::File::open(path)?), f))
+    pub fn from_path(path: &Path) -> std::io::Result<Summary> {
+        Summary::two_pass(&mut |f| each_line(BufReader::new(std::fs::File::open(path)?), f))
     }
 
     /// Aggregate several JSONL files as one (the shards of a sharded run): a file scanned
     /// in two shards' outputs counts once, with its last record.
-    pub fn from_paths(
-        paths: &[std::path::PathBuf],
-    ) -> Result<Summary, (std::path::PathBuf, std::io::Error)> {
-        let mut failed: Option<std::path::PathBuf> = None;
-        Summary::two_pass(|f| {
-            let mut base = 0usize;
-            for p in paths {
-                let mut n = 0usize;
-                let file = std::fs::File::open(p).inspect_err(|_| failed = Some(p.clone()))?;
-                each_line(BufReader::new(file), |i, line| {
-                    f(base + i, line);
-                    n = i + 1;
-                })
-                .inspect_err(|_| failed = Some(p.clone()))?;
-                base += n;
-            }
-            Ok(())
-        })
-        .map_err(|e| (failed.clone().unwrap_or_default(), e))
+    pub fn from_paths(paths: &[PathBuf]) -> Result<Summary, (PathBuf, std::io::Error)> {
+        let mut failed: Option<PathBuf> = None;
+        let res = Summary::two_pass(&mut read_paths(paths, &mut failed));
+        res.map_err(|e| (failed.unwrap_or_default(), e))
     }
 
     /// Aggregate a stream in one pass (every record counts, no de-duplication).
@@ -293,37 +419,15 @@ impl Summary {
         Ok(s)
     }
 
-    fn two_pass(
-        mut read: impl FnMut(&mut dyn FnMut(usize, &[u8])) -> std::io::Result<()>,
-    ) -> std::io::Result<Summary> {
-        #[derive(Deserialize)]
-        struct FileOnly {
-            file: String,
-        }
-        let mut last: HashMap<String, usize> = HashMap::new();
-        let mut invalid = 0usize;
-        read(
-            &mut |i, line| match serde_json::from_slice::<FileOnly>(line) {
-                Ok(k) => {
-                    last.insert(k.file, i);
-                }
-                Err(_) => invalid += 1,
-            },
-        )?;
+    fn two_pass(read: &mut Source<'_>) -> std::io::Result<Summary> {
         let mut acc = Acc::default();
-        read(&mut |i, line| {
-            if let Some(rec) = parse_line(line) {
-                if last.get(&rec.file) == Some(&i) {
-                    acc.add(&rec);
-                }
-            }
-        })?;
+        let invalid = last_records(read, |rec| acc.add(&rec))?;
         let mut s = acc.finish();
         s.invalid_lines = invalid;
         Ok(s)
     }
 
-    fn sections(&self) -> [(&'static str, &Vec<Count>); 6] {
+    fn sections(&self) -> [(&'static str, &Vec<Count>); 7] {
         [
             ("kind", &self.kinds),
             ("sdk", &self.sdks),
@@ -331,6 +435,7 @@ impl Summary {
             ("data_access", &self.data_access),
             ("finding", &self.findings),
             ("error", &self.errors_by_reason),
+            ("provenance", &self.provenance),
         ]
     }
 
@@ -385,6 +490,7 @@ impl Summary {
                     "Who reads which personal data (owner:data type, from call sites)",
                     "Audit findings",
                     "Errors by reason",
+                    "Provenance (apkaudit version, knowledge digest, result-changing options)",
                 ];
                 for ((sec, list), title) in self.sections().into_iter().zip(titles) {
                     if list.is_empty() {

@@ -64,6 +64,13 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: SummaryFormat,
+        /// List the records not made by this apkaudit version with this knowledge (the
+        /// embedded database plus --signatures): table = one path a line, json, csv.
+        #[arg(long)]
+        stale: bool,
+        /// Signature folder of the current database (for --stale).
+        #[arg(long, requires = "stale")]
+        signatures: Option<PathBuf>,
     },
     /// Show what was understood from a privacy policy (JSON, CSV, text, Markdown, HTML).
     Policy {

@@ -85,7 +85,18 @@ impl Knowledge {
         if let Some(dir) = signatures_dir {
             let (db, files) = signatures::SignatureDb::load_dir_with_files(dir)?;
             sigs.extend(db);
-            extra_files = files;
+            // named relative to the folder, so the digest does not depend on where the
+            // folder is mounted (two machines with the same files agree)
+            extra_files = files
+                .into_iter()
+                .map(|(name, text)| {
+                    let rel = Path::new(&name)
+                        .strip_prefix(dir)
+                        .map(|r| r.to_string_lossy().replace('\\', "/"))
+                        .unwrap_or(name);
+                    (rel, text)
+                })
+                .collect();
         }
         let permissions = permissions::PermissionDb::load(permissions::EMBEDDED)
             .map_err(|e| data_err("data/permissions.toml", e))?;

@@ -599,3 +599,188 @@ fn split_folder_is_one_input() {
     assert!(String::from_utf8_lossy(&single.stdout).contains("com.example.split"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Every record (scanned or not) and the single-scan JSON carry the provenance: the
+/// version, `Knowledge::digest` of the database in use, the result-changing options;
+/// `summary` counts provenances and `summary --stale` lists the records another version
+/// or database made (and those without provenance).
+#[test]
+fn provenance_in_records_and_stale_listing() {
+    let (dir, expect) = make_dump("prov", 3);
+    let out_a = dir.join("a.jsonl");
+    let out = run(&[
+        "scan",
+        dir.to_str().unwrap(),
+        "--sorted",
+        "--timeout",
+        "60",
+        "-o",
+        out_a.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let recs = read_records(&out_a);
+    assert_eq!(files_of(&recs), expect);
+    let digest = &apkaudit::Knowledge::embedded().digest;
+    for r in &recs {
+        let p = &r["provenance"];
+        assert_eq!(p["apkaudit"], env!("CARGO_PKG_VERSION"), "{r}");
+        assert_eq!(p["knowledge"].as_str(), Some(digest.as_str()), "{r}");
+        assert_eq!(p["options"]["max_inflated"], 4u64 << 30);
+        assert_eq!(p["options"]["timeout_ms"], 60_000);
+        assert_eq!(p["options"]["policy_dir"], false);
+    }
+    assert!(
+        recs.iter().any(|r| r["error"].is_string()),
+        "an error record too"
+    );
+
+    // another database: one extra signature file, in a folder elsewhere
+    let sigs = dir.join("sigs");
+    std::fs::create_dir_all(&sigs).unwrap();
+    std::fs::write(
+        sigs.join("probe-sdk.toml"),
+        r#"id = "probe-sdk"
+name = "Probe SDK"
+category = "analytics"
+vendor = "Probe"
+website = "https://probe.example"
+disclosure = "required"
+data_types = []
+permissions = []
+sources = ["tests/it/batch.rs"]
+notes = "test signature"
+
+[match]
+packages = ["com.probe.sdk"]
+
+[test]
+match = ["class:com.probe.sdk.Main"]
+no_match = ["class:com.probe.sdkx.Main"]
+"#,
+    )
+    .unwrap();
+    let out_b = dir.join("b.jsonl");
+    let app = dir.join("store0/app000.apk");
+    let out = run(&[
+        "scan",
+        app.to_str().unwrap(),
+        "--signatures",
+        sigs.to_str().unwrap(),
+        "-o",
+        out_b.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let b = read_records(&out_b);
+    let other = b[0]["provenance"]["knowledge"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(&other, digest);
+    // the digest names signature files relative to their folder: a copy elsewhere agrees
+    let sigs2 = dir.join("elsewhere/sigs");
+    std::fs::create_dir_all(&sigs2).unwrap();
+    std::fs::copy(sigs.join("probe-sdk.toml"), sigs2.join("probe-sdk.toml")).unwrap();
+    let out = run(&[
+        "scan",
+        app.to_str().unwrap(),
+        "--format",
+        "json",
+        "--signatures",
+        sigs2.to_str().unwrap(),
+    ]);
+    let single: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        single["provenance"]["knowledge"].as_str(),
+        Some(other.as_str())
+    );
+    assert!(single["provenance"]["options"]["max_inflated"].is_null());
+
+    // a merged file: current records, one from the other database, one hand-aged, one
+    // from before provenance
+    let mut text = std::fs::read_to_string(&out_a).unwrap();
+    let mut old = records(text.lines().next().unwrap())[0].clone();
+    old["file"] = "old-version.apk".into();
+    old["provenance"]["apkaudit"] = "0.0.1".into();
+    let mut bare = old.clone();
+    bare["file"] = "no-provenance.apk".into();
+    bare.as_object_mut().unwrap().remove("provenance");
+    let mut moved = b[0].clone();
+    moved["file"] = "other-db.apk".into();
+    for r in [&old, &bare, &moved] {
+        text.push_str(&format!("{r}\n"));
+    }
+    let merged = dir.join("merged.jsonl");
+    std::fs::write(&merged, text).unwrap();
+    let out = run(&[
+        "summary",
+        merged.to_str().unwrap(),
+        "--stale",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stale: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: BTreeMap<String, Vec<String>> = stale
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let d = s["differs"].as_array().unwrap();
+            let d = d.iter().map(|x| x.as_str().unwrap().to_string()).collect();
+            (s["file"].as_str().unwrap().to_string(), d)
+        })
+        .collect();
+    let want: BTreeMap<String, Vec<String>> = [
+        ("old-version.apk", vec!["apkaudit"]),
+        ("no-provenance.apk", vec!["provenance"]),
+        ("other-db.apk", vec!["knowledge"]),
+    ]
+    .into_iter()
+    .map(|(f, d)| (f.to_string(), d.into_iter().map(String::from).collect()))
+    .collect();
+    assert_eq!(got, want);
+    // against the other database, every record but the one it made is stale
+    let out = run(&[
+        "summary",
+        merged.to_str().unwrap(),
+        "--stale",
+        "--signatures",
+        sigs.to_str().unwrap(),
+    ]);
+    let listed: BTreeSet<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(listed.len(), recs.len() + 2);
+    assert!(!listed.contains("other-db.apk"));
+    // summary counts records by provenance
+    let out = run(&["summary", merged.to_str().unwrap(), "--format", "json"]);
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let prov: BTreeMap<String, u64> = s["provenance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["apps"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let cur = format!(
+        "{} knowledge {} max_inflated=4294967296 timeout_ms=60000",
+        env!("CARGO_PKG_VERSION"),
+        &digest[..12]
+    );
+    assert_eq!(prov.get(&cur), Some(&(recs.len() as u64)), "{prov:?}");
+    assert_eq!(prov.get("none"), Some(&1));
+    assert_eq!(prov.values().sum::<u64>(), recs.len() as u64 + 3);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -94,3 +94,24 @@ pub fn summary(files: &[PathBuf], format: SummaryFormat) -> Result<Outcome, Fail
     emit(&s.render(format))?;
     Ok(Outcome::Clean)
 }
+
+/// `summary --stale`: the records whose provenance differs from this binary's with `k`.
+pub fn stale(
+    files: &[PathBuf],
+    format: SummaryFormat,
+    k: &apkaudit::knowledge::Knowledge,
+) -> Result<Outcome, Failure> {
+    use apkaudit::batch::provenance::{Provenance, ResultOptions};
+    use apkaudit::batch::summary::{render_stale, stale_records};
+    if files.iter().any(|f| f.as_os_str() == "-") {
+        return Err(Failure::Input(
+            "summary --stale reads files (the last record of each input counts), not standard input".into(),
+        ));
+    }
+    let now = Provenance::current(k, ResultOptions::default());
+    let list = stale_records(files, &now)
+        .map_err(|(p, e)| Failure::Input(format!("{}: {e}", p.display())))?;
+    eprintln!("apkaudit: {} stale record(s)", list.len());
+    emit(&render_stale(&list, format))?;
+    Ok(Outcome::Clean)
+}

@@ -13,13 +13,20 @@ pub fn scan(
     format: OutputFormat,
     opts: &ScanOptions,
 ) -> Result<Outcome, Failure> {
+    use apkaudit::batch::provenance::{Provenance, ResultOptions, WithProvenance};
     let mut outcome = Outcome::Clean;
     let single = files.len() == 1;
+    let provenance = Provenance::current(opts.knowledge(), ResultOptions::default());
     for f in files {
         match scan_file(f, opts) {
             Ok(r) => match format {
-                OutputFormat::Json if single => emit_json(&r, true)?,
-                OutputFormat::Json | OutputFormat::Jsonl => emit_json(&r, false)?,
+                OutputFormat::Json | OutputFormat::Jsonl => {
+                    let rec = WithProvenance {
+                        report: &r,
+                        provenance: &provenance,
+                    };
+                    emit_json(&rec, single && format == OutputFormat::Json)?
+                }
                 OutputFormat::Table => emit(&apkaudit::report::scan_table(&r))?,
             },
             Err(e) => {

@@ -46,7 +46,22 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             }
             batch::run(&files, batch, opts)
         }
-        Command::Summary { files, format } => batch::summary(&files, format.into()),
+        Command::Summary {
+            files,
+            format,
+            stale,
+            signatures,
+        } => {
+            if stale {
+                let own = signatures.as_deref().map(load_knowledge).transpose()?;
+                let k: &Knowledge = match &own {
+                    Some(k) => k,
+                    None => Knowledge::embedded(),
+                };
+                return batch::stale(&files, format.into(), k);
+            }
+            batch::summary(&files, format.into())
+        }
         Command::Manifest { file } => inspect::manifest(&file),
         Command::Policy {
             file,
