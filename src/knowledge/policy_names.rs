@@ -263,7 +263,9 @@ impl PolicyNames {
             }
         };
         for s in sigs.all() {
-            names.category.insert(s.id.clone(), s.category.as_str().to_string());
+            names
+                .category
+                .insert(s.id.clone(), s.category.as_str().to_string());
             let mut aliases = vec![s.name.clone()];
             aliases.extend(s.name_zh.iter().cloned());
             aliases.extend(s.aliases.iter().cloned());
