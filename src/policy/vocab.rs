@@ -26,6 +26,20 @@ pub struct Vocabulary {
     /// Lookup built from `permissions` on first use: exact key (constant, bare constant,
     /// display-name key) → constants. Changing `permissions` afterwards is not seen.
     perm_index: std::sync::OnceLock<PermIndex>,
+    /// Keys of every name in `sdks`, computed on first use (normalising ~4,000 aliases per
+    /// cell made policy reading quadratic in practice). Changing `sdks` afterwards is not seen.
+    sdk_index: std::sync::OnceLock<Vec<Vec<NameKeys>>>,
+}
+
+/// The normalised forms of one SDK name, as [`Vocabulary::resolve_sdk`] compares them.
+#[derive(Debug, Clone)]
+struct NameKeys {
+    /// [`sdk_key`] of the name.
+    key: String,
+    /// [`fuzzy_key`] of the name.
+    fuzzy: Option<String>,
+    /// [`fold`] of the name.
+    folded: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -72,6 +86,7 @@ impl Vocabulary {
             vendors: Vec::new(),
             names: None,
             perm_index: Default::default(),
+            sdk_index: Default::default(),
         }
     }
 
@@ -190,8 +205,8 @@ impl Vocabulary {
         };
         let key = sdk_key(name);
         if !key.is_empty() {
-            for (id, names) in &self.sdks {
-                if names.iter().any(|n| sdk_key(n) == key) && fits(id) {
+            for ((id, _), names) in self.sdks.iter().zip(self.sdk_idx()) {
+                if names.iter().any(|n| n.key == key) && fits(id) {
                     return Some(id.clone());
                 }
             }
@@ -203,10 +218,10 @@ impl Vocabulary {
         if !key.is_empty() {
             let full = fold(name);
             let mut best: Option<(usize, &String)> = None;
-            for (id, names) in &self.sdks {
+            for ((id, _), names) in self.sdks.iter().zip(self.sdk_idx()) {
                 for n in names {
-                    let Some(k) = fuzzy_key(n) else { continue };
-                    if contains_word(&full, &k)
+                    let Some(k) = &n.fuzzy else { continue };
+                    if contains_word(&full, k)
                         && best.map_or(true, |(l, _)| k.len() > l)
                         && fits(id)
                     {
@@ -225,8 +240,9 @@ impl Vocabulary {
                 let hits: Vec<&String> = self
                     .sdks
                     .iter()
-                    .filter(|(_, names)| names.iter().any(|n| fold(n) == c))
-                    .map(|(id, _)| id)
+                    .zip(self.sdk_idx())
+                    .filter(|(_, names)| names.iter().any(|n| n.folded == c))
+                    .map(|((id, _), _)| id)
                     .filter(|id| fits(id))
                     .collect();
                 if let [one] = hits.as_slice() {
@@ -295,6 +311,24 @@ impl Vocabulary {
             }
         }
         out
+    }
+
+    fn sdk_idx(&self) -> &[Vec<NameKeys>] {
+        self.sdk_index.get_or_init(|| {
+            self.sdks
+                .iter()
+                .map(|(_, names)| {
+                    names
+                        .iter()
+                        .map(|n| NameKeys {
+                            key: sdk_key(n),
+                            fuzzy: fuzzy_key(n),
+                            folded: fold(n),
+                        })
+                        .collect()
+                })
+                .collect()
+        })
     }
 
     fn perm_idx(&self) -> &PermIndex {
