@@ -23,7 +23,7 @@ build=(-O -a -s none --codegen-units 16)
 if [ ! -d "fuzz/corpus/$target" ]; then
   cargo run --quiet --example fuzz_seeds --features testkit
 fi
-nice -n 19 cargo +nightly fuzz build "${build[@]}" "$target"
+cargo +nightly fuzz build "${build[@]}" "$target"
 mkdir -p "fuzz/artifacts/$target" fuzz/logs
 bin=fuzz/target/x86_64-unknown-linux-gnu/release/$target
 exec nice -n 19 "$bin" "fuzz/corpus/$target" \
