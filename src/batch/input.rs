@@ -2,9 +2,11 @@
 //! and `@LIST` files into a flat, de-duplicated list; and the deterministic `--shard K/N`
 //! split, or `--shard auto` taken from a Slurm job array or a Kubernetes Indexed Job.
 
+use crate::input::open::{file_type_name, open_nonblocking};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// File extensions always taken from a directory walk (the content decides the rest).
@@ -12,13 +14,15 @@ pub const APP_EXTENSIONS: &[&str] = &["apk", "aab", "aar", "jar", "apks", "xapk"
 
 /// Largest number of lines read from one `@LIST` file.
 const MAX_LIST_LINES: usize = 10_000_000;
+/// Largest `@LIST` file read.
+const MAX_LIST_BYTES: u64 = 2 << 30;
 
 /// One input of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
     /// Path to open.
     pub path: PathBuf,
-    /// The path as shown in the record's `file` field.
+    /// The path as shown in the record's `file` field (lossy UTF-8).
     pub display: String,
     /// Stable key for `--shard-by path`: the path relative to the directory it was found
     /// under (`/`-separated), or the path as given for files named directly.
@@ -40,36 +44,64 @@ impl Input {
             split_folder: false,
         }
     }
+
+    fn failed(path: PathBuf, key: String, error: String) -> Input {
+        Input {
+            error: Some(error),
+            ..Input::file(path, key)
+        }
+    }
+
+    /// The exact bytes of the path, escaped (`\xff`), when it is not valid UTF-8 and
+    /// `display` is therefore lossy: the record's `file_raw`, so names differing only in
+    /// invalid bytes stay distinct.
+    pub fn raw_name(&self) -> Option<String> {
+        raw_name(&self.path)
+    }
 }
 
-/// True when `path` has an app extension or starts like a ZIP or a binary manifest.
-pub fn sniff(path: &Path) -> bool {
-    let by_ext = path
-        .extension()
+/// The escaped bytes of `path` when it is not valid UTF-8.
+pub fn raw_name(path: &Path) -> Option<String> {
+    match path.to_str() {
+        Some(_) => None,
+        None => Some(path.as_os_str().as_bytes().escape_ascii().to_string()),
+    }
+}
+
+fn has_app_extension(path: &Path) -> bool {
+    path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| APP_EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)));
-    if by_ext {
-        return true;
+        .is_some_and(|e| APP_EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// True when `path` has an app extension or is a regular file that starts like a ZIP or
+/// a binary manifest. Never blocks (special files are not opened for sniffing).
+pub fn sniff(path: &Path) -> bool {
+    has_app_extension(path) || sniff_content(path).unwrap_or(false)
+}
+
+/// Whether a regular file starts like a ZIP or a binary manifest; `Err` when it cannot be
+/// opened or read. Opened without blocking; anything but a regular file is `Ok(false)`.
+fn sniff_content(path: &Path) -> std::io::Result<bool> {
+    let f = open_nonblocking(path)?;
+    if !f.metadata()?.is_file() {
+        return Ok(false);
     }
     let mut head = [0u8; 16];
-    let n = match std::fs::File::open(path) {
-        Ok(f) => {
-            let mut n = 0;
-            let mut r = f.take(16);
-            while n < head.len() {
-                match r.read(head.get_mut(n..).unwrap_or_default()) {
-                    Ok(0) | Err(_) => break,
-                    Ok(k) => n += k,
-                }
-            }
-            n
+    let mut n = 0;
+    let mut r = f.take(16);
+    while n < head.len() {
+        match r.read(head.get_mut(n..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
-        Err(_) => return false,
-    };
+    }
     let head = head.get(..n).unwrap_or_default();
-    head.starts_with(b"PK\x03\x04")
+    Ok(head.starts_with(b"PK\x03\x04")
         || head.starts_with(b"PK\x05\x06")
-        || crate::formats::axml::looks_like_axml(head)
+        || crate::formats::axml::looks_like_axml(head))
 }
 
 /// Expand command-line arguments: plain files are taken as they are (whatever their
@@ -77,7 +109,9 @@ pub fn sniff(path: &Path) -> bool {
 /// directories are not followed, so the walk ends) except that a folder of split APKs of
 /// one app (`bundle::is_split_folder`) is one input, `@LIST` reads one path per line
 /// (blank lines and lines starting with `#` skipped). Duplicates are dropped, keeping the
-/// first. A path that does not exist becomes an input with an `error`.
+/// first (by the exact path bytes, so names differing only in invalid UTF-8 stay apart).
+/// A path that does not exist becomes an input with an `error`; so do special files,
+/// unreadable files and unlistable directories met in a walk, with the reason.
 pub fn collect_inputs(args: &[PathBuf]) -> Vec<Input> {
     let mut out = Vec::new();
     for a in args {
@@ -102,18 +136,27 @@ pub fn collect_inputs(args: &[PathBuf]) -> Vec<Input> {
         }
     }
     let mut seen = HashSet::new();
-    out.retain(|i| seen.insert(i.display.clone()));
+    out.retain(|i| seen.insert(i.path.clone()));
     out
 }
 
-fn read_list(path: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let text = std::fs::read(path)?;
-    Ok(String::from_utf8_lossy(&text)
-        .lines()
+/// One path a line, kept as bytes (a name need not be UTF-8); read without blocking on a
+/// FIFO that has no writer, and up to [`MAX_LIST_BYTES`].
+fn read_list(path: &Path) -> Result<Vec<PathBuf>, String> {
+    let text =
+        crate::input::open::read_capped(path, MAX_LIST_BYTES, None).map_err(|e| match e {
+            crate::error::Error::Io { source, .. } => source.to_string(),
+            e => e.to_string(),
+        })?;
+    Ok(text
+        .split(|&b| b == b'\n')
         .take(MAX_LIST_LINES)
-        .map(|l| l.trim_end_matches('\r'))
-        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(PathBuf::from)
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| {
+            let t = l.trim_ascii();
+            !t.is_empty() && !t.starts_with(b"#")
+        })
+        .map(|l| PathBuf::from(std::ffi::OsStr::from_bytes(l)))
         .collect())
 }
 
@@ -148,23 +191,57 @@ fn walk(root: &Path, out: &mut Vec<Input>) {
                 continue;
             }
         };
-        let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let mut names = Vec::new();
+        for e in entries {
+            match e {
+                Ok(e) => names.push(e.path()),
+                Err(e) => out.push(Input::failed(
+                    dir.clone(),
+                    rel_key(root, &dir),
+                    format!("cannot read a directory entry: {e}"),
+                )),
+            }
+        }
         names.sort();
         let mut subdirs = Vec::new();
         for p in names {
-            let Ok(lm) = std::fs::symlink_metadata(&p) else {
-                continue;
+            let key = rel_key(root, &p);
+            let lm = match std::fs::symlink_metadata(&p) {
+                Ok(m) => m,
+                Err(e) => {
+                    out.push(Input::failed(p, key, format!("cannot stat: {e}")));
+                    continue;
+                }
             };
             if lm.is_dir() && is_app_folder(&p) {
-                let key = rel_key(root, &p);
                 let mut i = Input::file(p, key);
                 i.split_folder = true;
                 out.push(i);
             } else if lm.is_dir() {
                 subdirs.push(p);
-            } else if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) && sniff(&p) {
-                let key = rel_key(root, &p);
-                out.push(Input::file(p, key));
+            } else {
+                // a symbolic link is followed to a file, never to a directory
+                match std::fs::metadata(&p) {
+                    Ok(m) if m.is_file() && has_app_extension(&p) => out.push(Input::file(p, key)),
+                    Ok(m) if m.is_file() => match sniff_content(&p) {
+                        Ok(yes) if yes || has_app_extension(&p) => out.push(Input::file(p, key)),
+                        Ok(_) => {}
+                        Err(e) => out.push(Input::failed(p, key, format!("cannot read: {e}"))),
+                    },
+                    Ok(m) if m.is_dir() => {}
+                    Ok(m) => {
+                        let what = file_type_name(&m);
+                        out.push(Input::failed(
+                            p,
+                            key,
+                            format!("{what}: not a regular file, not read (name it to read it)"),
+                        ));
+                    }
+                    Err(e) if has_app_extension(&p) => {
+                        out.push(Input::failed(p, key, format!("cannot stat: {e}")))
+                    }
+                    Err(_) => {}
+                }
             }
         }
         // visit subdirectories in name order after this directory's files
@@ -181,7 +258,8 @@ pub fn is_app_folder(dir: &Path) -> bool {
     };
     for e in rd.flatten() {
         let p = e.path();
-        if p.is_dir() {
+        // a subfolder or a special file: walk it as a directory so each gets its record
+        if p.is_dir() || !p.is_file() {
             return false;
         }
         let apk = p

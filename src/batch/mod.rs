@@ -24,7 +24,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// What `--shard` hashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,7 +39,9 @@ pub enum ShardBy {
 /// Options of a batch run.
 #[derive(Clone)]
 pub struct BatchOptions {
-    /// Scan options shared by every file (signature matcher, container limits).
+    /// Scan options shared by every file (signature matcher, container limits, and the
+    /// budget each file gets: inflated bytes, memory, time; the memory cap is measured on
+    /// the whole process).
     pub scan: ScanOptions,
     /// Write records in input-path order instead of as finished.
     pub sorted: bool,
@@ -49,10 +51,6 @@ pub struct BatchOptions {
     pub shard_by: ShardBy,
     /// Most inflated dex buffers alive at once across the batch; 0 for no bound.
     pub dex_buffers: usize,
-    /// Per-file cap on inflated bytes.
-    pub max_inflated: u64,
-    /// Per-file wall-clock cap.
-    pub timeout: Option<Duration>,
     /// Directory of per-package policies (`<package>.{json,csv,md,txt,html,htm}`).
     pub policy_dir: Option<PathBuf>,
     /// Inputs already done (`--resume`).
@@ -69,8 +67,6 @@ impl Default for BatchOptions {
             shard: None,
             shard_by: ShardBy::Path,
             dex_buffers: default_dex_buffers(),
-            max_inflated: 4 << 30,
-            timeout: Some(Duration::from_secs(300)),
             policy_dir: None,
             done: None,
             progress: false,
@@ -107,6 +103,8 @@ pub struct BatchStats {
 #[derive(Serialize)]
 struct ErrorRecord<'a> {
     file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_raw: Option<String>,
     sha256: Option<String>,
     size: Option<u64>,
     error: String,
@@ -133,6 +131,7 @@ fn error_kind(e: &Error, guard: &FileGuard) -> String {
     match guard.exceeded() {
         Some(Exceeded::Inflated) => return "inflate-cap".into(),
         Some(Exceeded::Time) => return "time-cap".into(),
+        Some(Exceeded::Memory) => return "memory-cap".into(),
         None => {}
     }
     match e {
@@ -142,22 +141,16 @@ fn error_kind(e: &Error, guard: &FileGuard) -> String {
     }
 }
 
-/// Inputs up to this size are read into memory instead of mapped: for small files a
-/// `read` is cheaper than `mmap` + page fault + `munmap` (with its TLB shootdown across
-/// the worker threads).
-const READ_BELOW: u64 = 1 << 20;
-
-fn open_input(path: &Path) -> std::io::Result<crate::formats::zip::Mapped> {
-    let small = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= READ_BELOW);
-    if small {
-        return std::fs::read(path).map(crate::formats::zip::Mapped::Vec);
-    }
-    crate::formats::zip::map_file(path)
+/// The bytes of an input: never blocks (see [`crate::input::open`]); a special file named
+/// explicitly is read up to the budget's stream cap and deadline.
+fn open_input(path: &Path, opts: &BatchOptions) -> Result<crate::formats::zip::Mapped, Error> {
+    let b = &opts.scan.budget;
+    crate::input::open::read_input(path, b.max_stream_size(), b.timeout)
 }
 
 /// The record of an input that could not be scanned.
 fn error_line(
-    file: &str,
+    input: &Input,
     sha256: Option<String>,
     size: Option<u64>,
     error: String,
@@ -165,7 +158,8 @@ fn error_line(
     provenance: &Provenance,
 ) -> Outcome {
     let rec = ErrorRecord {
-        file,
+        file: &input.display,
+        file_raw: input.raw_name(),
         sha256,
         size,
         error,
@@ -187,7 +181,7 @@ fn process(
     prov: &Provenance,
 ) -> Outcome {
     let err_line = |sha256: Option<String>, size: Option<u64>, error: String, kind: &str| {
-        error_line(&input.display, sha256, size, error, kind, prov)
+        error_line(input, sha256, size, error, kind, prov)
     };
     let done = opts.done.as_ref();
     if let Some(e) = &input.error {
@@ -200,7 +194,7 @@ fn process(
     if input.split_folder || input.path.is_dir() {
         return process_folder(input, opts, permits, content_shard, prov);
     }
-    let data = match open_input(&input.path) {
+    let data = match open_input(&input.path, opts) {
         Ok(d) => d,
         Err(e) => {
             if done.is_some_and(|d| d.contains(&input.display, None)) {
@@ -227,7 +221,7 @@ fn process(
         scan_bytes(&input.display, &data, &scan_opts)
     }));
     match result {
-        Ok(Ok(report)) => report_line(&report, opts, prov, &err_line),
+        Ok(Ok(report)) => report_line(input, &report, opts, prov, &err_line),
         Ok(Err(e)) => {
             let kind = error_kind(&e, &guard);
             let h = sha.unwrap_or_else(|| sha_hex(&data));
@@ -250,11 +244,7 @@ fn guarded_options(
     opts: &BatchOptions,
     permits: &Option<Arc<Permits>>,
 ) -> (ScanOptions, Arc<FileGuard>) {
-    let guard = Arc::new(FileGuard::new(
-        permits.clone(),
-        opts.max_inflated,
-        opts.timeout,
-    ));
+    let guard = Arc::new(FileGuard::with_budget(permits.clone(), opts.scan.budget));
     let mut scan_opts = opts.scan.clone();
     scan_opts.guard = Some(guard.clone());
     (scan_opts, guard)
@@ -271,6 +261,7 @@ fn panic_message(file: &str, panic: Box<dyn std::any::Any + Send>) -> String {
 
 /// The record of a scanned input: the report's JSON plus `error: null` (and `audit`).
 fn report_line(
+    input: &Input,
     report: &crate::scan::ScanReport,
     opts: &BatchOptions,
     prov: &Provenance,
@@ -289,6 +280,10 @@ fn report_line(
     };
     if text.ends_with('}') {
         text.pop();
+        if let Some(raw) = input.raw_name() {
+            text.push_str(",\"file_raw\":");
+            text.push_str(&serde_json::to_string(&raw).unwrap_or_else(|_| "null".into()));
+        }
         text.push_str(",\"provenance\":");
         text.push_str(&serde_json::to_string(prov).unwrap_or_else(|_| "null".into()));
         text.push_str(",\"error\":null");
@@ -312,7 +307,7 @@ fn process_folder(
     prov: &Provenance,
 ) -> Outcome {
     let err_line = |sha256: Option<String>, size: Option<u64>, error: String, kind: &str| {
-        error_line(&input.display, sha256, size, error, kind, prov)
+        error_line(input, sha256, size, error, kind, prov)
     };
     let done = opts.done.as_ref();
     let (scan_opts, guard) = guarded_options(opts, permits);
@@ -329,7 +324,7 @@ fn process_folder(
             if done.is_some_and(|d| d.contains(&input.display, Some(&report.sha256))) {
                 return Outcome::Skip { done: true };
             }
-            report_line(&report, opts, prov, &err_line)
+            report_line(input, &report, opts, prov, &err_line)
         }
         Ok(Err(e)) => {
             if done.is_some_and(|d| d.contains(&input.display, None)) {

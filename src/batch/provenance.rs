@@ -24,12 +24,25 @@ pub struct Provenance {
 /// progress bar, only change speed or order).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ResultOptions {
-    /// `--max-inflated` in bytes (batch only; `null` for a single scan: no cap).
+    /// `--max-inflated` in bytes (the same budget for a single scan and a batch).
     pub max_inflated: Option<u64>,
-    /// `--timeout` in milliseconds (batch only; `null`: no time cap).
+    /// `--timeout` in milliseconds (`null`: no time cap).
     pub timeout_ms: Option<u64>,
     /// Whether the record was audited against `--policy-dir`.
     pub policy_dir: bool,
+}
+
+impl ResultOptions {
+    /// The caps of `budget` (no policy directory).
+    pub fn of_budget(budget: &crate::input::budget::Budget) -> ResultOptions {
+        ResultOptions {
+            max_inflated: Some(budget.max_inflated),
+            timeout_ms: budget
+                .timeout
+                .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
+            policy_dir: false,
+        }
+    }
 }
 
 impl Provenance {
@@ -47,11 +60,8 @@ impl Provenance {
         Provenance::current(
             opts.scan.knowledge(),
             ResultOptions {
-                max_inflated: Some(opts.max_inflated),
-                timeout_ms: opts
-                    .timeout
-                    .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
                 policy_dir: opts.policy_dir.is_some(),
+                ..ResultOptions::of_budget(&opts.scan.budget)
             },
         )
     }
@@ -111,7 +121,7 @@ mod tests {
         assert_eq!(p.apkaudit, env!("CARGO_PKG_VERSION"));
         assert_eq!(p.knowledge, Knowledge::embedded().digest);
         assert_eq!(p.knowledge.len(), 64);
-        assert_eq!(p.options.max_inflated, Some(4 << 30));
+        assert_eq!(p.options.max_inflated, Some(2 << 30));
         assert_eq!(p.options.timeout_ms, Some(300_000));
         assert!(!p.options.policy_dir);
         assert!(p.differs(&p).is_empty());

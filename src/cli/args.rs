@@ -99,6 +99,8 @@ pub enum Command {
         /// Extra signature folder (adds or overrides SDKs of the embedded database).
         #[arg(long)]
         signatures: Option<PathBuf>,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
     /// List the SDK signature database, or validate a signature folder with --check.
     Signatures {
@@ -113,6 +115,8 @@ pub enum Command {
     Manifest {
         /// Input file.
         file: PathBuf,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
 }
 
@@ -142,18 +146,43 @@ pub struct BatchArgs {
     /// Most inflated dex buffers alive at once (default: one per thread; 0: no bound).
     #[arg(long)]
     pub dex_buffers: Option<usize>,
-    /// Per-file cap on inflated bytes (suffixes K, M, G).
-    #[arg(long, default_value = "4G", value_parser = parse_size)]
-    pub max_inflated: u64,
-    /// Per-file time cap in seconds (0: none).
-    #[arg(long, default_value_t = 300.0)]
-    pub timeout: f64,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
     /// Audit each app against DIR/<package>.{json,csv,md,txt,html,htm}.
     #[arg(long, value_name = "DIR")]
     pub policy_dir: Option<PathBuf>,
     /// Never draw the progress bar (it is only drawn when stderr is a terminal).
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// The budget of each input (one file, or each file of a batch): see docs/batch.md.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BudgetArgs {
+    /// Cap on the bytes inflated from one input, all entries and nested archives together
+    /// (suffixes K, M, G).
+    #[arg(long, default_value = "2G", value_parser = parse_size)]
+    pub max_inflated: u64,
+    /// Cap on the process's resident memory while an input is read (suffixes K, M, G;
+    /// 0: none). In a batch, multiplied by the number of worker threads.
+    #[arg(long, default_value = "1G", value_parser = parse_size)]
+    pub max_memory: u64,
+    /// Time cap per input in seconds (0: none).
+    #[arg(long, default_value_t = 300.0)]
+    pub timeout: f64,
+}
+
+impl BudgetArgs {
+    /// The library's budget for these flags.
+    pub fn budget(&self) -> apkaudit::input::budget::Budget {
+        apkaudit::input::budget::Budget {
+            max_inflated: self.max_inflated,
+            max_memory: (self.max_memory > 0).then_some(self.max_memory),
+            timeout: (self.timeout > 0.0)
+                .then(|| std::time::Duration::try_from_secs_f64(self.timeout).ok())
+                .flatten(),
+        }
+    }
 }
 
 impl BatchArgs {

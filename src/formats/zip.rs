@@ -50,6 +50,9 @@ pub enum QuirkKind {
     UnknownCompressionMethod,
     /// Two entries with the same name (Android reads the first).
     DuplicateEntry,
+    /// Entries whose compressed data overlap (the "better zip bomb": many entries
+    /// sharing one deflate stream); the overlapping ones are refused.
+    OverlappingEntries,
 }
 
 impl QuirkKind {
@@ -63,6 +66,7 @@ impl QuirkKind {
             QuirkKind::PathTraversalName => "path-traversal-name",
             QuirkKind::UnknownCompressionMethod => "unknown-compression-method",
             QuirkKind::DuplicateEntry => "duplicate-entry",
+            QuirkKind::OverlappingEntries => "overlapping-entries",
         }
     }
 }
@@ -99,7 +103,21 @@ pub struct Entry {
     pub size: u64,
     /// Offset of the entry's data (after its local header), when the header is readable.
     pub data_start: Option<u64>,
+    /// Index of an entry whose compressed data this entry's data overlaps or shares;
+    /// such an entry is refused by [`Archive::read`].
+    pub overlaps: Option<usize>,
 }
+
+/// What inflation is charged to: a cumulative budget over every entry read from one input
+/// (and the archives nested in it). `charge` is called as inflation proceeds, in steps of
+/// [`INFLATE_STEP`], and stops it with its error; the scan layer implements it.
+pub trait InflateBudget: Send + Sync {
+    /// Count `n` more inflated bytes; `Err` once a cap (bytes, memory, time) is exceeded.
+    fn charge(&self, n: u64) -> Result<(), ParseError>;
+}
+
+/// Inflation proceeds, and is charged, in steps of this many bytes.
+pub const INFLATE_STEP: u64 = 1 << 20;
 
 /// An opened ZIP container over a borrowed buffer.
 pub struct Archive<'a> {
@@ -107,6 +125,7 @@ pub struct Archive<'a> {
     entries: Vec<Entry>,
     quirks: Vec<Quirk>,
     limits: Limits,
+    budget: Option<std::sync::Arc<dyn InflateBudget>>,
 }
 
 fn zerr(offset: u64, reason: impl Into<String>) -> ParseError {
@@ -176,6 +195,7 @@ impl<'a> Archive<'a> {
                 compressed_size: f.compressed_size(),
                 size: f.size(),
                 data_start: f.data_start(),
+                overlaps: None,
             };
             drop(f);
             if raw.contains(&0) || raw.contains(&b'\r') || raw.contains(&b'\n') {
@@ -208,12 +228,26 @@ impl<'a> Archive<'a> {
             }
             entries.push(e);
         }
+        mark_overlaps(&mut entries, &mut quirks);
         Ok(Archive {
             data,
             entries,
             quirks,
             limits,
+            budget: None,
         })
+    }
+
+    /// Charge every inflated byte of this archive's reads to `budget` (nested archives
+    /// opened from its entries take it over with [`Archive::budget`]).
+    pub fn with_budget(mut self, budget: Option<std::sync::Arc<dyn InflateBudget>>) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// The budget this archive's reads are charged to, if any.
+    pub fn budget(&self) -> Option<std::sync::Arc<dyn InflateBudget>> {
+        self.budget.clone()
     }
 
     /// All entries in central-directory order.
@@ -260,6 +294,17 @@ impl<'a> Archive<'a> {
                 ),
             ));
         }
+        if let Some(other) = entry.overlaps {
+            let first = self.entries.iter().find(|e| e.index == other);
+            return Err(zerr(
+                start,
+                format!(
+                    "{}: data overlaps that of {} (overlapping entries, a zip bomb); refused",
+                    entry.name,
+                    first.map_or("another entry", |e| e.name.as_str())
+                ),
+            ));
+        }
         let stored = entry.method == 0 || (entry.method != 8 && csize == declared);
         if stored {
             return Ok(Cow::Borrowed(raw));
@@ -268,18 +313,32 @@ impl<'a> Archive<'a> {
             .limits
             .max_entry_size
             .min((csize.max(1) * self.limits.max_ratio).max(1 << 20));
-        let mut out = Vec::with_capacity(declared.min(cap) as usize);
-        let mut dec = flate2::read::DeflateDecoder::new(raw).take(cap + 1);
-        dec.read_to_end(&mut out)
-            .map_err(|e| zerr(start, format!("{}: inflate failed: {e}", entry.name)))?;
-        if out.len() as u64 > cap {
-            return Err(zerr(
-                start,
-                format!(
-                    "{}: inflates past {cap} bytes (ratio cap {}:1; zip bomb?)",
-                    entry.name, self.limits.max_ratio
-                ),
-            ));
+        // the declared size may lie: reserve no more than one step up front
+        let mut out = Vec::with_capacity(declared.min(cap).min(INFLATE_STEP) as usize);
+        let mut dec = flate2::read::DeflateDecoder::new(raw);
+        loop {
+            // one step at a time, each charged before the next, so a budget stops a bomb
+            // within a step, and an entry that fails its own cap has still been charged
+            let n = (&mut dec)
+                .take(INFLATE_STEP)
+                .read_to_end(&mut out)
+                .map_err(|e| zerr(start, format!("{}: inflate failed: {e}", entry.name)))?;
+            if let Some(b) = &self.budget {
+                b.charge(n as u64)
+                    .map_err(|e| zerr(start, format!("{}: {}", entry.name, e.reason)))?;
+            }
+            if out.len() as u64 > cap {
+                return Err(zerr(
+                    start,
+                    format!(
+                        "{}: inflates past {cap} bytes (ratio cap {}:1; zip bomb?)",
+                        entry.name, self.limits.max_ratio
+                    ),
+                ));
+            }
+            if n == 0 {
+                break;
+            }
         }
         Ok(Cow::Owned(out))
     }
@@ -287,6 +346,43 @@ impl<'a> Archive<'a> {
     /// Read the first entry with this name, if present.
     pub fn read_name(&self, name: &str) -> Option<Result<Cow<'a, [u8]>, ParseError>> {
         self.find(name).map(|e| self.read(e))
+    }
+}
+
+/// Mark entries whose compressed data start inside an earlier entry's data (or at the
+/// same place: entries sharing one stream) and record one quirk for them all; only the
+/// first of each overlapping group is read. Linear after sorting by start.
+fn mark_overlaps(entries: &mut [Entry], quirks: &mut Vec<Quirk>) {
+    let mut order: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].data_start.is_some())
+        .collect();
+    order.sort_by_key(|&i| (entries[i].data_start, entries[i].index));
+    // the entry reaching furthest so far: (its position in `entries`, end of its data)
+    let mut reach: Option<(usize, u64)> = None;
+    let mut count = 0usize;
+    let mut first: Option<usize> = None;
+    for &i in &order {
+        let start = entries[i].data_start.unwrap_or(0);
+        let end = start.saturating_add(entries[i].compressed_size);
+        if let Some((j, far)) = reach {
+            if start < far {
+                entries[i].overlaps = Some(entries[j].index);
+                count += 1;
+                first.get_or_insert(i);
+            }
+        }
+        if reach.map_or(true, |(_, far)| end > far) {
+            reach = Some((i, end));
+        }
+    }
+    if let Some(i) = first {
+        quirks.push(Quirk {
+            kind: QuirkKind::OverlappingEntries,
+            entry: Some(entries[i].name.clone()),
+            detail: format!(
+                "{count} entries have compressed data inside another entry's; they are not read"
+            ),
+        });
     }
 }
 

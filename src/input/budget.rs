@@ -1,6 +1,9 @@
-//! Resource guards for batch scans: a counting semaphore bounding how many inflated dex
-//! buffers are alive at once across all files, and a per-file budget (inflated bytes,
-//! wall-clock deadline) checked by the scan between stages.
+//! The budget of one input, the same for a single `scan`/`audit`/`manifest` as for each
+//! file of a batch: cumulative inflated bytes (every entry read, nested archives
+//! included, and the bytes an entry inflated before failing its own cap), resident
+//! memory, and wall-clock time ([`Budget`], enforced by a [`FileGuard`] that the entry
+//! reader charges as it inflates and the scan checks between stages). Batches also share
+//! a counting semaphore bounding how many inflated dex buffers are alive at once.
 
 use crate::error::{Format, ParseError};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -65,40 +68,87 @@ impl Drop for Permit<'_> {
     }
 }
 
+/// The caps of one input (defaults: 2 GiB inflated, 1 GiB memory, 300 s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Cumulative inflated bytes over every entry read (`--max-inflated`).
+    pub max_inflated: u64,
+    /// Anonymous resident memory of the process (`--max-memory`); `None` for no cap.
+    pub max_memory: Option<u64>,
+    /// Wall-clock time (`--timeout`); `None` for no cap.
+    pub timeout: Option<Duration>,
+}
+
+impl Budget {
+    /// Most bytes read from a special file (FIFO, device) named as an input: half the
+    /// memory cap (512 MiB by default), at most the inflation cap.
+    pub fn max_stream_size(&self) -> u64 {
+        (self.max_memory.unwrap_or(u64::MAX) / 2).min(self.max_inflated)
+    }
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            max_inflated: 2 << 30,
+            max_memory: Some(1 << 30),
+            timeout: Some(Duration::from_secs(300)),
+        }
+    }
+}
+
 /// Why a file was stopped by its guard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exceeded {
     /// More inflated bytes than the per-file cap.
     Inflated,
+    /// More resident memory than the cap.
+    Memory,
     /// Past the per-file deadline.
     Time,
 }
 
-/// The per-file budget of one scan in a batch; shared by the scan's parallel stages.
+/// The budget of one input while it is scanned; shared by the scan's parallel stages.
 #[derive(Debug)]
 pub struct FileGuard {
     permits: Option<Arc<Permits>>,
     inflated: AtomicU64,
     max_inflated: u64,
+    max_memory: Option<u64>,
     start: Instant,
     timeout: Option<Duration>,
     over_bytes: AtomicBool,
+    over_memory: AtomicU64,
 }
 
 impl FileGuard {
-    /// A fresh budget starting now.
+    /// A fresh budget starting now, with no memory cap.
     pub fn new(
         permits: Option<Arc<Permits>>,
         max_inflated: u64,
         timeout: Option<Duration>,
     ) -> FileGuard {
+        FileGuard::with_budget(
+            permits,
+            Budget {
+                max_inflated,
+                max_memory: None,
+                timeout,
+            },
+        )
+    }
+
+    /// A fresh guard enforcing `budget`, starting now.
+    pub fn with_budget(permits: Option<Arc<Permits>>, budget: Budget) -> FileGuard {
         FileGuard {
             permits,
             inflated: AtomicU64::new(0),
-            max_inflated,
+            max_inflated: budget.max_inflated,
+            max_memory: budget.max_memory,
             start: Instant::now(),
-            timeout,
+            timeout: budget.timeout,
             over_bytes: AtomicBool::new(false),
+            over_memory: AtomicU64::new(0),
         }
     }
 
@@ -124,10 +174,19 @@ impl FileGuard {
         self.inflated.load(Ordering::Relaxed)
     }
 
-    /// Which cap is exceeded, if any.
+    /// Which cap is exceeded, if any (memory is measured now).
     pub fn exceeded(&self) -> Option<Exceeded> {
         if self.over_bytes.load(Ordering::Relaxed) {
             return Some(Exceeded::Inflated);
+        }
+        if self.over_memory.load(Ordering::Relaxed) > 0 {
+            return Some(Exceeded::Memory);
+        }
+        if let Some(cap) = self.max_memory {
+            if let Some(used) = anon_resident_bytes().filter(|&u| u > cap) {
+                self.over_memory.store(used, Ordering::Relaxed);
+                return Some(Exceeded::Memory);
+            }
         }
         match self.timeout {
             Some(t) if self.start.elapsed() > t => Some(Exceeded::Time),
@@ -143,22 +202,50 @@ impl FileGuard {
                 Format::Zip,
                 0,
                 format!(
-                    "per-file cap on inflated bytes exceeded ({} > {} bytes)",
+                    "cap on inflated bytes exceeded ({} > {} bytes, --max-inflated)",
                     self.inflated(),
                     self.max_inflated
+                ),
+            )),
+            Some(Exceeded::Memory) => Err(ParseError::new(
+                Format::Zip,
+                0,
+                format!(
+                    "memory cap exceeded ({} MiB resident > {} MiB, --max-memory)",
+                    self.over_memory.load(Ordering::Relaxed) >> 20,
+                    self.max_memory.unwrap_or(0) >> 20
                 ),
             )),
             Some(Exceeded::Time) => Err(ParseError::new(
                 Format::Zip,
                 0,
                 format!(
-                    "per-file time cap exceeded ({:.1} s > {:.1} s)",
+                    "time cap exceeded ({:.1} s > {:.1} s, --timeout)",
                     self.start.elapsed().as_secs_f64(),
                     self.timeout.map_or(0.0, |t| t.as_secs_f64())
                 ),
             )),
         }
     }
+}
+
+impl crate::formats::zip::InflateBudget for FileGuard {
+    fn charge(&self, n: u64) -> Result<(), ParseError> {
+        FileGuard::charge(self, n)
+    }
+}
+
+/// Anonymous resident memory of this process (resident minus file-backed pages, so a
+/// memory-mapped input does not count), from `/proc/self/statm`; `None` where unavailable.
+pub fn anon_resident_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let mut f = text.split_ascii_whitespace().skip(1);
+    let resident: u64 = f.next()?.parse().ok()?;
+    let shared: u64 = f.next()?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    let page = u64::try_from(page).ok().filter(|&p| p > 0)?;
+    Some(resident.saturating_sub(shared).saturating_mul(page))
 }
 
 #[cfg(test)]
@@ -192,5 +279,16 @@ mod tests {
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(g.exceeded(), Some(Exceeded::Time));
         assert!(g.check().is_err());
+        let g = FileGuard::with_budget(
+            None,
+            Budget {
+                max_memory: Some(1),
+                ..Budget::default()
+            },
+        );
+        if anon_resident_bytes().is_some() {
+            assert_eq!(g.exceeded(), Some(Exceeded::Memory));
+            assert!(g.check().unwrap_err().reason.contains("--max-memory"));
+        }
     }
 }

@@ -4,17 +4,16 @@
 use crate::error::{Error, Format, ParseError};
 use crate::formats::axml;
 use crate::formats::xml::Element;
-use crate::formats::zip::{Archive, Limits};
+use crate::formats::zip::Limits;
+use crate::input::budget::{Budget, FileGuard};
 use std::path::Path;
 
 /// Decode the manifest of an APK or raw binary manifest into an element tree, with
 /// references resolved through resources.arsc where possible.
-pub fn decoded_manifest(path: &Path) -> Result<Element, Error> {
+pub fn decoded_manifest(path: &Path, budget: &Budget) -> Result<Element, Error> {
     let shown = path.display().to_string();
-    let data = crate::formats::zip::map_file(path).map_err(|source| Error::Io {
-        path: shown.clone(),
-        source,
-    })?;
+    let data = crate::input::open::read_input(path, budget.max_stream_size(), budget.timeout)?;
+    let guard = std::sync::Arc::new(FileGuard::with_budget(None, *budget));
     let perr = |part: Option<&str>, error: ParseError| Error::Parse {
         path: shown.clone(),
         part: part.map(str::to_string),
@@ -25,7 +24,8 @@ pub fn decoded_manifest(path: &Path) -> Result<Element, Error> {
             .map(|d| d.root)
             .map_err(|e| perr(None, e));
     }
-    let archive = Archive::parse(&data, Limits::default()).map_err(|e| perr(None, e))?;
+    let archive = crate::input::reader::open_archive(&data, Limits::default(), Some(&guard))
+        .map_err(|e| perr(None, e))?;
     let bytes = archive
         .read_name("AndroidManifest.xml")
         .ok_or_else(|| {

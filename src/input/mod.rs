@@ -7,3 +7,4 @@ pub mod split_set;
 pub mod manifest;
 pub mod budget;
 pub mod reader;
+pub mod open;

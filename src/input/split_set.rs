@@ -103,7 +103,8 @@ pub fn is_split_folder(dir: &Path) -> bool {
     let mut bases = 0;
     let mut package: Option<String> = None;
     for f in &files {
-        let Ok(root) = super::manifest::decoded_manifest(f) else {
+        let Ok(root) = super::manifest::decoded_manifest(f, &super::budget::Budget::default())
+        else {
             return false;
         };
         let m = crate::formats::manifest::Manifest::from_xml(&root);

@@ -214,21 +214,12 @@ fn check_text(s: String, len: usize) -> Result<String, ParseError> {
 /// Read and parse a policy file with the given vocabulary.
 pub fn read_policy_with(path: &Path, vocab: &Vocabulary) -> Result<DeclaredPolicy, Error> {
     let p = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| Error::Io {
-        path: p.clone(),
-        source: e,
-    })?;
-    if meta.len() > MAX_POLICY_BYTES {
-        return Err(Error::Parse {
-            path: p,
-            part: None,
-            error: ParseError::new(Format::Policy, 0, "file larger than 32 MiB"),
-        });
-    }
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        path: p.clone(),
-        source: e,
-    })?;
+    // any file type, without blocking; FIFOs and devices stop at the same 32 MiB cap
+    let bytes = crate::input::open::read_capped(
+        path,
+        MAX_POLICY_BYTES,
+        Some(std::time::Duration::from_secs(300)),
+    )?;
     let mut warnings = Vec::new();
     let text = decode(&bytes, &mut warnings).map_err(|error| Error::Parse {
         path: p.clone(),

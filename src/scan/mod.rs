@@ -7,7 +7,7 @@ use crate::error::{Diagnostic, Error, ParseError};
 use crate::formats::axml;
 use crate::formats::manifest::{Component, Manifest, UsesPermission};
 use crate::formats::xml::Element;
-use crate::formats::zip::{Archive, Limits, Quirk};
+use crate::formats::zip::{Limits, Quirk};
 use serde::Serialize;
 
 mod archive;
@@ -25,8 +25,11 @@ pub struct ScanOptions {
     pub limits: Limits,
     /// Knowledge (signatures, sensitive APIs, permissions); the embedded one when `None`.
     pub knowledge: Option<std::sync::Arc<crate::knowledge::Knowledge>>,
-    /// Batch budget of this file (dex-buffer permits, inflated-byte and time caps);
-    /// `None` outside batches.
+    /// The caps of one input (inflated bytes, memory, time), enforced by a guard made
+    /// when the scan starts unless `guard` is already set.
+    pub budget: crate::input::budget::Budget,
+    /// The guard enforcing this input's budget (a batch sets it with its dex-buffer
+    /// permits); `None` until the scan starts, which makes one from `budget`.
     pub guard: Option<std::sync::Arc<crate::input::budget::FileGuard>>,
     /// How deep inside a split set this scan is (0 for the input itself). A split set
     /// inside a split set is not opened, so nested archives cannot recurse without bound.
@@ -40,6 +43,18 @@ impl ScanOptions {
             Some(k) => k,
             None => crate::knowledge::Knowledge::embedded(),
         }
+    }
+
+    /// These options with a guard: the one set, else a fresh one enforcing `budget`.
+    pub fn guarded(&self) -> std::borrow::Cow<'_, ScanOptions> {
+        if self.guard.is_some() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let guard = crate::input::budget::FileGuard::with_budget(None, self.budget);
+        std::borrow::Cow::Owned(ScanOptions {
+            guard: Some(std::sync::Arc::new(guard)),
+            ..self.clone()
+        })
     }
 }
 
@@ -153,19 +168,20 @@ pub struct NestedCode {
 
 /// Scan one file, or a folder of split APKs (see [`crate::scan::splits::scan_split_folder`]).
 pub fn scan_file(path: &Path, opts: &ScanOptions) -> Result<ScanReport, Error> {
+    let opts = &*opts.guarded();
     if path.is_dir() {
         return crate::scan::splits::scan_split_folder(path, opts);
     }
     let shown = path.display().to_string();
-    let data = crate::formats::zip::map_file(path).map_err(|source| Error::Io {
-        path: shown.clone(),
-        source,
-    })?;
+    let data =
+        crate::input::open::read_input(path, opts.budget.max_stream_size(), opts.budget.timeout)?;
     scan_bytes(&shown, &data, opts)
 }
 
-/// Scan an input already in memory; `name` is used in the report and errors.
+/// Scan an input already in memory; `name` is used in the report and errors. The scan
+/// runs under `opts.guard`, or a fresh guard enforcing `opts.budget`.
 pub fn scan_bytes(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanReport, Error> {
+    let opts = &*opts.guarded();
     // the whole-file hash (~15% of a scan's CPU) runs beside the scan, not before it
     let (sha256, report) = rayon::join(
         || hex(&Sha256::digest(data)),
@@ -193,7 +209,7 @@ fn scan_unhashed(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRepo
         fill_manifest(&mut report, &doc.root);
         return Ok(report);
     }
-    let archive = match Archive::parse(data, opts.limits) {
+    let archive = match crate::input::reader::open_archive(data, opts.limits, opts.guard.as_ref()) {
         Ok(a) => a,
         Err(_) if crate::input::split_set::looks_like_encrypted_apkm(data) => {
             return Err(crate::input::split_set::encrypted_apkm_error(name))

@@ -3,8 +3,8 @@
 
 use super::{NestedCode, ScanOptions};
 use crate::error::Diagnostic;
-use crate::formats::zip::{Archive, Limits};
-use crate::input::reader::guarded_read;
+use crate::formats::zip::Archive;
+use crate::input::reader::{guarded_read, open_nested};
 
 /// Class names and string constants of the `.class` files in a JAR, an AAR's
 /// `classes.jar` and `libs/*.jar`.
@@ -50,7 +50,7 @@ pub(super) fn java_classes(
         .filter(|e| e.name.ends_with(".jar"))
     {
         if let Ok(bytes) = archive.read(e) {
-            if let Ok(inner) = Archive::parse(&bytes, Limits::default()) {
+            if let Ok(inner) = open_nested(archive, &bytes, opts.limits) {
                 from(&inner, &format!("{}!", e.name), errors);
             }
         }
@@ -116,7 +116,7 @@ pub(super) fn read_nested(
         code.format = "dex".into();
         from_dex(&bytes, &e.name, &mut code, &mut classes, &mut hits);
     } else if bytes.starts_with(b"PK") {
-        match Archive::parse(&bytes, opts.limits) {
+        match open_nested(archive, &bytes, opts.limits) {
             Ok(inner) => {
                 code.format = if inner.find("AndroidManifest.xml").is_some() {
                     "apk".into()

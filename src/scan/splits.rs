@@ -103,7 +103,11 @@ pub fn scan_split_folder(dir: &Path, opts: &ScanOptions) -> Result<ScanReport, E
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let data = match crate::formats::zip::map_file(f) {
+        let data = match crate::input::open::read_input(
+            f,
+            opts.budget.max_stream_size(),
+            opts.budget.timeout,
+        ) {
             Ok(d) => d,
             Err(e) => {
                 report

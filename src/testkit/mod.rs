@@ -220,6 +220,72 @@ pub fn write_zip(entries: &[(&str, &[u8])]) -> std::io::Result<Vec<u8>> {
     Ok(w.finish().map_err(std::io::Error::other)?.into_inner())
 }
 
+/// Write a ZIP archive from (name, bytes) pairs; entries are stored (not compressed).
+pub fn write_zip_stored(entries: &[(&str, &[u8])]) -> std::io::Result<Vec<u8>> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(entries.iter().any(|(_, d)| d.len() >= u32::MAX as usize));
+    for (name, data) in entries {
+        w.start_file(*name, opts).map_err(std::io::Error::other)?;
+        w.write_all(data)?;
+    }
+    Ok(w.finish().map_err(std::io::Error::other)?.into_inner())
+}
+
+/// A ZIP whose `names.len()` central-directory entries all point at one local header and
+/// one deflate stream of `kernel` (the overlapping-entry zip bomb): each entry, read on
+/// its own, inflates the whole kernel.
+pub fn overlapping_zip(names: &[String], kernel: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(kernel)?;
+    let data = enc.finish()?;
+    let crc = {
+        let mut h = flate2::Crc::new();
+        h.update(kernel);
+        h.sum()
+    };
+    let csize = u32::try_from(data.len()).map_err(std::io::Error::other)?;
+    let usize_ = u32::try_from(kernel.len()).map_err(std::io::Error::other)?;
+    let first = names.first().map(String::as_bytes).unwrap_or(b"k");
+    let mut out = Vec::new();
+    let fixed = |out: &mut Vec<u8>, name_len: usize| {
+        out.extend_from_slice(&20u16.to_le_bytes()); // version needed
+        out.extend_from_slice(&0u16.to_le_bytes()); // flags
+        out.extend_from_slice(&8u16.to_le_bytes()); // deflate
+        out.extend_from_slice(&[0u8; 4]); // time, date
+        out.extend_from_slice(&crc.to_le_bytes());
+        out.extend_from_slice(&csize.to_le_bytes());
+        out.extend_from_slice(&usize_.to_le_bytes());
+        out.extend_from_slice(&(name_len as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes()); // extra
+    };
+    out.extend_from_slice(b"PK\x03\x04");
+    fixed(&mut out, first.len());
+    out.extend_from_slice(first);
+    out.extend_from_slice(&data);
+    let cd_start = out.len();
+    for n in names {
+        out.extend_from_slice(b"PK\x01\x02");
+        out.extend_from_slice(&20u16.to_le_bytes()); // version made by
+        fixed(&mut out, n.len());
+        out.extend_from_slice(&[0u8; 8]); // comment len, disk, internal attrs, external attrs (first 2)
+        out.extend_from_slice(&[0u8; 2]); // external attrs (last 2)
+        out.extend_from_slice(&0u32.to_le_bytes()); // local header offset
+        out.extend_from_slice(n.as_bytes());
+    }
+    let cd_len = out.len() - cd_start;
+    let count = u16::try_from(names.len()).map_err(std::io::Error::other)?;
+    out.extend_from_slice(b"PK\x05\x06");
+    out.extend_from_slice(&[0u8; 4]);
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&(cd_len as u32).to_le_bytes());
+    out.extend_from_slice(&(cd_start as u32).to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    Ok(out)
+}
+
 /// The manifest of the demo app shipped in `samples/demo.apk`.
 pub fn demo_manifest() -> Node {
     let perm = |n: &str| Node::new("uses-permission").android("name", s(n));

@@ -625,7 +625,7 @@ fn provenance_in_records_and_stale_listing() {
         let p = &r["provenance"];
         assert_eq!(p["apkaudit"], env!("CARGO_PKG_VERSION"), "{r}");
         assert_eq!(p["knowledge"].as_str(), Some(digest.as_str()), "{r}");
-        assert_eq!(p["options"]["max_inflated"], 4u64 << 30);
+        assert_eq!(p["options"]["max_inflated"], 2u64 << 30);
         assert_eq!(p["options"]["timeout_ms"], 60_000);
         assert_eq!(p["options"]["policy_dir"], false);
     }
@@ -698,7 +698,8 @@ no_match = ["class:com.probe.sdkx.Main"]
         single["provenance"]["knowledge"].as_str(),
         Some(other.as_str())
     );
-    assert!(single["provenance"]["options"]["max_inflated"].is_null());
+    // a single scan has the same budget as each file of a batch
+    assert_eq!(single["provenance"]["options"]["max_inflated"], 2u64 << 30);
 
     // a merged file: current records, one from the other database, one hand-aged, one
     // from before provenance
@@ -775,7 +776,7 @@ no_match = ["class:com.probe.sdkx.Main"]
         })
         .collect();
     let cur = format!(
-        "{} knowledge {} max_inflated=4294967296 timeout_ms=60000",
+        "{} knowledge {} max_inflated=2147483648 timeout_ms=60000",
         env!("CARGO_PKG_VERSION"),
         &digest[..12]
     );

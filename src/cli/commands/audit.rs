@@ -15,8 +15,12 @@ pub fn run(
     format: ReportFormat,
     fail_on: Option<Severity>,
     signatures: Option<&Path>,
+    budget: apkaudit::input::budget::Budget,
 ) -> Result<Outcome, Failure> {
-    let mut opts = ScanOptions::default();
+    let mut opts = ScanOptions {
+        budget,
+        ..Default::default()
+    };
     if let Some(dir) = signatures {
         opts.knowledge = Some(super::load_knowledge(dir)?);
     }

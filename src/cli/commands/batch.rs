@@ -8,7 +8,7 @@ use apkaudit::scan::ScanOptions;
 use std::path::PathBuf;
 
 /// A batch: one JSONL record per input.
-pub fn run(files: &[PathBuf], args: BatchArgs, scan: ScanOptions) -> Result<Outcome, Failure> {
+pub fn run(files: &[PathBuf], args: BatchArgs, mut scan: ScanOptions) -> Result<Outcome, Failure> {
     use apkaudit::batch::{BatchOptions, Done};
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
@@ -17,6 +17,9 @@ pub fn run(files: &[PathBuf], args: BatchArgs, scan: ScanOptions) -> Result<Outc
         Ok(p) => p,
         Err(e) => return Err(Failure::Input(format!("cannot start worker threads: {e}"))),
     };
+    // the memory cap is measured on the whole process: one share per worker
+    let workers = pool.current_num_threads().max(1) as u64;
+    scan.budget.max_memory = scan.budget.max_memory.map(|m| m.saturating_mul(workers));
     let mut opts = BatchOptions {
         scan,
         sorted: args.sorted,
@@ -25,10 +28,6 @@ pub fn run(files: &[PathBuf], args: BatchArgs, scan: ScanOptions) -> Result<Outc
         dex_buffers: args
             .dex_buffers
             .unwrap_or_else(|| pool.current_num_threads().max(1)),
-        max_inflated: args.max_inflated,
-        timeout: (args.timeout > 0.0)
-            .then(|| std::time::Duration::try_from_secs_f64(args.timeout).ok())
-            .flatten(),
         policy_dir: args.policy_dir,
         done: None,
         progress: !args.no_progress,

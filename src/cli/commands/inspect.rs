@@ -16,7 +16,8 @@ pub fn scan(
     use apkaudit::batch::provenance::{Provenance, ResultOptions, WithProvenance};
     let mut outcome = Outcome::Clean;
     let single = files.len() == 1;
-    let provenance = Provenance::current(opts.knowledge(), ResultOptions::default());
+    let provenance =
+        Provenance::current(opts.knowledge(), ResultOptions::of_budget(&opts.budget));
     for f in files {
         match scan_file(f, opts) {
             Ok(r) => match format {
@@ -43,8 +44,8 @@ pub fn scan(
 }
 
 /// The decoded manifest as text XML.
-pub fn manifest(file: &Path) -> Result<Outcome, Failure> {
-    let root = apkaudit::scan::decoded_manifest(file)?;
+pub fn manifest(file: &Path, budget: &apkaudit::input::budget::Budget) -> Result<Outcome, Failure> {
+    let root = apkaudit::scan::decoded_manifest(file, budget)?;
     emit(&apkaudit::formats::xml::to_text_xml(&root))?;
     Ok(Outcome::Clean)
 }

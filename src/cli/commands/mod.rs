@@ -19,7 +19,10 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             signatures,
             batch,
         } => {
-            let mut opts = apkaudit::scan::ScanOptions::default();
+            let mut opts = apkaudit::scan::ScanOptions {
+                budget: batch.budget.budget(),
+                ..Default::default()
+            };
             if let Some(dir) = &signatures {
                 opts.knowledge = Some(load_knowledge(dir)?);
             }
@@ -62,7 +65,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             }
             batch::summary(&files, format.into())
         }
-        Command::Manifest { file } => inspect::manifest(&file),
+        Command::Manifest { file, budget } => inspect::manifest(&file, &budget.budget()),
         Command::Policy {
             file,
             format,
@@ -74,12 +77,14 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             format,
             fail_on,
             signatures,
+            budget,
         } => audit::run(
             &file,
             &policy,
             format,
             fail_on.map(Into::into),
             signatures.as_deref(),
+            budget.budget(),
         ),
         Command::Signatures { check, format } => inspect::signatures(check.as_deref(), format),
     }
