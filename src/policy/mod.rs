@@ -215,11 +215,25 @@ fn check_text(s: String, len: usize) -> Result<String, ParseError> {
 pub fn read_policy_with(path: &Path, vocab: &Vocabulary) -> Result<DeclaredPolicy, Error> {
     let p = path.display().to_string();
     // any file type, without blocking; FIFOs and devices stop at the same 32 MiB cap
-    let bytes = crate::input::open::read_capped(
+    let bytes = match crate::input::open::read_capped(
         path,
         MAX_POLICY_BYTES,
         Some(std::time::Duration::from_secs(300)),
-    )?;
+    ) {
+        Ok(b) => b,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::FileTooLarge => {
+            return Err(Error::Parse {
+                path: p,
+                part: None,
+                error: ParseError::new(
+                    Format::Policy,
+                    0,
+                    format!("{source}: larger than 32 MiB, not read"),
+                ),
+            })
+        }
+        Err(e) => return Err(e),
+    };
     let mut warnings = Vec::new();
     let text = decode(&bytes, &mut warnings).map_err(|error| Error::Parse {
         path: p.clone(),
