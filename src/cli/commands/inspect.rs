@@ -16,8 +16,7 @@ pub fn scan(
     use apkaudit::batch::provenance::{Provenance, ResultOptions, WithProvenance};
     let mut outcome = Outcome::Clean;
     let single = files.len() == 1;
-    let provenance =
-        Provenance::current(opts.knowledge(), ResultOptions::of_budget(&opts.budget));
+    let provenance = Provenance::current(opts.knowledge(), ResultOptions::of_budget(&opts.budget));
     for f in files {
         match scan_file(f, opts) {
             Ok(r) => match format {
