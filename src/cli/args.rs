@@ -164,8 +164,8 @@ pub struct BudgetArgs {
     #[arg(long, default_value = "2G", value_parser = parse_size)]
     pub max_inflated: u64,
     /// Cap on the process's resident memory while an input is read (suffixes K, M, G;
-    /// 0: none). In a batch, multiplied by the number of worker threads.
-    #[arg(long, default_value = "1G", value_parser = parse_size)]
+    /// 0: none). In a batch, half of it per worker thread, at least all of it.
+    #[arg(long, default_value = "768M", value_parser = parse_size)]
     pub max_memory: u64,
     /// Time cap per input in seconds (0: none).
     #[arg(long, default_value_t = 300.0)]

@@ -68,7 +68,7 @@ impl Drop for Permit<'_> {
     }
 }
 
-/// The caps of one input (defaults: 2 GiB inflated, 1 GiB memory, 300 s).
+/// The caps of one input (defaults: 2 GiB inflated, 768 MiB memory, 300 s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budget {
     /// Cumulative inflated bytes over every entry read (`--max-inflated`).
@@ -81,7 +81,7 @@ pub struct Budget {
 
 impl Budget {
     /// Most bytes read from a special file (FIFO, device) named as an input: half the
-    /// memory cap (512 MiB by default), at most the inflation cap.
+    /// memory cap (384 MiB by default), at most the inflation cap.
     pub fn max_stream_size(&self) -> u64 {
         (self.max_memory.unwrap_or(u64::MAX) / 2).min(self.max_inflated)
     }
@@ -91,7 +91,7 @@ impl Default for Budget {
     fn default() -> Self {
         Budget {
             max_inflated: 2 << 30,
-            max_memory: Some(1 << 30),
+            max_memory: Some(768 << 20),
             timeout: Some(Duration::from_secs(300)),
         }
     }

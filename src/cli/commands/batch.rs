@@ -19,7 +19,12 @@ pub fn run(files: &[PathBuf], args: BatchArgs, mut scan: ScanOptions) -> Result<
     };
     // the memory cap is measured on the whole process: one share per worker
     let workers = pool.current_num_threads().max(1) as u64;
-    scan.budget.max_memory = scan.budget.max_memory.map(|m| m.saturating_mul(workers));
+    // half a share per worker, at least one share (so on two cores a batch stays under the
+    // same cap as one scan)
+    scan.budget.max_memory = scan
+        .budget
+        .max_memory
+        .map(|m| (m / 2).saturating_mul(workers).max(m));
     let mut opts = BatchOptions {
         scan,
         sorted: args.sorted,
