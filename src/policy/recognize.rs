@@ -111,23 +111,31 @@ fn heading_like(orig: &str, norm: &str) -> bool {
 fn contexts(orig: &[&str], norm: &[&str]) -> Vec<Ctx> {
     let mut out = Vec::with_capacity(norm.len());
     let mut cur = Ctx::default();
+    // Markdown level of the heading that opened the context (7: opened by a plain line)
+    let mut level = 7usize;
     for (k, n) in norm.iter().enumerate() {
         let o = orig.get(k).copied().unwrap_or("");
+        let md = o.trim_start().chars().take_while(|c| *c == '#').count();
         if heading_like(o, n) {
             let sdk = has_any(n, SDK_CUES);
             let perm = has_any(n, PERM_CUES);
+            let at = if md > 0 { md } else { 7 };
             if sdk && (!perm || n.contains("sdk")) {
                 cur = Ctx {
                     sdk: true,
                     perm: false,
                 };
+                level = at;
             } else if perm {
                 cur = Ctx {
                     sdk: false,
                     perm: true,
                 };
-            } else if o.trim().starts_with('#') {
+                level = at;
+            } else if md > 0 && (md <= level || level == 7) {
+                // a sibling or parent heading ends the section; a subsection keeps it
                 cur = Ctx::default();
+                level = 7;
             }
         } else if has_any(n, SDK_STRONG) && !cur.sdk {
             cur.sdk = true;
@@ -179,6 +187,10 @@ fn unit_bounds(line: &str, s: usize, e: usize) -> (usize, usize) {
 
 /// Strip enumerators, bullets, quotes, link brackets and one short "label:" from the start.
 fn strip_entry_prefix(p: &str) -> &str {
+    strip_prefix_with(p, true)
+}
+
+fn strip_prefix_with(p: &str, labels: bool) -> &str {
     let mut t = p;
     loop {
         let before = t.len();
@@ -237,7 +249,7 @@ fn strip_entry_prefix(p: &str) -> &str {
             }
         }
         // a short label: "sdk名称：", "产品/类型:", "name:"
-        if let Some(p) = t.find([':', '：']) {
+        if let Some(p) = t.find([':', '：']).filter(|_| labels) {
             let label = t.get(..p).unwrap_or("");
             if label.chars().count() <= 15 && !label.contains("http") {
                 let w = if t.get(p..).is_some_and(|x| x.starts_with(':')) {
@@ -1084,6 +1096,7 @@ fn permissions(
         }
     }
     // display names and Android labels
+    let mut found_line = vec![false; norm_lines.len()];
     for h in names.perm_hits(norm) {
         let Some(p) = names.perm.get(h.pat) else {
             continue;
@@ -1112,12 +1125,18 @@ fn permissions(
             };
         let pre = strip_entry_prefix(prefix).trim();
         let suffix_short = {
-            let t = suffix
+            let mut t = suffix;
+            for v in ["使用", "访问", "调用", "读写", "获取"] {
+                t = t.strip_prefix(v).unwrap_or(t);
+            }
+            let named = t.starts_with("权限") || t.starts_with(" permission");
+            let t = t
                 .trim_start_matches("权限")
                 .trim_start_matches(" permissions")
                 .trim_start_matches(" permission")
                 .trim_start();
-            t.is_empty()
+            named
+                || t.is_empty()
                 || t.starts_with([
                     '-', '–', '—', ':', '：', '(', '（', ')', '）', '[', ']', '、', ',', '，', '/',
                     '|', ';', '；', '.',
@@ -1131,9 +1150,88 @@ fn permissions(
         if !ok {
             continue;
         }
+        if let Some(f) = found_line.get_mut(k) {
+            *f = true;
+        }
         for perm in &p.perms {
             push(pol, perm.clone(), k);
         }
+    }
+    // Entry heads in a permission context written like a label of another Android version
+    // or ROM, matched by character bigrams; and short-name lists in brackets after "权限"
+    // ("获取相关权限（包括但不限于相机、相册、麦克风、SD卡等）").
+    let mut entries = 0usize;
+    for (k, line) in norm_lines.iter().enumerate() {
+        if found_line.get(k).copied().unwrap_or(false)
+            || with_constants.get(k).copied().unwrap_or(false)
+        {
+            continue;
+        }
+        let c = ctx.get(k).copied().unwrap_or_default();
+        if c.perm && entries < 5000 {
+            let head = strip_prefix_with(line.split(['\t', '|']).next().unwrap_or(""), false);
+            let end = head
+                .find([':', '：', '(', '（', '。', ',', '，', ';', '；', '-'])
+                .unwrap_or(head.len());
+            let head = head.get(..end).unwrap_or("").trim();
+            let head = head.strip_suffix("权限").unwrap_or(head);
+            let n = head.chars().count();
+            // character bigrams carry meaning in Chinese, not in English words
+            if (3..=24).contains(&n) && !head.is_ascii() {
+                entries += 1;
+                if let Some(perms) = names.fuzzy_label(head) {
+                    for perm in perms {
+                        push(pol, perm.clone(), k);
+                    }
+                    continue;
+                }
+            }
+        }
+        bracket_list(names, line, k, pol, &mut push);
+    }
+}
+
+/// Short permission names listed in brackets right after "权限": each part that is exactly
+/// a display name.
+fn bracket_list(
+    names: &PolicyNames,
+    line: &str,
+    k: usize,
+    pol: &mut DeclaredPolicy,
+    push: &mut dyn FnMut(&mut DeclaredPolicy, String, usize),
+) {
+    let mut from = 0usize;
+    let mut seen = 0usize;
+    while let Some(p) = line.get(from..).and_then(|x| x.find("权限(")) {
+        seen += 1;
+        if seen > 50 {
+            break;
+        }
+        let at = from + p + "权限(".len();
+        let inner = line.get(at..).unwrap_or("");
+        let close = inner.find(')').unwrap_or(inner.len()).min(300);
+        let mut body = inner.get(..close).unwrap_or("");
+        for lead in ["包括但不限于", "包括", "例如", "如", "含"] {
+            body = body.strip_prefix(lead).unwrap_or(body);
+        }
+        for part in body.split(['、', ',', '，', '/', '和', '及']) {
+            let part = part.trim().trim_end_matches('等').trim();
+            if part.chars().count() < 2 {
+                continue;
+            }
+            if let Some(h) = names
+                .perm_hits(part)
+                .into_iter()
+                .find(|h| h.start == 0 && h.end == part.len())
+            {
+                if let Some(pp) = names.perm.get(h.pat) {
+                    for perm in &pp.perms {
+                        push(pol, perm.clone(), k);
+                    }
+                }
+            }
+        }
+        from = at;
     }
 }
 

@@ -23,6 +23,7 @@ mod formats_corpus;
 mod golden;
 mod permission_labels;
 mod permissions_db;
+mod policy_accuracy;
 mod policy_corpus;
 mod policy_malformed;
 mod policy_seeds;
