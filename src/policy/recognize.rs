@@ -339,6 +339,7 @@ fn suffix_ok(suffix: &str) -> bool {
 
 /// The whitespace-delimited token around `[s, e)` is a URL, domain or e-mail address.
 fn in_url(line: &str, s: usize, e: usize) -> bool {
+    let (line, s, e) = window(line, s, e, 300);
     let a = line
         .get(..s)
         .and_then(|x| x.rfind(|c: char| c.is_whitespace() || "()（）[]|<>\"'，,".contains(c)))
@@ -357,6 +358,20 @@ fn in_url(line: &str, s: usize, e: usize) -> bool {
             .iter()
             .any(|d| after.starts_with(d))
     }
+}
+
+/// The part of `line` at most `r` bytes around `[s, e)` (on character boundaries), with
+/// the span's offsets in it: keeps per-hit work bounded on a very long line.
+fn window(line: &str, s: usize, e: usize, r: usize) -> (&str, usize, usize) {
+    let mut a = s.saturating_sub(r);
+    while a > 0 && !line.is_char_boundary(a) {
+        a -= 1;
+    }
+    let mut b = (e + r).min(line.len());
+    while b < line.len() && !line.is_char_boundary(b) {
+        b += 1;
+    }
+    (line.get(a..b).unwrap_or(""), s - a, e - a)
 }
 
 /// Pick one id among an alias's own ids and its family (longer aliases of the same brand)
@@ -554,6 +569,7 @@ fn as_written(orig: &str, pat: &str) -> String {
 
 /// The sentence around `[s, e)` says the SDK is not used.
 fn denied(line: &str, s: usize, e: usize) -> bool {
+    let (line, s, e) = window(line, s, e, 300);
     let seps = ['。', '.', '!', '?', '！', '？', ';', '；'];
     let a = line
         .get(..s)
@@ -702,6 +718,9 @@ fn sdks(
         pol.sdks.iter().filter_map(|s| s.id.clone()).collect();
     // per line: whether an accepted known SDK started an entry there (for sibling bullets)
     let mut resolved_line = vec![false; norm_lines.len()];
+    let mut field_cache: Option<(usize, bool)> = None;
+    // (line, lower-cased original line, search cursor) for the capital-letter check
+    let mut case_cursor: Option<(usize, String, usize)> = None;
     for h in names.sdk_hits(norm) {
         let Some(p) = names.sdk.get(h.pat) else {
             continue;
@@ -724,7 +743,15 @@ fn sdks(
         if p.kind == NameKind::Alias && in_url(line, s, e) {
             continue;
         }
-        if value_of_other_field(line) {
+        let other_field = match field_cache {
+            Some((l, v)) if l == k => v,
+            _ => {
+                let v = value_of_other_field(line.get(..line.len().min(200)).unwrap_or(line));
+                field_cache = Some((k, v));
+                v
+            }
+        };
+        if other_field {
             continue;
         }
         let prefix = line.get(a..s).unwrap_or("");
@@ -749,10 +776,22 @@ fn sdks(
         // not "adjust").
         let cased = named_sdk || !p.text.is_ascii() || {
             let orig = orig_lines.get(k).copied().unwrap_or("");
-            match orig.to_ascii_lowercase().find(p.text.as_str()) {
-                Some(at) => orig
-                    .get(at..at + p.text.len())
-                    .is_some_and(|o| o.chars().any(|c| c.is_ascii_uppercase())),
+            if case_cursor.as_ref().map(|c| c.0) != Some(k) {
+                case_cursor = Some((k, orig.to_ascii_lowercase(), 0));
+            }
+            match case_cursor.as_mut() {
+                Some((_, lower, cur)) => {
+                    // hits come in order, so each search continues where the last stopped
+                    match lower.get(*cur..).and_then(|x| x.find(p.text.as_str())) {
+                        Some(at) => {
+                            let at = *cur + at;
+                            *cur = at + p.text.len();
+                            orig.get(at..at + p.text.len())
+                                .is_some_and(|o| o.chars().any(|c| c.is_ascii_uppercase()))
+                        }
+                        None => true,
+                    }
+                }
                 None => true,
             }
         };

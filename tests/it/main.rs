@@ -25,6 +25,7 @@ mod permission_labels;
 mod permissions_db;
 mod policy_accuracy;
 mod policy_corpus;
+mod policy_linear;
 mod policy_malformed;
 mod policy_seeds;
 mod robustness;
