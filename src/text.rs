@@ -4,12 +4,15 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Clip `s` to at most `max` characters (adds `…` when cut).
 pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
+    // O(max), not O(len): a 1 MB line clipped to 300 characters reads 300 of them
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((at, _)) => {
+            let mut out = s.get(..at).unwrap_or("").to_string();
+            out.push('…');
+            out
+        }
     }
-    let mut out: String = s.chars().take(max).collect();
-    out.push('…');
-    out
 }
 
 /// NFKC + lowercase + collapse whitespace.

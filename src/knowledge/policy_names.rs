@@ -81,6 +81,9 @@ pub struct PolicyNames {
     perm_ac: Option<AhoCorasick>,
     /// Signature id → category.
     pub category: HashMap<String, String>,
+    /// Character-bigram index over Android's labels (pattern index lists), for labels
+    /// written as another Android version or ROM words them.
+    label_grams: HashMap<(char, char), Vec<u32>>,
     /// Known permission constants by lower-case short name (`camera` → `android.permission.CAMERA`).
     pub constants: HashMap<String, String>,
 }
@@ -149,6 +152,15 @@ pub fn load_labels(text: &str) -> Result<Vec<(String, Vec<String>)>, ParseError>
         out.push((p.name, labels));
     }
     Ok(out)
+}
+
+/// Distinct character bigrams of `s` (spaces ignored).
+fn grams(s: &str) -> Vec<(char, char)> {
+    let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut out: Vec<(char, char)> = chars.windows(2).map(|w| (w[0], w[1])).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Trailing words that do not change which SDK a name means.
@@ -395,6 +407,42 @@ impl PolicyNames {
                 }
             }
         }
+        // A name shared by several permissions means the ones an app can hold (normal or
+        // dangerous), not deprecated ones, when there are such: "关闭其他应用" is
+        // KILL_BACKGROUND_PROCESSES, not RESTART_PACKAGES or KILL_ALL_BACKGROUND_PROCESSES.
+        let holdable = |c: &String| {
+            perms.get(c).is_some_and(|i| {
+                matches!(i.base_protection(), "normal" | "dangerous")
+                    || i.protection_flags().any(|f| f == "appop")
+            })
+        };
+        for p in names.perm.iter_mut().filter(|p| p.perms.len() > 1) {
+            let h: Vec<String> = p.perms.iter().filter(|c| holdable(c)).cloned().collect();
+            if !h.is_empty() {
+                p.perms = h;
+            }
+            let current: Vec<String> = p
+                .perms
+                .iter()
+                .filter(|c| perms.get(c).is_some_and(|i| i.deprecated.is_none()))
+                .cloned()
+                .collect();
+            if !current.is_empty() {
+                p.perms = current;
+            }
+        }
+        for (i, p) in names.perm.iter().enumerate() {
+            // only labels of permissions an app can hold take part in fuzzy matching
+            if !p.label || p.text.chars().count() < 3 || !p.perms.iter().any(&holdable) {
+                continue;
+            }
+            for g in grams(&p.text) {
+                let e = names.label_grams.entry(g).or_default();
+                if e.len() < 4096 {
+                    e.push(i as u32);
+                }
+            }
+        }
         names.perm_ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(names.perm.iter().map(|p| p.text.as_str()))
@@ -495,6 +543,45 @@ impl PolicyNames {
             Some(p) => (p.ids.clone(), p.family.clone()),
             None => (self.ids_in_name(name), Vec::new()),
         }
+    }
+
+    /// The permissions an entry head written like an Android label means ("查看WLAN状态",
+    /// "修改或删除SD卡中的内容", "控制震动"): the label with the highest character-bigram Dice
+    /// coefficient, when it is at least 0.5 and at least three bigrams are shared.
+    pub fn fuzzy_label(&self, head: &str) -> Option<&[String]> {
+        let g = grams(head);
+        if g.len() < 3 || g.len() > 40 {
+            return None;
+        }
+        let mut shared: HashMap<u32, usize> = HashMap::default();
+        for x in &g {
+            for &i in self.label_grams.get(x).map(|v| v.as_slice()).unwrap_or(&[]) {
+                *shared.entry(i).or_default() += 1;
+            }
+        }
+        let mut best: Option<(f64, u32)> = None;
+        for (i, n) in shared {
+            if n < 3 {
+                continue;
+            }
+            let Some(p) = self.perm.get(i as usize) else {
+                continue;
+            };
+            let lg = grams(&p.text).len();
+            let dice = 2.0 * n as f64 / (g.len() + lg) as f64;
+            // a shortened label ("读取存储的内容") shares most of its own bigrams
+            let contained = n as f64 / g.len() as f64;
+            let dice = if n >= 4 && contained >= 0.65 {
+                dice.max(contained * 0.75)
+            } else {
+                dice
+            };
+            if dice >= 0.5 && best.map_or(true, |(d, j)| dice > d || (dice == d && i < j)) {
+                best = Some((dice, i));
+            }
+        }
+        best.and_then(|(_, i)| self.perm.get(i as usize))
+            .map(|p| p.perms.as_slice())
     }
 
     /// The SDK ids one name (a table cell, a list item) names: the longest alias hit, else

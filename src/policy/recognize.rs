@@ -111,23 +111,31 @@ fn heading_like(orig: &str, norm: &str) -> bool {
 fn contexts(orig: &[&str], norm: &[&str]) -> Vec<Ctx> {
     let mut out = Vec::with_capacity(norm.len());
     let mut cur = Ctx::default();
+    // Markdown level of the heading that opened the context (7: opened by a plain line)
+    let mut level = 7usize;
     for (k, n) in norm.iter().enumerate() {
         let o = orig.get(k).copied().unwrap_or("");
+        let md = o.trim_start().chars().take_while(|c| *c == '#').count();
         if heading_like(o, n) {
             let sdk = has_any(n, SDK_CUES);
             let perm = has_any(n, PERM_CUES);
+            let at = if md > 0 { md } else { 7 };
             if sdk && (!perm || n.contains("sdk")) {
                 cur = Ctx {
                     sdk: true,
                     perm: false,
                 };
+                level = at;
             } else if perm {
                 cur = Ctx {
                     sdk: false,
                     perm: true,
                 };
-            } else if o.trim().starts_with('#') {
+                level = at;
+            } else if md > 0 && (md <= level || level == 7) {
+                // a sibling or parent heading ends the section; a subsection keeps it
                 cur = Ctx::default();
+                level = 7;
             }
         } else if has_any(n, SDK_STRONG) && !cur.sdk {
             cur.sdk = true;
@@ -179,6 +187,10 @@ fn unit_bounds(line: &str, s: usize, e: usize) -> (usize, usize) {
 
 /// Strip enumerators, bullets, quotes, link brackets and one short "label:" from the start.
 fn strip_entry_prefix(p: &str) -> &str {
+    strip_prefix_with(p, true)
+}
+
+fn strip_prefix_with(p: &str, labels: bool) -> &str {
     let mut t = p;
     loop {
         let before = t.len();
@@ -237,7 +249,7 @@ fn strip_entry_prefix(p: &str) -> &str {
             }
         }
         // a short label: "sdk名称：", "产品/类型:", "name:"
-        if let Some(p) = t.find([':', '：']) {
+        if let Some(p) = t.find([':', '：']).filter(|_| labels) {
             let label = t.get(..p).unwrap_or("");
             if label.chars().count() <= 15 && !label.contains("http") {
                 let w = if t.get(p..).is_some_and(|x| x.starts_with(':')) {
@@ -327,6 +339,7 @@ fn suffix_ok(suffix: &str) -> bool {
 
 /// The whitespace-delimited token around `[s, e)` is a URL, domain or e-mail address.
 fn in_url(line: &str, s: usize, e: usize) -> bool {
+    let (line, s, e) = window(line, s, e, 300);
     let a = line
         .get(..s)
         .and_then(|x| x.rfind(|c: char| c.is_whitespace() || "()（）[]|<>\"'，,".contains(c)))
@@ -345,6 +358,20 @@ fn in_url(line: &str, s: usize, e: usize) -> bool {
             .iter()
             .any(|d| after.starts_with(d))
     }
+}
+
+/// The part of `line` at most `r` bytes around `[s, e)` (on character boundaries), with
+/// the span's offsets in it: keeps per-hit work bounded on a very long line.
+fn window(line: &str, s: usize, e: usize, r: usize) -> (&str, usize, usize) {
+    let mut a = s.saturating_sub(r);
+    while a > 0 && !line.is_char_boundary(a) {
+        a -= 1;
+    }
+    let mut b = (e + r).min(line.len());
+    while b < line.len() && !line.is_char_boundary(b) {
+        b += 1;
+    }
+    (line.get(a..b).unwrap_or(""), s - a, e - a)
 }
 
 /// Pick one id among an alias's own ids and its family (longer aliases of the same brand)
@@ -542,6 +569,7 @@ fn as_written(orig: &str, pat: &str) -> String {
 
 /// The sentence around `[s, e)` says the SDK is not used.
 fn denied(line: &str, s: usize, e: usize) -> bool {
+    let (line, s, e) = window(line, s, e, 300);
     let seps = ['。', '.', '!', '?', '！', '？', ';', '；'];
     let a = line
         .get(..s)
@@ -690,6 +718,9 @@ fn sdks(
         pol.sdks.iter().filter_map(|s| s.id.clone()).collect();
     // per line: whether an accepted known SDK started an entry there (for sibling bullets)
     let mut resolved_line = vec![false; norm_lines.len()];
+    let mut field_cache: Option<(usize, bool)> = None;
+    // (line, lower-cased original line, search cursor) for the capital-letter check
+    let mut case_cursor: Option<(usize, String, usize)> = None;
     for h in names.sdk_hits(norm) {
         let Some(p) = names.sdk.get(h.pat) else {
             continue;
@@ -712,7 +743,15 @@ fn sdks(
         if p.kind == NameKind::Alias && in_url(line, s, e) {
             continue;
         }
-        if value_of_other_field(line) {
+        let other_field = match field_cache {
+            Some((l, v)) if l == k => v,
+            _ => {
+                let v = value_of_other_field(line.get(..line.len().min(200)).unwrap_or(line));
+                field_cache = Some((k, v));
+                v
+            }
+        };
+        if other_field {
             continue;
         }
         let prefix = line.get(a..s).unwrap_or("");
@@ -737,10 +776,22 @@ fn sdks(
         // not "adjust").
         let cased = named_sdk || !p.text.is_ascii() || {
             let orig = orig_lines.get(k).copied().unwrap_or("");
-            match orig.to_ascii_lowercase().find(p.text.as_str()) {
-                Some(at) => orig
-                    .get(at..at + p.text.len())
-                    .is_some_and(|o| o.chars().any(|c| c.is_ascii_uppercase())),
+            if case_cursor.as_ref().map(|c| c.0) != Some(k) {
+                case_cursor = Some((k, orig.to_ascii_lowercase(), 0));
+            }
+            match case_cursor.as_mut() {
+                Some((_, lower, cur)) => {
+                    // hits come in order, so each search continues where the last stopped
+                    match lower.get(*cur..).and_then(|x| x.find(p.text.as_str())) {
+                        Some(at) => {
+                            let at = *cur + at;
+                            *cur = at + p.text.len();
+                            orig.get(at..at + p.text.len())
+                                .is_some_and(|o| o.chars().any(|c| c.is_ascii_uppercase()))
+                        }
+                        None => true,
+                    }
+                }
                 None => true,
             }
         };
@@ -1084,6 +1135,7 @@ fn permissions(
         }
     }
     // display names and Android labels
+    let mut found_line = vec![false; norm_lines.len()];
     for h in names.perm_hits(norm) {
         let Some(p) = names.perm.get(h.pat) else {
             continue;
@@ -1112,12 +1164,18 @@ fn permissions(
             };
         let pre = strip_entry_prefix(prefix).trim();
         let suffix_short = {
-            let t = suffix
+            let mut t = suffix;
+            for v in ["使用", "访问", "调用", "读写", "获取"] {
+                t = t.strip_prefix(v).unwrap_or(t);
+            }
+            let named = t.starts_with("权限") || t.starts_with(" permission");
+            let t = t
                 .trim_start_matches("权限")
                 .trim_start_matches(" permissions")
                 .trim_start_matches(" permission")
                 .trim_start();
-            t.is_empty()
+            named
+                || t.is_empty()
                 || t.starts_with([
                     '-', '–', '—', ':', '：', '(', '（', ')', '）', '[', ']', '、', ',', '，', '/',
                     '|', ';', '；', '.',
@@ -1131,9 +1189,88 @@ fn permissions(
         if !ok {
             continue;
         }
+        if let Some(f) = found_line.get_mut(k) {
+            *f = true;
+        }
         for perm in &p.perms {
             push(pol, perm.clone(), k);
         }
+    }
+    // Entry heads in a permission context written like a label of another Android version
+    // or ROM, matched by character bigrams; and short-name lists in brackets after "权限"
+    // ("获取相关权限（包括但不限于相机、相册、麦克风、SD卡等）").
+    let mut entries = 0usize;
+    for (k, line) in norm_lines.iter().enumerate() {
+        if found_line.get(k).copied().unwrap_or(false)
+            || with_constants.get(k).copied().unwrap_or(false)
+        {
+            continue;
+        }
+        let c = ctx.get(k).copied().unwrap_or_default();
+        if c.perm && entries < 5000 {
+            let head = strip_prefix_with(line.split(['\t', '|']).next().unwrap_or(""), false);
+            let end = head
+                .find([':', '：', '(', '（', '。', ',', '，', ';', '；', '-'])
+                .unwrap_or(head.len());
+            let head = head.get(..end).unwrap_or("").trim();
+            let head = head.strip_suffix("权限").unwrap_or(head);
+            let n = head.chars().count();
+            // character bigrams carry meaning in Chinese, not in English words
+            if (3..=24).contains(&n) && !head.is_ascii() {
+                entries += 1;
+                if let Some(perms) = names.fuzzy_label(head) {
+                    for perm in perms {
+                        push(pol, perm.clone(), k);
+                    }
+                    continue;
+                }
+            }
+        }
+        bracket_list(names, line, k, pol, &mut push);
+    }
+}
+
+/// Short permission names listed in brackets right after "权限": each part that is exactly
+/// a display name.
+fn bracket_list(
+    names: &PolicyNames,
+    line: &str,
+    k: usize,
+    pol: &mut DeclaredPolicy,
+    push: &mut dyn FnMut(&mut DeclaredPolicy, String, usize),
+) {
+    let mut from = 0usize;
+    let mut seen = 0usize;
+    while let Some(p) = line.get(from..).and_then(|x| x.find("权限(")) {
+        seen += 1;
+        if seen > 50 {
+            break;
+        }
+        let at = from + p + "权限(".len();
+        let inner = line.get(at..).unwrap_or("");
+        let close = inner.find(')').unwrap_or(inner.len()).min(300);
+        let mut body = inner.get(..close).unwrap_or("");
+        for lead in ["包括但不限于", "包括", "例如", "如", "含"] {
+            body = body.strip_prefix(lead).unwrap_or(body);
+        }
+        for part in body.split(['、', ',', '，', '/', '和', '及']) {
+            let part = part.trim().trim_end_matches('等').trim();
+            if part.chars().count() < 2 {
+                continue;
+            }
+            if let Some(h) = names
+                .perm_hits(part)
+                .into_iter()
+                .find(|h| h.start == 0 && h.end == part.len())
+            {
+                if let Some(pp) = names.perm.get(h.pat) {
+                    for perm in &pp.perms {
+                        push(pol, perm.clone(), k);
+                    }
+                }
+            }
+        }
+        from = at;
     }
 }
 

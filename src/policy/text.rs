@@ -426,6 +426,10 @@ fn looks_like_permission(s: &str) -> bool {
 /// Best field for a header cell: exact synonym, else longest synonym contained. `cols`
 /// must be normalised as [`column_terms`] returns them.
 pub fn best_field(header: &str, cols: &[(String, Vec<String>)]) -> Option<String> {
+    // a header cell is short; a long cell is data (and is not folded here)
+    if header.len() > 600 {
+        return None;
+    }
     let h = crate::text::squash_header(header);
     let h = h.trim_end_matches([':', '：']);
     if h.is_empty() || h.len() > 200 {

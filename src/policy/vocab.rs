@@ -26,20 +26,21 @@ pub struct Vocabulary {
     /// Lookup built from `permissions` on first use: exact key (constant, bare constant,
     /// display-name key) → constants. Changing `permissions` afterwards is not seen.
     perm_index: std::sync::OnceLock<PermIndex>,
-    /// Keys of every name in `sdks`, computed on first use (normalising ~4,000 aliases per
-    /// cell made policy reading quadratic in practice). Changing `sdks` afterwards is not seen.
-    sdk_index: std::sync::OnceLock<Vec<Vec<NameKeys>>>,
+    /// SDK name keys built from `sdks` on first use (each alias normalised once, not per
+    /// cell). Changing `sdks` afterwards is not seen.
+    sdk_index: std::sync::OnceLock<SdkIndex>,
 }
 
-/// The normalised forms of one SDK name, as [`Vocabulary::resolve_sdk`] compares them.
-#[derive(Debug, Clone)]
-struct NameKeys {
-    /// [`sdk_key`] of the name.
-    key: String,
-    /// [`fuzzy_key`] of the name.
-    fuzzy: Option<String>,
-    /// [`fold`] of the name.
-    folded: String,
+#[derive(Debug, Clone, Default)]
+struct SdkIndex {
+    /// [`sdk_key`] of every name → ids, in table order.
+    exact: std::collections::HashMap<String, Vec<String>>,
+    /// (fuzzy key, id) for the contained-alias step.
+    fuzzy: Vec<(String, String)>,
+    /// [`fold`] of every name → ids.
+    folded: std::collections::HashMap<String, Vec<String>>,
+    /// (constant, folded display names usable in free text, lower-case short name).
+    perm_words: Vec<(String, Vec<String>, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -204,11 +205,14 @@ impl Vocabulary {
             theirs.is_empty() || theirs.iter().any(|b| row_brands.contains(b))
         };
         let key = sdk_key(name);
+        let ix = self.sdk_idx();
         if !key.is_empty() {
-            for ((id, _), names) in self.sdks.iter().zip(self.sdk_idx()) {
-                if names.iter().any(|n| n.key == key) && fits(id) {
-                    return Some(id.clone());
-                }
+            if let Some(id) = ix
+                .exact
+                .get(&key)
+                .and_then(|ids| ids.iter().find(|i| fits(i)))
+            {
+                return Some(id.clone());
             }
         }
         broad.retain(|id| fits(id));
@@ -216,17 +220,39 @@ impl Vocabulary {
             return Some((*one).clone());
         }
         if !key.is_empty() {
+            if let Some(names) = self.names.as_deref() {
+                // the longest alias inside the name, found by the automaton in one pass
+                let norm = crate::text::match_norm(name);
+                let mut best: Option<(usize, &String)> = None;
+                for h in names.sdk_hits(&norm) {
+                    let Some(p) = names.sdk.get(h.pat) else {
+                        continue;
+                    };
+                    if p.kind != crate::knowledge::policy_names::NameKind::Alias {
+                        continue;
+                    }
+                    let len = h.end - h.start;
+                    if best.map_or(true, |(l, _)| len > l) {
+                        if let Some(id) = p.ids.iter().find(|i| fits(i)) {
+                            best = Some((len, id));
+                        }
+                    }
+                }
+                if let Some((_, id)) = best {
+                    return Some(id.clone());
+                }
+            }
+        }
+        if !key.is_empty() && self.names.is_none() {
             let full = fold(name);
             let mut best: Option<(usize, &String)> = None;
-            for ((id, _), names) in self.sdks.iter().zip(self.sdk_idx()) {
-                for n in names {
-                    let Some(k) = &n.fuzzy else { continue };
-                    if contains_word(&full, k)
-                        && best.map_or(true, |(l, _)| k.len() > l)
-                        && fits(id)
-                    {
-                        best = Some((k.len(), id));
-                    }
+            for (k, id) in &ix.fuzzy {
+                if full.len() >= k.len()
+                    && contains_word(&full, k)
+                    && best.map_or(true, |(l, _)| k.len() > l)
+                    && fits(id)
+                {
+                    best = Some((k.len(), id));
                 }
             }
             if let Some((_, id)) = best {
@@ -237,14 +263,11 @@ impl Vocabulary {
             let c = fold(c);
             let names_only_company = key.is_empty() || fold(name) == c;
             if !c.is_empty() && names_only_company {
-                let hits: Vec<&String> = self
-                    .sdks
-                    .iter()
-                    .zip(self.sdk_idx())
-                    .filter(|(_, names)| names.iter().any(|n| n.folded == c))
-                    .map(|((id, _), _)| id)
-                    .filter(|id| fits(id))
-                    .collect();
+                let hits: Vec<&String> = ix
+                    .folded
+                    .get(&c)
+                    .map(|v| v.iter().filter(|id| fits(id)).collect())
+                    .unwrap_or_default();
                 if let [one] = hits.as_slice() {
                     return Some((*one).clone());
                 }
@@ -313,21 +336,39 @@ impl Vocabulary {
         out
     }
 
-    fn sdk_idx(&self) -> &[Vec<NameKeys>] {
+    fn sdk_idx(&self) -> &SdkIndex {
         self.sdk_index.get_or_init(|| {
-            self.sdks
-                .iter()
-                .map(|(_, names)| {
-                    names
-                        .iter()
-                        .map(|n| NameKeys {
-                            key: sdk_key(n),
-                            fuzzy: fuzzy_key(n),
-                            folded: fold(n),
-                        })
-                        .collect()
-                })
-                .collect()
+            let mut ix = SdkIndex::default();
+            for (id, names) in &self.sdks {
+                for n in names {
+                    let k = sdk_key(n);
+                    if !k.is_empty() {
+                        let e = ix.exact.entry(k).or_default();
+                        if !e.contains(id) {
+                            e.push(id.clone());
+                        }
+                    }
+                    if let Some(k) = fuzzy_key(n) {
+                        ix.fuzzy.push((k, id.clone()));
+                    }
+                    let e = ix.folded.entry(fold(n)).or_default();
+                    if !e.contains(id) {
+                        e.push(id.clone());
+                    }
+                }
+            }
+            for (c, names) in &self.permissions {
+                let short = c.rsplit('.').next().unwrap_or(c).to_lowercase();
+                let words: Vec<String> = names
+                    .iter()
+                    .filter(|n| {
+                        n.chars().count() >= 2 && !n.contains('.') && !is_ascii_upper_const(n)
+                    })
+                    .map(|n| fold(n))
+                    .collect();
+                ix.perm_words.push((c.clone(), words, short));
+            }
+            ix
         })
     }
 
@@ -394,9 +435,9 @@ impl Vocabulary {
             if rest.is_empty() {
                 continue;
             }
-            let exact = self.permissions.iter().find(|(c, _)| c == tok);
+            let exact = self.perm_idx().exact.get(&tok.to_ascii_lowercase());
             let found = match exact {
-                Some((c, _)) => Some(c.clone()),
+                Some(c) => Some(c.clone()),
                 None => {
                     let pre: Vec<&String> = self
                         .permissions
@@ -417,20 +458,38 @@ impl Vocabulary {
             }
         }
         let f = fold(&clean);
-        for (c, names) in &self.permissions {
+        if let Some(names) = self.names.as_deref() {
+            // one automaton pass over the cell instead of every name against it
+            let norm = crate::text::match_norm(&clean);
+            for h in names.perm_hits(&norm) {
+                for c in names
+                    .perm
+                    .get(h.pat)
+                    .map(|p| p.perms.as_slice())
+                    .unwrap_or(&[])
+                {
+                    if !out.contains(c) {
+                        out.push(c.clone());
+                    }
+                }
+            }
+            for tok in f.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')) {
+                if tok.len() > 4 && tok.contains('_') && !tok.contains('.') {
+                    if let Some(c) = names.constants.get(tok) {
+                        if !out.contains(c) {
+                            out.push(c.clone());
+                        }
+                    }
+                }
+            }
+            return out;
+        }
+        for (c, words, short) in &self.sdk_idx().perm_words {
             if out.contains(c) {
                 continue;
             }
-            let short = c.rsplit('.').next().unwrap_or(c).to_lowercase();
-            let bare = short.len() > 4 && short.contains('_') && contains_word(&f, &short);
-            if bare
-                || names.iter().any(|n| {
-                    n.chars().count() >= 2
-                        && !n.contains('.')
-                        && !is_ascii_upper_const(n)
-                        && contains_word(&f, &fold(n))
-                })
-            {
+            let bare = short.len() > 4 && short.contains('_') && contains_word(&f, short);
+            if bare || words.iter().any(|w| contains_word(&f, w)) {
                 out.push(c.clone());
             }
         }

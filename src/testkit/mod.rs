@@ -5,6 +5,7 @@
 //! `samples/`. Compiled only with the `testkit` feature, so a release build carries none of it.
 
 pub mod dex_builder;
+pub mod policy_gen;
 
 use crate::formats::axml::framework_attr_id;
 use crate::formats::xml::ANDROID_NS;
