@@ -101,6 +101,10 @@ pub enum Command {
         signatures: Option<PathBuf>,
         #[command(flatten)]
         budget: BudgetArgs,
+        /// SARIF locations are relative to this directory (the repository root for code
+        /// scanning); default: the working directory.
+        #[arg(long, value_name = "DIR")]
+        base_dir: Option<PathBuf>,
     },
     /// List the SDK signature database, or validate a signature folder with --check.
     Signatures {

@@ -16,6 +16,7 @@ pub fn run(
     fail_on: Option<Severity>,
     signatures: Option<&Path>,
     budget: apkaudit::input::budget::Budget,
+    base_dir: Option<&Path>,
 ) -> Result<Outcome, Failure> {
     let mut opts = ScanOptions {
         budget,
@@ -32,7 +33,10 @@ pub fn run(
     match format {
         ReportFormat::Table => emit(&apkaudit::report::audit_table(&report))?,
         ReportFormat::Json => emit_json(&report, true)?,
-        ReportFormat::Sarif => emit_json(&apkaudit::report::audit_sarif(&report, policy), true)?,
+        ReportFormat::Sarif => {
+            let base = base_dir.unwrap_or(Path::new("."));
+            emit_json(&apkaudit::report::audit_sarif(&report, policy, base), true)?
+        },
         ReportFormat::Markdown => emit(&apkaudit::report::audit_markdown(&report))?,
     }
     Ok(match fail_on {

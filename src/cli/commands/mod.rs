@@ -78,6 +78,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             fail_on,
             signatures,
             budget,
+            base_dir,
         } => audit::run(
             &file,
             &policy,
@@ -85,6 +86,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             fail_on.map(Into::into),
             signatures.as_deref(),
             budget.budget(),
+            base_dir.as_deref(),
         ),
         Command::Signatures { check, format } => inspect::signatures(check.as_deref(), format),
     }
