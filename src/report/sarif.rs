@@ -125,14 +125,18 @@ fn file_uri(abs: &Path, dir: bool) -> String {
 /// An `artifactLocation` for `file`: relative to `base` when inside it, else absolute.
 fn artifact_location(file: &Path, base: &Path) -> serde_json::Value {
     let abs = absolute(file);
-    let rel = abs.strip_prefix(base).ok().map(Path::to_path_buf).or_else(|| {
-        let canon_file = std::fs::canonicalize(file).ok()?;
-        let canon_base = std::fs::canonicalize(base).ok()?;
-        canon_file
-            .strip_prefix(&canon_base)
-            .ok()
-            .map(Path::to_path_buf)
-    });
+    let rel = abs
+        .strip_prefix(base)
+        .ok()
+        .map(Path::to_path_buf)
+        .or_else(|| {
+            let canon_file = std::fs::canonicalize(file).ok()?;
+            let canon_base = std::fs::canonicalize(base).ok()?;
+            canon_file
+                .strip_prefix(&canon_base)
+                .ok()
+                .map(Path::to_path_buf)
+        });
     match rel {
         Some(r) if !r.as_os_str().is_empty() => {
             serde_json::json!({"uri": uri_path(&r), "uriBaseId": SRCROOT})

@@ -30,7 +30,10 @@ fn sarif(apk: &Path, policy: &Path, base: Option<&Path>) -> serde_json::Value {
 fn cases() -> Vec<(PathBuf, PathBuf)> {
     let root = Path::new(ROOT);
     let apk = root.join("samples/demo.apk");
-    let mut v = vec![(PathBuf::from("samples/demo.apk"), PathBuf::from("samples/demo-policy.md"))];
+    let mut v = vec![(
+        PathBuf::from("samples/demo.apk"),
+        PathBuf::from("samples/demo-policy.md"),
+    )];
     for p in [
         "tests/data/policies/06_zh_simon_smart_sdk_four_column_cells.txt",
         "tests/data/policies/01_en_rikka_apps_privacy_policy.md",
@@ -78,12 +81,21 @@ fn sarif_rules_come_from_the_typed_list_and_locations_are_relative() {
         assert_eq!(loc["uriBaseId"], "%SRCROOT%");
         assert!(res["partialFingerprints"]["apkauditFinding/v1"].is_string());
     }
-    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"].as_str().unwrap();
-    assert!(base.starts_with("file:///") && base.ends_with('/'), "{base}");
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
+    );
     // fingerprints tell findings apart
     let mut prints: Vec<&str> = results
         .iter()
-        .map(|r| r["partialFingerprints"]["apkauditFinding/v1"].as_str().unwrap())
+        .map(|r| {
+            r["partialFingerprints"]["apkauditFinding/v1"]
+                .as_str()
+                .unwrap()
+        })
         .collect();
     prints.sort();
     prints.dedup();
@@ -103,7 +115,9 @@ fn multitool() -> PathBuf {
     let launcher = std::env::split_paths(&path)
         .map(|d| d.join("sarif-multitool-linux"))
         .find(|p| p.is_file())
-        .expect("sarif-multitool-linux not on PATH: npm install -g @microsoft/sarif-multitool-linux");
+        .expect(
+            "sarif-multitool-linux not on PATH: npm install -g @microsoft/sarif-multitool-linux",
+        );
     let real = std::fs::canonicalize(&launcher).unwrap();
     let beside = real.parent().unwrap().join("Sarif.Multitool");
     if beside.is_file() {
@@ -137,7 +151,11 @@ fn sarif_validates_under_github_rules_with_no_error_or_warning() {
         .output()
         .expect("run the SARIF Multitool");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bad: Vec<&str> = text
         .lines()
         .filter(|l| l.contains(": error ") || l.contains(": warning "))
@@ -145,7 +163,10 @@ fn sarif_validates_under_github_rules_with_no_error_or_warning() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     // the validator's own log lists no result either
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&log).unwrap()).unwrap();
-    let results = v["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    let results = v["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let serious: Vec<_> = results
         .iter()
         .filter(|r| matches!(r["level"].as_str(), Some("error") | Some("warning") | None))

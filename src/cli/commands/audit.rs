@@ -36,7 +36,7 @@ pub fn run(
         ReportFormat::Sarif => {
             let base = base_dir.unwrap_or(Path::new("."));
             emit_json(&apkaudit::report::audit_sarif(&report, policy, base), true)?
-        },
+        }
         ReportFormat::Markdown => emit(&apkaudit::report::audit_markdown(&report))?,
     }
     Ok(match fail_on {
