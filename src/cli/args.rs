@@ -36,6 +36,24 @@ pub enum ReportFormat {
     Markdown,
 }
 
+/// `--lang`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+impl From<LangArg> for apkaudit::knowledge::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::En => Self::En,
+            LangArg::Zh => Self::Zh,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan APKs (or raw binary manifests): manifest facts, permissions, components.
@@ -101,6 +119,9 @@ pub enum Command {
         signatures: Option<PathBuf>,
         #[command(flatten)]
         budget: BudgetArgs,
+        /// Language of names and sentences in the table, Markdown and HTML reports.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
         /// SARIF locations are relative to this directory (the repository root for code
         /// scanning); default: the working directory.
         #[arg(long, value_name = "DIR")]

@@ -6,8 +6,9 @@ mod audit_table;
 mod markdown;
 mod sarif;
 mod table;
+pub mod text;
 
-pub use audit_table::{audit_table, finding_subject};
+pub use audit_table::{audit_table, finding_subject, wrap, TableStyle, MIN_TABLE_WIDTH};
 pub use markdown::audit_markdown;
 pub use sarif::audit_sarif;
 pub use table::{policy_table, scan_table, signatures_table};

@@ -128,6 +128,9 @@ pub struct ScanReport {
     pub warnings: Vec<String>,
     /// Problems with parts of the input; empty when clean.
     pub errors: Vec<Diagnostic>,
+    /// Signing facts of an APK (schemes, signers' certificates, debug certificate, Janus
+    /// exposure; docs/signing.md); `None` for other inputs.
+    pub signing: Option<crate::formats::signing::SigningInfo>,
 }
 
 /// A native library in the report.
@@ -216,7 +219,55 @@ fn scan_unhashed(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRepo
         }
         Err(e) => return Err(perr(None, e)),
     };
-    archive::scan_archive(name, &archive, report, opts)
+    let mut report = archive::scan_archive(name, &archive, report, opts)?;
+    if report.kind == InputKind::Apk {
+        report.signing = Some(read_signing(data, &archive, report.min_sdk));
+    }
+    Ok(report)
+}
+
+/// Most bytes of `META-INF/` signature files read for the signing facts.
+const SIGNING_FILES_CAP: u64 = 16 << 20;
+
+/// The signing facts of an APK: its signing block and the v1 files under `META-INF/`
+/// (each read within the archive's limits; past [`SIGNING_FILES_CAP`] the rest is left out
+/// with a warning).
+fn read_signing(
+    data: &[u8],
+    archive: &Archive<'_>,
+    min_sdk: Option<i64>,
+) -> crate::formats::signing::SigningInfo {
+    let mut files = Vec::new();
+    let mut notes = Vec::new();
+    let mut total = 0u64;
+    for e in archive.entries() {
+        let upper = e.name.to_ascii_uppercase();
+        let wanted = upper.starts_with("META-INF/")
+            && !upper["META-INF/".len()..].contains('/')
+            && [".SF", ".RSA", ".DSA", ".EC", "/MANIFEST.MF"]
+                .iter()
+                .any(|x| upper.ends_with(x));
+        if !wanted {
+            continue;
+        }
+        total = total.saturating_add(e.size);
+        if total > SIGNING_FILES_CAP {
+            notes.push(format!("{}: left out, signature files over 16 MiB", e.name));
+            continue;
+        }
+        match archive.read(e) {
+            Ok(b) => files.push((e.name.clone(), b.into_owned())),
+            Err(err) => notes.push(format!("{}: {err}", e.name)),
+        }
+    }
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let min = min_sdk.and_then(|m| u32::try_from(m).ok());
+    let mut info = crate::formats::signing::read_signing(data, &refs, min);
+    info.warnings.extend(notes);
+    info
 }
 
 /// A report with no facts yet.
@@ -245,6 +296,7 @@ pub(crate) fn empty_report(name: &str, kind: InputKind) -> ScanReport {
         quirks: Vec::new(),
         warnings: Vec::new(),
         errors: Vec::new(),
+        signing: None,
     }
 }
 

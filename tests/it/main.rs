@@ -26,6 +26,7 @@ mod permissions_db;
 mod policy_corpus;
 mod policy_malformed;
 mod policy_seeds;
+mod report_human;
 mod report_sarif;
 mod robustness;
 mod sdk_corpus;

@@ -17,6 +17,7 @@ pub fn run(
     signatures: Option<&Path>,
     budget: apkaudit::input::budget::Budget,
     base_dir: Option<&Path>,
+    lang: apkaudit::knowledge::Lang,
 ) -> Result<Outcome, Failure> {
     let mut opts = ScanOptions {
         budget,
@@ -30,14 +31,20 @@ pub fn run(
     let vocab = apkaudit::policy::Vocabulary::from_knowledge(k);
     let declared = apkaudit::policy::read_policy_with(policy, &vocab)?;
     let report = apkaudit::audit::audit(k, &scan, declared);
+
     match format {
-        ReportFormat::Table => emit(&apkaudit::report::audit_table(&report))?,
+        ReportFormat::Table => emit(&apkaudit::report::audit_table(
+            &report,
+            &scan,
+            k,
+            crate::cli::output::table_style(lang),
+        ))?,
         ReportFormat::Json => emit_json(&report, true)?,
         ReportFormat::Sarif => {
             let base = base_dir.unwrap_or(Path::new("."));
             emit_json(&apkaudit::report::audit_sarif(&report, policy, base), true)?
         }
-        ReportFormat::Markdown => emit(&apkaudit::report::audit_markdown(&report))?,
+        ReportFormat::Markdown => emit(&apkaudit::report::audit_markdown(&report, &scan, k, lang))?,
     }
     Ok(match fail_on {
         Some(level) if report.findings.iter().any(|f| f.severity >= level) => Outcome::FailOn,

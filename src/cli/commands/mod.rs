@@ -79,6 +79,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             signatures,
             budget,
             base_dir,
+            lang,
         } => audit::run(
             &file,
             &policy,
@@ -87,6 +88,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             signatures.as_deref(),
             budget.budget(),
             base_dir.as_deref(),
+            lang.into(),
         ),
         Command::Signatures { check, format } => inspect::signatures(check.as_deref(), format),
     }
