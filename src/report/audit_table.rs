@@ -41,7 +41,13 @@ impl Default for TableStyle {
 /// Display width of a string (wide CJK characters count two).
 fn width_of(s: &str) -> usize {
     s.chars()
-        .map(|c| if (c as u32) >= 0x1100 && is_wide(c) { 2 } else { 1 })
+        .map(|c| {
+            if (c as u32) >= 0x1100 && is_wide(c) {
+                2
+            } else {
+                1
+            }
+        })
         .sum()
 }
 
@@ -186,7 +192,10 @@ pub fn audit_table(r: &AuditReport, scan: &ScanReport, k: &Knowledge, style: Tab
             );
             out.push_str(&paint(g.severity, &wrap(&head, width)));
             out.push('\n');
-            out.push_str(&wrap(&format!("  {}", text::rule_short(g.rule, lang)), width));
+            out.push_str(&wrap(
+                &format!("  {}", text::rule_short(g.rule, lang)),
+                width,
+            ));
             out.push('\n');
             for f in &g.findings {
                 for l in item_lines(g, f, k, lang) {
@@ -287,7 +296,10 @@ fn item_lines(
             .map(|e| format!("{indent}apk: {}", cap(e, text::CELL_CAP))),
     );
     if let Some(why) = &f.unjudged {
-        v.push(format!("{indent}{}: {why}", pick(lang, "not judged", "未判定")));
+        v.push(format!(
+            "{indent}{}: {why}",
+            pick(lang, "not judged", "未判定")
+        ));
     }
     v
 }
@@ -330,7 +342,10 @@ mod tests {
     #[test]
     fn wrap_keeps_words_whole_and_breaks_long_tokens_at_separators() {
         let w = wrap("reads locationmanager.location in com.example", 24);
-        assert!(w.lines().any(|l| l.contains("locationmanager.location")), "{w}");
+        assert!(
+            w.lines().any(|l| l.contains("locationmanager.location")),
+            "{w}"
+        );
         let w = wrap("Lcom/example/demo/MainActivity;.onLocate:()V", 20);
         assert!(w.lines().all(|l| width_of(l) <= 20), "{w}");
         assert!(w.lines().next().unwrap().ends_with('/'), "{w}");

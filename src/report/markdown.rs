@@ -54,7 +54,10 @@ pub fn audit_markdown(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: L
         "# {title}: {}\n\n",
         inline(r.app.package.as_deref().unwrap_or("-"))
     ));
-    o.push_str(&format!("| {} | |\n|---|---|\n", pick(lang, "field", "项目")));
+    o.push_str(&format!(
+        "| {} | |\n|---|---|\n",
+        pick(lang, "field", "项目")
+    ));
     for (key, val) in text::app_lines(scan, lang) {
         o.push_str(&format!("| {key} | {} |\n", cell(&val)));
     }
@@ -64,7 +67,11 @@ pub fn audit_markdown(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: L
         o.push_str(&format!("- {}\n", inline(&l)));
     }
     if let Some(p) = text::packer_warning(k, scan, lang) {
-        o.push_str(&format!("\n> **{}**: {}\n", pick(lang, "Warning", "警告"), inline(&p)));
+        o.push_str(&format!(
+            "\n> **{}**: {}\n",
+            pick(lang, "Warning", "警告"),
+            inline(&p)
+        ));
     }
     o.push_str(&format!("\n## {}\n\n", pick(lang, "Summary", "概要")));
     o.push_str(&format!(
@@ -75,7 +82,10 @@ pub fn audit_markdown(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: L
     for l in text::understood_lines(&r.policy_understood, lang) {
         o.push_str(&format!("- {}\n", inline(&l)));
     }
-    o.push_str(&format!("\n## {}\n\n", pick(lang, "Findings by SDK", "按 SDK 分组的发现")));
+    o.push_str(&format!(
+        "\n## {}\n\n",
+        pick(lang, "Findings by SDK", "按 SDK 分组的发现")
+    ));
     if r.findings.is_empty() {
         o.push_str(pick(lang, "No findings.\n", "没有发现。\n"));
     }
@@ -94,24 +104,31 @@ pub fn audit_markdown(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: L
                 inline(&text::subject(k, f, lang))
             ));
             o.push_str(&format!("{}\n\n", text::rule_short(f.rule, lang)));
-            o.push_str(&format!("| {} | {} |\n|---|---|\n", pick(lang, "APK evidence", "APK 证据"), pick(lang, "policy", "隐私政策")));
+            o.push_str(&format!(
+                "| {} | {} |\n|---|---|\n",
+                pick(lang, "APK evidence", "APK 证据"),
+                pick(lang, "policy", "隐私政策")
+            ));
             let ev: Vec<String> = f.evidence.iter().map(|e| cell(e)).collect();
             let pol = match &f.policy_source {
-                Some(s) => format!(
-                    "{} {}: {}",
-                    pick(lang, "line", "第"),
-                    s.line,
-                    cell(&s.text)
-                ),
+                Some(s) => format!("{} {}: {}", pick(lang, "line", "第"), s.line, cell(&s.text)),
                 None => pick(lang, "(not mentioned)", "（未提及）").to_string(),
             };
             o.push_str(&format!(
                 "| {} | {} |\n\n",
-                if ev.is_empty() { "-".into() } else { ev.join("<br>") },
+                if ev.is_empty() {
+                    "-".into()
+                } else {
+                    ev.join("<br>")
+                },
                 pol
             ));
             if let Some(why) = &f.unjudged {
-                o.push_str(&format!("*{}*: {}\n\n", pick(lang, "Not judged", "未判定"), inline(why)));
+                o.push_str(&format!(
+                    "*{}*: {}\n\n",
+                    pick(lang, "Not judged", "未判定"),
+                    inline(why)
+                ));
             }
             o.push_str(&format!(
                 "*{}*: {} {} *{}*: {}\n\n",
@@ -176,7 +193,11 @@ pub fn sdk_table(scan: &ScanReport, k: &Knowledge, lang: Lang) -> String {
             cell(s.version.as_deref().unwrap_or("-")),
             s.category,
             cell(s.privacy_url.as_deref().unwrap_or("-")),
-            if data.is_empty() { "-".into() } else { data.join("<br>") }
+            if data.is_empty() {
+                "-".into()
+            } else {
+                data.join("<br>")
+            }
         ));
     }
     let other = text::other_data_rows(scan, k, lang);
@@ -220,7 +241,11 @@ pub fn permission_table(scan: &ScanReport, k: &Knowledge, lang: Lang) -> String 
                 Lang::En => &p.label_en,
             }),
             p.protection,
-            if p.privacy_relevant { pick(lang, "yes", "是") } else { "" },
+            if p.privacy_relevant {
+                pick(lang, "yes", "是")
+            } else {
+                ""
+            },
             cell(&p.sdks.join(", "))
         ));
     }

@@ -139,9 +139,13 @@ impl Group<'_> {
                         "permissions",
                         "项权限",
                     ),
-                    Rule::Data01 | Rule::Data02 | Rule::Data03 => {
-                        count(self.findings.len(), lang, "data type", "data types", "类信息")
-                    }
+                    Rule::Data01 | Rule::Data02 | Rule::Data03 => count(
+                        self.findings.len(),
+                        lang,
+                        "data type",
+                        "data types",
+                        "类信息",
+                    ),
                     _ => count(self.findings.len(), lang, "SDK", "SDKs", "个 SDK"),
                 };
                 what
@@ -257,12 +261,18 @@ pub fn understood_lines(u: &PolicyUnderstood, lang: Lang) -> Vec<String> {
         ));
     }
     for (what, why) in [
-        (pick(lang, "SDK findings not judged", "SDK 相关发现未判定"), &u.sdks_unjudged),
+        (
+            pick(lang, "SDK findings not judged", "SDK 相关发现未判定"),
+            &u.sdks_unjudged,
+        ),
         (
             pick(lang, "permission findings not judged", "权限相关发现未判定"),
             &u.permissions_unjudged,
         ),
-        (pick(lang, "data findings not judged", "数据相关发现未判定"), &u.data_unjudged),
+        (
+            pick(lang, "data findings not judged", "数据相关发现未判定"),
+            &u.data_unjudged,
+        ),
     ] {
         if let Some(why) = why {
             v.push(format!("{what}: {why}"));
@@ -322,7 +332,12 @@ pub fn app_lines(scan: &ScanReport, lang: Lang) -> Vec<(&'static str, String)> {
 /// The signer lines: scheme, certificate, debug and Janus warnings; a note when absent.
 pub fn signing_lines(scan: &ScanReport, lang: Lang) -> Vec<String> {
     let Some(s) = &scan.signing else {
-        return vec![pick(lang, "signing: not an APK, not read", "签名：非 APK，未读取").into()];
+        return vec![pick(
+            lang,
+            "signing: not an APK, not read",
+            "签名：非 APK，未读取",
+        )
+        .into()];
     };
     let p = &s.schemes;
     let schemes: Vec<&str> = [
@@ -338,7 +353,14 @@ pub fn signing_lines(scan: &ScanReport, lang: Lang) -> Vec<String> {
     .collect();
     let mut v = Vec::new();
     if schemes.is_empty() {
-        v.push(pick(lang, "signing: unsigned (no signature found)", "签名：未签名").into());
+        v.push(
+            pick(
+                lang,
+                "signing: unsigned (no signature found)",
+                "签名：未签名",
+            )
+            .into(),
+        );
     } else {
         v.push(format!(
             "{}: {} ({} {})",
@@ -363,10 +385,18 @@ pub fn signing_lines(scan: &ScanReport, lang: Lang) -> Vec<String> {
             c.not_after.as_deref().unwrap_or("?"),
         ));
         if let Some(e) = &c.error {
-            v.push(format!("{}: {}", pick(lang, "certificate not readable", "证书无法读取"), cap(e, 160)));
+            v.push(format!(
+                "{}: {}",
+                pick(lang, "certificate not readable", "证书无法读取"),
+                cap(e, 160)
+            ));
         }
         for n in &c.notes {
-            v.push(format!("{}: {}", pick(lang, "certificate", "证书"), cap(n, 160)));
+            v.push(format!(
+                "{}: {}",
+                pick(lang, "certificate", "证书"),
+                cap(n, 160)
+            ));
         }
     }
     if s.debug_certificate {
@@ -380,7 +410,14 @@ pub fn signing_lines(scan: &ScanReport, lang: Lang) -> Vec<String> {
         );
     }
     if s.janus_exposed == Some(true) {
-        v.push(pick(lang, "warning: v1-only signing with minSdk < 24 is exposed to Janus (CVE-2017-13156)", "警告：仅 v1 签名且 minSdk < 24，存在 Janus 漏洞风险（CVE-2017-13156）").into());
+        v.push(
+            pick(
+                lang,
+                "warning: v1-only signing with minSdk < 24 is exposed to Janus (CVE-2017-13156)",
+                "警告：仅 v1 签名且 minSdk < 24，存在 Janus 漏洞风险（CVE-2017-13156）",
+            )
+            .into(),
+        );
     }
     v
 }
@@ -390,7 +427,7 @@ pub fn packer_warning(k: &Knowledge, scan: &ScanReport, lang: Lang) -> Option<St
     let packers: Vec<String> = scan
         .sdks
         .iter()
-        .filter(|s| s.category == "packer")
+        .filter(|s| s.category == crate::knowledge::signatures::Category::Packer)
         .map(|s| sdk_label(k, &s.id, lang))
         .collect();
     (!packers.is_empty()).then(|| match lang {
@@ -458,12 +495,17 @@ pub fn sdk_rows(scan: &ScanReport, k: &Knowledge, lang: Lang) -> Vec<SdkRow> {
                 name: sdk_label(k, &f.id, lang),
                 legal_entity,
                 version: None,
-                category: f.category.clone(),
+                category: f.category.to_string(),
                 privacy_url: sig.and_then(|s| s.privacy_url.clone()),
                 confidence: f.confidence.clone(),
                 data_read,
                 documented: sig
-                    .map(|s| s.data_types.iter().map(|d| data_label(k, d, lang)).collect())
+                    .map(|s| {
+                        s.data_types
+                            .iter()
+                            .map(|d| data_label(k, d, lang))
+                            .collect()
+                    })
                     .unwrap_or_default(),
             }
         })
@@ -484,7 +526,9 @@ pub fn other_data_rows(
         .flat_map(|a| {
             let owner = match a.owner.as_str() {
                 "app" => pick(lang, "the app's own code", "应用自身代码").to_string(),
-                "unknown" => pick(lang, "code not attributed to an SDK", "未归属的代码").to_string(),
+                "unknown" => {
+                    pick(lang, "code not attributed to an SDK", "未归属的代码").to_string()
+                }
                 o => a.name.clone().unwrap_or_else(|| o.to_string()),
             };
             a.data_types.iter().map(move |d| {

@@ -43,7 +43,11 @@ fn table_opens_with_totals_and_understood_block_and_keeps_tokens_whole() {
     let table = out.find('┌').expect("a table");
     assert!(totals < table && understood < table, "{out}");
     // the counts agree with the findings
-    let high = r.findings.iter().filter(|f| f.severity == Severity::High).count();
+    let high = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::High)
+        .count();
     assert!(out.contains(&format!("{high} high")), "{out}");
     // no internals, no broken plurals
     for bad in ["kind: Apk", "1 findings", "SplitSet", "1 classes"] {
@@ -78,9 +82,16 @@ fn repeated_findings_are_grouped() {
     let (scan, mut r) = demo();
     let base = r.findings[0].clone();
     for i in 0..12 {
-        let mut f = Finding::new(Rule::Sdk03, Severity::Low, format!("SDK row \"x{i}\" lacks: company"));
+        let mut f = Finding::new(
+            Rule::Sdk03,
+            Severity::Low,
+            format!("SDK row \"x{i}\" lacks: company"),
+        );
         f.sdk = Some(format!("unresolved-{i}"));
-        f.policy_source = Some(Source { line: 10 + i, text: format!("x{i} |") });
+        f.policy_source = Some(Source {
+            line: 10 + i,
+            text: format!("x{i} |"),
+        });
         r.findings.push(f);
     }
     r.findings.push(base);
@@ -88,7 +99,10 @@ fn repeated_findings_are_grouped() {
     let out = audit_table(&r, &scan, Knowledge::embedded(), style(120, Lang::En));
     let rows = out.lines().filter(|l| l.contains("SDK-03")).count();
     assert_eq!(rows, 1, "{out}");
-    assert!(out.contains(&format!("{n} SDKs")) && out.contains("lacks: company"), "{out}");
+    assert!(
+        out.contains(&format!("{n} SDKs")) && out.contains("lacks: company"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -115,7 +129,12 @@ fn colour_only_when_asked() {
     // the binary, piped: no colour whatever NO_COLOR says
     let out = Command::new(BIN)
         .current_dir(ROOT)
-        .args(["audit", "samples/demo.apk", "--policy", "samples/demo-policy.md"])
+        .args([
+            "audit",
+            "samples/demo.apk",
+            "--policy",
+            "samples/demo-policy.md",
+        ])
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains('\x1b'));
@@ -127,10 +146,17 @@ fn audit_table_is_linear_in_cell_length_a_1mb_sdk_name_under_a_second() {
     let (scan, mut r) = demo();
     let huge: String = "GiantSdkName".repeat((1 << 20) / 12);
     assert!(huge.len() > 1_000_000);
-    let mut f = Finding::new(Rule::Sdk02, Severity::Low, format!("\"{huge}\" is declared but not found"));
+    let mut f = Finding::new(
+        Rule::Sdk02,
+        Severity::Low,
+        format!("\"{huge}\" is declared but not found"),
+    );
     f.sdk = Some(huge.clone());
     f.evidence = vec![huge.clone()];
-    f.policy_source = Some(Source { line: 3, text: huge.clone() });
+    f.policy_source = Some(Source {
+        line: 3,
+        text: huge.clone(),
+    });
     r.findings.push(f);
     let k = Knowledge::embedded();
     for (w, lang) in [(100, Lang::En), (20, Lang::Zh)] {
@@ -138,7 +164,11 @@ fn audit_table_is_linear_in_cell_length_a_1mb_sdk_name_under_a_second() {
         let out = audit_table(&r, &scan, k, style(w, lang));
         let took = t.elapsed();
         assert!(took < Duration::from_secs(1), "{w} columns: {took:?}");
-        assert!(out.len() < 200_000, "the cell is capped: {} bytes", out.len());
+        assert!(
+            out.len() < 200_000,
+            "the cell is capped: {} bytes",
+            out.len()
+        );
         assert!(out.contains("characters)"), "the cut is said");
     }
     let t = Instant::now();
@@ -152,8 +182,15 @@ fn markdown_carries_evidence_policy_lines_rules_app_and_sdk_table() {
     let (scan, r) = demo();
     let k = Knowledge::embedded();
     let md = audit_markdown(&r, &scan, k, Lang::En);
-    assert!(md.contains("com.example.demo") && md.contains("1.2.0"), "app");
-    let with_policy = r.findings.iter().find(|f| f.policy_source.is_some()).unwrap();
+    assert!(
+        md.contains("com.example.demo") && md.contains("1.2.0"),
+        "app"
+    );
+    let with_policy = r
+        .findings
+        .iter()
+        .find(|f| f.policy_source.is_some())
+        .unwrap();
     let line = with_policy.policy_source.as_ref().unwrap().line;
     assert!(md.contains(&format!("line {line}:")), "policy line");
     let ev = &r.findings[0].evidence[0];
@@ -163,7 +200,11 @@ fn markdown_carries_evidence_policy_lines_rules_app_and_sdk_table() {
     }
     assert!(md.contains("## SDKs found") && md.contains("## Permissions"));
     for s in &scan.sdks {
-        assert!(md.contains(&format!("[{}]", s.id)), "SDK {} in the table", s.id);
+        assert!(
+            md.contains(&format!("[{}]", s.id)),
+            "SDK {} in the table",
+            s.id
+        );
     }
     // severities lowercase, as in every other format
     assert!(!md.contains("High") && md.contains("high ·"), "{md}");
@@ -175,7 +216,14 @@ fn markdown_carries_evidence_policy_lines_rules_app_and_sdk_table() {
 fn closed_pipe_ends_quietly() {
     let mut child = Command::new(BIN)
         .current_dir(ROOT)
-        .args(["audit", "samples/demo.apk", "--policy", "samples/demo-policy.md", "--format", "markdown"])
+        .args([
+            "audit",
+            "samples/demo.apk",
+            "--policy",
+            "samples/demo-policy.md",
+            "--format",
+            "markdown",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
