@@ -34,6 +34,21 @@ pub enum ReportFormat {
     Sarif,
     /// Markdown compliance report.
     Markdown,
+    /// One self-contained HTML file (icon embedded, nothing fetched).
+    Html,
+}
+
+/// `disclose` formats.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DraftFormat {
+    /// Markdown tables.
+    Md,
+    /// One self-contained HTML file.
+    Html,
+    /// CSV in the structured policy layout.
+    Csv,
+    /// JSON in the structured policy format (`audit --policy` reads it back).
+    Json,
 }
 
 /// `--lang`.
@@ -126,6 +141,21 @@ pub enum Command {
         /// scanning); default: the working directory.
         #[arg(long, value_name = "DIR")]
         base_dir: Option<PathBuf>,
+    },
+    /// Draft the disclosures an app team needs from a scan: the 第三方SDK清单 (MIIT layout),
+    /// the permission table and a Google Play Data safety draft (docs/disclose.md).
+    Disclose {
+        /// APK (or AAB, split set) to describe.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "md")]
+        format: DraftFormat,
+        /// Language of names, purposes and notes.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
+        /// Extra signature folder (adds or overrides SDKs of the embedded database).
+        #[arg(long)]
+        signatures: Option<PathBuf>,
     },
     /// List the SDK signature database, or validate a signature folder with --check.
     Signatures {

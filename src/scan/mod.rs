@@ -11,6 +11,7 @@ use crate::formats::zip::{Limits, Quirk};
 use serde::Serialize;
 
 mod archive;
+pub mod icon;
 mod nested;
 pub mod splits;
 

@@ -45,9 +45,42 @@ pub fn run(
             emit_json(&apkaudit::report::audit_sarif(&report, policy, base), true)?
         }
         ReportFormat::Markdown => emit(&apkaudit::report::audit_markdown(&report, &scan, k, lang))?,
+        ReportFormat::Html => {
+            let icon = apkaudit::scan::icon::app_icon(file);
+            let icon = icon
+                .as_ref()
+                .map(|i| (i.mime, i.bytes.as_slice()))
+                .map_err(Clone::clone);
+            emit(&apkaudit::report::audit_html(&report, &scan, k, lang, icon))?
+        }
     }
     Ok(match fail_on {
         Some(level) if report.findings.iter().any(|f| f.severity >= level) => Outcome::FailOn,
         _ => Outcome::Clean,
     })
+}
+
+/// Draft the disclosures of `file`.
+pub fn disclose(
+    file: &Path,
+    format: crate::cli::args::DraftFormat,
+    lang: apkaudit::knowledge::Lang,
+    signatures: Option<&Path>,
+) -> Result<Outcome, Failure> {
+    use crate::cli::args::DraftFormat;
+    use apkaudit::report::disclose;
+    let mut opts = ScanOptions::default();
+    if let Some(dir) = signatures {
+        opts.knowledge = Some(super::load_knowledge(dir)?);
+    }
+    let k: &Knowledge = opts.knowledge();
+    let scan = scan_file(file, &opts)?;
+    let d = disclose::disclosure(&scan, k, lang);
+    match format {
+        DraftFormat::Json => emit(&format!("{}\n", disclose::disclosure_json(&d)))?,
+        DraftFormat::Md => emit(&disclose::disclosure_markdown(&d, k, lang))?,
+        DraftFormat::Html => emit(&disclose::disclosure_html(&d, k, lang))?,
+        DraftFormat::Csv => emit(&disclose::disclosure_csv(&d))?,
+    }
+    Ok(Outcome::Clean)
 }

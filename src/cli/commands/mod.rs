@@ -90,6 +90,12 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             base_dir.as_deref(),
             lang.into(),
         ),
+        Command::Disclose {
+            file,
+            format,
+            lang,
+            signatures,
+        } => audit::disclose(&file, format, lang.into(), signatures.as_deref()),
         Command::Signatures { check, format } => inspect::signatures(check.as_deref(), format),
     }
 }
