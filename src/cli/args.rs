@@ -166,7 +166,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
     },
-    /// Print the decoded AndroidManifest.xml of an APK or raw binary manifest as text XML.
+    /// Print the decoded AndroidManifest.xml as text XML: of an APK, AAB, AAR, split set
+    /// (.apks, .xapk, .apkm: the base APK) or raw binary manifest.
     Manifest {
         /// Input file.
         file: PathBuf,
@@ -206,6 +207,10 @@ pub struct BatchArgs {
     /// Audit each app against DIR/<package>.{json,csv,md,txt,html,htm}.
     #[arg(long, value_name = "DIR")]
     pub policy_dir: Option<PathBuf>,
+    /// With --policy-dir: exit with 1 when any app's audit has a finding at this severity
+    /// or above (all records are still written).
+    #[arg(long, value_enum, requires = "policy_dir")]
+    pub fail_on: Option<Severity>,
     /// Never draw the progress bar (it is only drawn when stderr is a terminal).
     #[arg(long)]
     pub no_progress: bool,

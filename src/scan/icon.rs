@@ -41,7 +41,9 @@ pub fn app_icon(path: &Path) -> Result<Icon, String> {
     if path.is_dir() {
         return Err("a folder of split APKs: icon not read".into());
     }
-    let root = crate::input::manifest::decoded_manifest(path).map_err(|e| e.to_string())?;
+    let budget = crate::input::budget::Budget::default();
+    let root =
+        crate::input::manifest::decoded_manifest(path, &budget).map_err(|e| e.to_string())?;
     let app = root
         .children
         .iter()
@@ -56,7 +58,8 @@ pub fn app_icon(path: &Path) -> Result<Icon, String> {
             "the icon reference {named} does not resolve to a file"
         ));
     }
-    let data = crate::formats::zip::map_file(path).map_err(|e| e.to_string())?;
+    let data = crate::input::open::read_input(path, budget.max_stream_size(), budget.timeout)
+        .map_err(|e| e.to_string())?;
     let archive = Archive::parse(&data, Limits::default()).map_err(|e| e.to_string())?;
     // res/<type>-<qualifiers>/<name>.<ext>: the same <type> and stem in any folder
     let mut parts = named.splitn(3, '/');

@@ -16,6 +16,40 @@ mod nested;
 pub mod splits;
 
 pub use crate::input::manifest::decoded_manifest;
+
+/// The decoded manifest with numeric enum and flag values named
+/// (`screenOrientation="portrait"`, `data/manifest_values.toml`), for `apkaudit manifest`.
+pub fn named_manifest(
+    path: &Path,
+    budget: &crate::input::budget::Budget,
+) -> Result<Element, Error> {
+    fn walk(el: &mut Element, db: &crate::knowledge::manifest_values::ManifestValues) {
+        for a in &mut el.attributes {
+            if a.resolved.is_some()
+                || a.namespace.as_deref() != Some(crate::formats::xml::ANDROID_NS)
+            {
+                continue;
+            }
+            let n = match a.value {
+                crate::formats::xml::Value::Int(i) => i64::from(i),
+                crate::formats::xml::Value::Hex(h) => i64::from(h),
+                _ => continue,
+            };
+            if let Some(name) = db.name(&a.name, n) {
+                a.resolved = Some(name);
+            }
+        }
+        for c in &mut el.children {
+            walk(c, db);
+        }
+    }
+    let mut root = decoded_manifest(path, budget)?;
+    walk(
+        &mut root,
+        crate::knowledge::manifest_values::ManifestValues::embedded(),
+    );
+    Ok(root)
+}
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -77,9 +111,14 @@ pub enum InputKind {
     SplitSet,
 }
 
+/// Version of the scan JSON layout (docs/scan-json.md).
+pub const SCAN_SCHEMA_VERSION: u32 = 1;
+
 /// The scan result; its JSON form is documented in `docs/scan-json.md`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanReport {
+    /// Version of this JSON layout ([`SCAN_SCHEMA_VERSION`]).
+    pub schema_version: u32,
     /// Input path as given.
     pub file: String,
     /// SHA-256 of the input file.
@@ -235,7 +274,7 @@ const SIGNING_FILES_CAP: u64 = 16 << 20;
 /// with a warning).
 fn read_signing(
     data: &[u8],
-    archive: &Archive<'_>,
+    archive: &crate::formats::zip::Archive<'_>,
     min_sdk: Option<i64>,
 ) -> crate::formats::signing::SigningInfo {
     let mut files = Vec::new();
@@ -274,6 +313,7 @@ fn read_signing(
 /// A report with no facts yet.
 pub(crate) fn empty_report(name: &str, kind: InputKind) -> ScanReport {
     ScanReport {
+        schema_version: SCAN_SCHEMA_VERSION,
         file: name.to_string(),
         sha256: String::new(),
         size: 0,
