@@ -1,8 +1,10 @@
 //! Tells the tests what this machine has, so tests that need it show as *ignored* (with the
 //! reason) instead of passing without checking anything:
 //! `shared` when `../shared/corpus` and `../shared/policies` exist, and `has_<tool>` for
-//! each external truth tool found on PATH (dexdump, aapt, apksigner, javap, readelf, openssl),
-//! `obfuscated_set` when `target/obfuscated-set` (tools/obfuscated/build.sh) has been built.
+//! each external truth tool found on PATH (dexdump, aapt, apksigner, javap, readelf, openssl,
+//! chromium for the HTML report, and `sarif-multitool-linux`, npm
+//! `@microsoft/sarif-multitool-linux`, as `has_sarif_multitool`), and `obfuscated_set` when
+//! `target/obfuscated-set` (tools/obfuscated/build.sh) has been built.
 
 use std::path::Path;
 
@@ -33,6 +35,15 @@ fn main() {
         println!("cargo::rustc-check-cfg=cfg(has_{tool})");
         if std::env::split_paths(&path).any(|d| d.join(tool).is_file()) {
             println!("cargo::rustc-cfg=has_{tool}");
+        }
+    }
+    for (cfg, tool) in [
+        ("chromium", "chromium"),
+        ("sarif_multitool", "sarif-multitool-linux"),
+    ] {
+        println!("cargo::rustc-check-cfg=cfg(has_{cfg})");
+        if std::env::split_paths(&path).any(|d| d.join(tool).is_file()) {
+            println!("cargo::rustc-cfg=has_{cfg}");
         }
     }
 }

@@ -74,9 +74,14 @@ impl Finding {
     }
 }
 
+/// Version of the audit JSON layout (docs/audit-json.md).
+pub const AUDIT_SCHEMA_VERSION: u32 = 1;
+
 /// The audit report.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditReport {
+    /// Version of this JSON layout ([`AUDIT_SCHEMA_VERSION`]).
+    pub schema_version: u32,
     /// The scanned app.
     pub app: AppSummary,
     /// How much of the policy was understood, and what could therefore not be judged.
@@ -132,6 +137,7 @@ pub fn audit(k: &Knowledge, scan: &ScanReport, policy: DeclaredPolicy) -> AuditR
         }
     }
     AuditReport {
+        schema_version: AUDIT_SCHEMA_VERSION,
         app: AppSummary {
             file: scan.file.clone(),
             sha256: scan.sha256.clone(),

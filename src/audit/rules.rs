@@ -148,6 +148,10 @@ pub struct RuleText {
     pub help: &'static str,
     /// The regulation or standard clause it rests on.
     pub basis: &'static str,
+    /// `short` in Chinese.
+    pub short_zh: &'static str,
+    /// `help` in Chinese.
+    pub help_zh: &'static str,
 }
 
 impl Rule {
@@ -201,54 +205,72 @@ impl Rule {
                 full: "An SDK found in the APK (classes, native libraries, manifest entries) matches no row of the declared SDK list after alias and package resolution.",
                 help: "Add a row for the SDK to the third-party SDK list: SDK name, legal entity, purpose, the personal data it collects and a link to its privacy policy.",
                 basis: MIIT_METHOD,
+                short_zh: "APK 中有第三方 SDK，隐私政策未列出",
+                help_zh: "在第三方 SDK 清单中为该 SDK 增加一行：SDK 名称、开发者名称、使用目的、收集的个人信息和其隐私政策链接。",
             },
             Rule::Sdk02 => RuleText {
                 short: "SDK declared in the policy but not found in the APK",
                 full: "A policy row resolves to an SDK with no trace in the APK: a stale list, another platform or flavour, or a detection gap.",
                 help: "Remove the row if the SDK is no longer used, or mark which platform or build uses it.",
                 basis: "工信部信管函〔2023〕26号 (accuracy of the disclosure)",
+                short_zh: "隐私政策列出的 SDK 在 APK 中未发现",
+                help_zh: "如已不再使用，请删除该行；或注明使用它的平台或版本。",
             },
             Rule::Sdk03 => RuleText {
                 short: "SDK row lacks a required field",
                 full: "An SDK row lacks the company, the purpose, the personal data collected or the privacy-policy link.",
                 help: "Complete the row: SDK name, legal entity, purpose, data collected and privacy-policy link.",
                 basis: "工信部信管函〔2023〕26号; GB/T 41391-2022 4(f)",
+                short_zh: "SDK 行缺少必填字段",
+                help_zh: "补全该行：SDK 名称、开发者名称、使用目的、收集的个人信息和隐私政策链接。",
             },
             Rule::Sdk04 => RuleText {
                 short: "Policy names only a category where the APK has a concrete SDK",
                 full: "The policy speaks of a category (push service providers, advertising partners) where the APK carries concrete SDKs of that category.",
                 help: "Name each SDK of the category individually, with its legal entity, purpose, data and link.",
                 basis: MIIT_METHOD,
+                short_zh: "隐私政策只写了类别，APK 中有具体 SDK",
+                help_zh: "逐一列出该类别的每个 SDK，写明开发者名称、目的、收集的信息和链接。",
             },
             Rule::Perm01 => RuleText {
                 short: "Requested permission not explained by the policy",
                 full: "A privacy-relevant permission (dangerous or special access) requested in the manifest is explained neither by the permission list nor by an SDK row.",
                 help: "Explain the permission in the permission list: what it is for and when it is requested, or remove it from the manifest.",
                 basis: MIIT_METHOD,
+                short_zh: "申请的权限未在隐私政策中说明",
+                help_zh: "在权限说明中写明该权限的用途和申请时机，或从清单文件中删除该权限。",
             },
             Rule::Perm02 => RuleText {
                 short: "Policy explains a permission the APK does not request",
                 full: "The policy explains an Android permission that the APK's manifest does not request.",
                 help: "Remove the permission from the list, or say which version or flavour requests it.",
                 basis: "GB/T 35273-2020 5.5 (accuracy of the disclosure)",
+                short_zh: "隐私政策说明了 APK 未申请的权限",
+                help_zh: "从权限清单中删除该权限，或注明哪个版本申请它。",
             },
             Rule::Data01 => RuleText {
                 short: "Code reads personal data the policy does not declare",
                 full: "An SDK or the app's own code is seen reading a data type (a sensitive API call site) that its policy row, or the policy as a whole, does not declare.",
                 help: "Declare the data type in the SDK's row (or in the app's collected-data list), or remove the call.",
                 basis: MIIT_METHOD,
+                short_zh: "代码读取了隐私政策未声明的个人信息",
+                help_zh: "在该 SDK 的行（或应用自身收集的信息清单）中声明该类信息，或删除相应调用。",
             },
             Rule::Data02 => RuleText {
                 short: "SDK row omits data the SDK documents collecting",
                 full: "A declared SDK's row lists data, but not a type the SDK's own documentation says it collects and that was not seen in code.",
                 help: "Check the SDK's compliance guide and list every type it collects in the row.",
                 basis: "工信部信管函〔2023〕26号",
+                short_zh: "SDK 行未列出该 SDK 文档所述收集的信息",
+                help_zh: "核对该 SDK 的合规指南，将其收集的每类信息列入该行。",
             },
             Rule::Data03 => RuleText {
                 short: "SDK row lists a permission but none of its data",
                 full: "An SDK row lists a dangerous permission the APK requests but none of the data that permission gives access to.",
                 help: "List in the row the data the permission gives access to (e.g. READ_PHONE_STATE: IMEI, IMSI).",
                 basis: "工信部信管函〔2023〕26号",
+                short_zh: "SDK 行列出了权限但未列出其对应的信息",
+                help_zh: "在该行中列出该权限可访问的信息（如 READ_PHONE_STATE：IMEI、IMSI）。",
             },
         }
     }

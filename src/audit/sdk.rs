@@ -35,14 +35,14 @@ pub fn undeclared_sdks(
         let mut evidence: Vec<String> = f
             .evidence
             .iter()
-            .map(|e| format!("{} {}: {}", e.count, e.kind, e.examples.join(", ")))
+            .map(|e| format!("{} ({}): {}", e.kind, e.count, e.examples.join(", ")))
             .collect();
         // what the undeclared SDK was seen reading (sensitive call sites)
         for a in scan.data_access.iter().filter(|a| a.owner == f.id) {
             for d in &a.data_types {
                 if let Some(c) = d.call_sites.first() {
                     evidence.push(format!(
-                        "reads {} ({} call sites), e.g. {} calls {}",
+                        "reads {} (call sites: {}), e.g. {} calls {}",
                         d.data_type, d.count, c.caller, c.api
                     ));
                 }

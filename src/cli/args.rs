@@ -34,6 +34,39 @@ pub enum ReportFormat {
     Sarif,
     /// Markdown compliance report.
     Markdown,
+    /// One self-contained HTML file (icon embedded, nothing fetched).
+    Html,
+}
+
+/// `disclose` formats.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DraftFormat {
+    /// Markdown tables.
+    Md,
+    /// One self-contained HTML file.
+    Html,
+    /// CSV in the structured policy layout.
+    Csv,
+    /// JSON in the structured policy format (`audit --policy` reads it back).
+    Json,
+}
+
+/// `--lang`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+impl From<LangArg> for apkaudit::knowledge::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::En => Self::En,
+            LangArg::Zh => Self::Zh,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -109,6 +142,28 @@ pub enum Command {
         /// without it); a file that does not match the app is a warning and not used.
         #[arg(long, value_name = "FILE")]
         mapping: Option<PathBuf>,
+        /// Language of names and sentences in the table, Markdown and HTML reports.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
+        /// SARIF locations are relative to this directory (the repository root for code
+        /// scanning); default: the working directory.
+        #[arg(long, value_name = "DIR")]
+        base_dir: Option<PathBuf>,
+    },
+    /// Draft the disclosures an app team needs from a scan: the 第三方SDK清单 (MIIT layout),
+    /// the permission table and a Google Play Data safety draft (docs/disclose.md).
+    Disclose {
+        /// APK (or AAB, split set) to describe.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "md")]
+        format: DraftFormat,
+        /// Language of names, purposes and notes.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
+        /// Extra signature folder (adds or overrides SDKs of the embedded database).
+        #[arg(long)]
+        signatures: Option<PathBuf>,
     },
     /// List the SDK signature database, or validate a signature folder with --check.
     Signatures {
@@ -119,7 +174,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
     },
-    /// Print the decoded AndroidManifest.xml of an APK or raw binary manifest as text XML.
+    /// Print the decoded AndroidManifest.xml as text XML: of an APK, AAB, AAR, split set
+    /// (.apks, .xapk, .apkm: the base APK) or raw binary manifest.
     Manifest {
         /// Input file.
         file: PathBuf,
@@ -159,6 +215,10 @@ pub struct BatchArgs {
     /// Audit each app against DIR/<package>.{json,csv,md,txt,html,htm}.
     #[arg(long, value_name = "DIR")]
     pub policy_dir: Option<PathBuf>,
+    /// With --policy-dir: exit with 1 when any app's audit has a finding at this severity
+    /// or above (all records are still written).
+    #[arg(long, value_enum, requires = "policy_dir")]
+    pub fail_on: Option<Severity>,
     /// Never draw the progress bar (it is only drawn when stderr is a terminal).
     #[arg(long)]
     pub no_progress: bool,

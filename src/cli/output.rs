@@ -22,3 +22,25 @@ pub fn emit_json<T: serde::Serialize>(value: &T, pretty: bool) -> Result<(), Fai
     .map_err(|e| Failure::Input(format!("cannot serialize the result: {e}")))?;
     emit(&format!("{text}\n"))
 }
+
+/// The terminal's table style: its width (`COLUMNS`, else the terminal's, else 100 when
+/// not a terminal) and colour only on a terminal without `NO_COLOR`.
+pub fn table_style(lang: apkaudit::knowledge::Lang) -> apkaudit::report::TableStyle {
+    use std::io::IsTerminal;
+    let tty = std::io::stdout().is_terminal();
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w > 0)
+        .or_else(|| {
+            tty.then(|| comfy_table::Table::new().width().map(usize::from))
+                .flatten()
+        })
+        .unwrap_or(100);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    apkaudit::report::TableStyle {
+        width,
+        color: tty && !no_color,
+        lang,
+    }
+}

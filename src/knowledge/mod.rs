@@ -7,6 +7,7 @@
 //! (detection, scan, policy reading, audit, reports) takes its facts from a `Knowledge`.
 
 pub mod data_types;
+pub mod manifest_values;
 pub mod permissions;
 pub mod policy_names;
 pub mod policy_terms;

@@ -1,27 +1,253 @@
-//! The audit as a Markdown compliance report.
+//! The audit as a Markdown compliance report, with the same content as the HTML report:
+//! app, signer, totals, the policy-understood block, findings grouped by SDK with APK
+//! evidence, policy line and rule explanation, the SDK table and the permission table.
 
-use super::finding_subject;
+use super::text::{self, cap, pick, severity_label, Group};
+use crate::audit::{AuditReport, Finding};
+use crate::knowledge::{Knowledge, Lang};
+use crate::scan::ScanReport;
 
-/// Render an audit report as a Markdown compliance report.
-pub fn audit_markdown(r: &crate::audit::AuditReport) -> String {
-    let mut out = format!(
-        "# Privacy disclosure audit: {}\n\nFile `{}` (sha256 `{}`). SDKs found: {}. Findings: {}.\n\n| severity | kind | subject | rule | detail |\n|---|---|---|---|---|\n",
-        r.app.package.clone().unwrap_or_default(),
-        r.app.file,
-        r.app.sha256,
-        r.app.sdks.join(", "),
-        r.findings.len()
-    );
-    for f in &r.findings {
-        let esc = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-        out.push_str(&format!(
-            "| {:?} | {} | {} | {} | {} |\n",
-            f.severity,
-            f.kind,
-            esc(&finding_subject(f)),
-            f.rule,
-            esc(&f.message)
-        ));
+/// Escape a table cell (pipes, newlines) and cap it.
+fn cell(s: &str) -> String {
+    cap(s, text::CELL_CAP)
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+/// Inline text outside tables: no line breaks, Markdown's active characters escaped.
+fn inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in cap(s, text::CELL_CAP).chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '|' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
     }
     out
+}
+
+/// Findings grouped by the SDK they concern; the rest (permissions, the app's own code)
+/// last. Each section keeps report order (most severe first).
+pub fn by_sdk(findings: &[Finding]) -> Vec<(Option<&str>, Vec<&Finding>)> {
+    let mut out: Vec<(Option<&str>, Vec<&Finding>)> = Vec::new();
+    for f in findings {
+        let key = f.sdk.as_deref();
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(f),
+            None => out.push((key, vec![f])),
+        }
+    }
+    out.sort_by_key(|(k, _)| k.is_none());
+    out
+}
+
+/// Render an audit report as Markdown.
+pub fn audit_markdown(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: Lang) -> String {
+    let mut o = String::new();
+    let title = pick(lang, "Privacy disclosure audit", "隐私合规审计报告");
+    o.push_str(&format!(
+        "# {title}: {}\n\n",
+        inline(r.app.package.as_deref().unwrap_or("-"))
+    ));
+    o.push_str(&format!(
+        "| {} | |\n|---|---|\n",
+        pick(lang, "field", "项目")
+    ));
+    for (key, val) in text::app_lines(scan, lang) {
+        o.push_str(&format!("| {key} | {} |\n", cell(&val)));
+    }
+    o.push('\n');
+    o.push_str(&format!("## {}\n\n", pick(lang, "Signing", "签名")));
+    for l in text::signing_lines(scan, lang) {
+        o.push_str(&format!("- {}\n", inline(&l)));
+    }
+    if let Some(p) = text::packer_warning(k, scan, lang) {
+        o.push_str(&format!(
+            "\n> **{}**: {}\n",
+            pick(lang, "Warning", "警告"),
+            inline(&p)
+        ));
+    }
+    o.push_str(&format!("\n## {}\n\n", pick(lang, "Summary", "概要")));
+    o.push_str(&format!(
+        "**{}**: {}\n\n",
+        pick(lang, "Findings", "发现"),
+        text::totals(r, lang)
+    ));
+    for l in text::understood_lines(&r.policy_understood, lang) {
+        o.push_str(&format!("- {}\n", inline(&l)));
+    }
+    o.push_str(&format!(
+        "\n## {}\n\n",
+        pick(lang, "Findings by SDK", "按 SDK 分组的发现")
+    ));
+    if r.findings.is_empty() {
+        o.push_str(pick(lang, "No findings.\n", "没有发现。\n"));
+    }
+    for (sdk, fs) in by_sdk(&r.findings) {
+        let head = match sdk {
+            Some(s) => text::sdk_label(k, s, lang),
+            None => pick(lang, "App and permissions", "应用与权限").to_string(),
+        };
+        o.push_str(&format!("### {}\n\n", inline(&head)));
+        for f in fs {
+            let t = f.rule.text();
+            o.push_str(&format!(
+                "#### {} · {} · {}\n\n",
+                severity_label(f.severity, lang),
+                f.rule,
+                inline(&text::subject(k, f, lang))
+            ));
+            o.push_str(&format!("{}\n\n", text::rule_short(f.rule, lang)));
+            o.push_str(&format!(
+                "| {} | {} |\n|---|---|\n",
+                pick(lang, "APK evidence", "APK 证据"),
+                pick(lang, "policy", "隐私政策")
+            ));
+            let ev: Vec<String> = f.evidence.iter().map(|e| cell(e)).collect();
+            let pol = match &f.policy_source {
+                Some(s) => format!("{} {}: {}", pick(lang, "line", "第"), s.line, cell(&s.text)),
+                None => pick(lang, "(not mentioned)", "（未提及）").to_string(),
+            };
+            o.push_str(&format!(
+                "| {} | {} |\n\n",
+                if ev.is_empty() {
+                    "-".into()
+                } else {
+                    ev.join("<br>")
+                },
+                pol
+            ));
+            if let Some(why) = &f.unjudged {
+                o.push_str(&format!(
+                    "*{}*: {}\n\n",
+                    pick(lang, "Not judged", "未判定"),
+                    inline(why)
+                ));
+            }
+            o.push_str(&format!(
+                "*{}*: {} {} *{}*: {}\n\n",
+                pick(lang, "Rule", "规则"),
+                inline(t.full),
+                text::rule_help(f.rule, lang),
+                pick(lang, "Rests on", "依据"),
+                t.basis
+            ));
+        }
+    }
+    o.push_str(&sdk_table(scan, k, lang));
+    o.push_str(&permission_table(scan, k, lang));
+    // the terminal's grouping, as an index
+    let groups: Vec<Group<'_>> = text::group(&r.findings);
+    if !groups.is_empty() {
+        o.push_str(&format!(
+            "\n## {}\n\n| {} | {} | {} | {} |\n|---|---|---|---|\n",
+            pick(lang, "Index", "索引"),
+            pick(lang, "severity", "级别"),
+            pick(lang, "rule", "规则"),
+            pick(lang, "subject", "对象"),
+            pick(lang, "count", "数量")
+        ));
+        for g in groups {
+            o.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                severity_label(g.severity, lang),
+                g.rule,
+                cell(&g.title(k, lang)),
+                g.findings.len()
+            ));
+        }
+    }
+    o
+}
+
+/// The SDK table in Markdown.
+pub fn sdk_table(scan: &ScanReport, k: &Knowledge, lang: Lang) -> String {
+    let mut o = format!(
+        "\n## {}\n\n| SDK | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|\n",
+        pick(lang, "SDKs found", "检测到的 SDK"),
+        pick(lang, "legal entity", "开发者"),
+        pick(lang, "version", "版本"),
+        pick(lang, "category", "类别"),
+        pick(lang, "privacy policy", "隐私政策"),
+        pick(lang, "data read (call sites)", "读取的信息（调用点）"),
+    );
+    for s in text::sdk_rows(scan, k, lang) {
+        let data: Vec<String> = s
+            .data_read
+            .iter()
+            .map(|(l, n, ex)| match ex {
+                Some(e) => format!("{} ({n}: {})", cell(l), cell(e)),
+                None => format!("{} ({n})", cell(l)),
+            })
+            .collect();
+        o.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            cell(&s.name),
+            cell(s.legal_entity.as_deref().unwrap_or("-")),
+            cell(s.version.as_deref().unwrap_or("-")),
+            s.category,
+            cell(s.privacy_url.as_deref().unwrap_or("-")),
+            if data.is_empty() {
+                "-".into()
+            } else {
+                data.join("<br>")
+            }
+        ));
+    }
+    let other = text::other_data_rows(scan, k, lang);
+    if !other.is_empty() {
+        o.push_str(&format!(
+            "\n| {} | {} | {} | {} |\n|---|---|---|---|\n",
+            pick(lang, "code", "代码"),
+            pick(lang, "data read", "读取的信息"),
+            pick(lang, "call sites", "调用点"),
+            pick(lang, "e.g.", "示例")
+        ));
+        for (owner, data, n, ex) in other {
+            o.push_str(&format!(
+                "| {} | {} | {n} | {} |\n",
+                cell(&owner),
+                cell(&data),
+                cell(ex.as_deref().unwrap_or("-"))
+            ));
+        }
+    }
+    o
+}
+
+/// The permission table in Markdown.
+pub fn permission_table(scan: &ScanReport, k: &Knowledge, lang: Lang) -> String {
+    let mut o = format!(
+        "\n## {}\n\n| {} | {} | {} | {} | {} |\n|---|---|---|---|---|\n",
+        pick(lang, "Permissions", "权限"),
+        pick(lang, "permission", "权限"),
+        pick(lang, "name", "名称"),
+        pick(lang, "protection", "保护级别"),
+        pick(lang, "privacy-relevant", "涉及隐私"),
+        pick(lang, "SDKs documenting it", "使用该权限的 SDK"),
+    );
+    for p in text::permission_rows(scan, k, lang) {
+        o.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            cell(&p.name),
+            cell(match lang {
+                Lang::Zh => &p.label_zh,
+                Lang::En => &p.label_en,
+            }),
+            p.protection,
+            if p.privacy_relevant {
+                pick(lang, "yes", "是")
+            } else {
+                ""
+            },
+            cell(&p.sdks.join(", "))
+        ));
+    }
+    o
 }

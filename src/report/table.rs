@@ -21,17 +21,45 @@ pub fn scan_table(r: &ScanReport) -> String {
         "sdk".to_string(),
         format!("min {} / target {}", opti(&r.min_sdk), opti(&r.target_sdk)),
     ]);
+    let kind = match r.kind {
+        crate::scan::InputKind::Apk => "APK",
+        crate::scan::InputKind::Axml => "binary manifest",
+        crate::scan::InputKind::Aab => "Android App Bundle",
+        crate::scan::InputKind::Aar => "Android library (AAR)",
+        crate::scan::InputKind::Jar => "Java archive (JAR)",
+        crate::scan::InputKind::SplitSet => "split APK set",
+    };
+    let n = |k: usize, one: &str, many: &str| {
+        super::text::count(k, crate::knowledge::Lang::En, one, many, "")
+    };
     t.add_row(vec![
-        "kind".to_string(),
+        "input".to_string(),
         match &r.bundle {
-            Some(b) => format!("{:?} ({}, {} parts)", r.kind, b.format, b.parts.len()),
-            None => format!("{:?}", r.kind),
+            Some(b) => format!(
+                "{kind} ({}, {})",
+                b.format,
+                n(b.parts.len(), "part", "parts")
+            ),
+            None => kind.to_string(),
         },
     ]);
     t.add_row(vec![
-        "dex files".to_string(),
-        format!("{} ({} classes)", r.dex_files.len(), r.class_count),
+        "code".to_string(),
+        format!(
+            "{}, {}",
+            n(r.dex_files.len(), "dex file", "dex files"),
+            n(r.class_count, "class", "classes")
+        ),
     ]);
+    if let Some(m) = &r.manifest {
+        if let Some(l) = &m.application.label {
+            t.add_row(vec!["app label".to_string(), l.clone()]);
+        }
+    }
+    for line in super::text::signing_lines(r, crate::knowledge::Lang::En) {
+        let (k, v) = line.split_once(": ").unwrap_or(("signing", line.as_str()));
+        t.add_row(vec![k.to_string(), v.to_string()]);
+    }
     if let Some(b) = &r.bundle {
         for p in &b.parts {
             t.add_row(vec![
@@ -56,10 +84,16 @@ pub fn scan_table(r: &ScanReport) -> String {
         t.add_row(vec![
             "nested code".to_string(),
             format!(
-                "{} ({}, {} classes{}{})",
+                "{} ({}, {}{}{})",
                 n.path,
                 n.format,
-                n.class_count,
+                super::text::count(
+                    n.class_count,
+                    crate::knowledge::Lang::En,
+                    "class",
+                    "classes",
+                    ""
+                ),
                 if n.sdks.is_empty() {
                     String::new()
                 } else {
@@ -78,6 +112,24 @@ pub fn scan_table(r: &ScanReport) -> String {
             "{} ({} exported)",
             r.components.len(),
             r.components.iter().filter(|c| c.exported).count()
+        ),
+    ]);
+    let app = r.manifest.as_ref().map(|m| &m.application);
+    let flag = |v: Option<bool>, default: bool| match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None if default => "yes (default)",
+        None => "no (default)",
+    };
+    t.add_row(vec![
+        "security flags".to_string(),
+        format!(
+            "debuggable: {}, allowBackup: {}, usesCleartextTraffic: {}",
+            flag(app.and_then(|a| a.debuggable), false),
+            flag(app.and_then(|a| a.allow_backup), true),
+            app.and_then(|a| a.uses_cleartext_traffic)
+                .map(|b| if b { "yes" } else { "no" })
+                .unwrap_or("not set")
         ),
     ]);
     let mut out = t.to_string();
@@ -113,9 +165,9 @@ pub fn scan_table(r: &ScanReport) -> String {
                 .iter()
                 .map(|e| {
                     format!(
-                        "{} {} (e.g. {})",
-                        e.count,
+                        "{} ({}), e.g. {}",
                         e.kind,
+                        e.count,
                         e.examples.first().cloned().unwrap_or_default()
                     )
                 })
@@ -123,7 +175,7 @@ pub fn scan_table(r: &ScanReport) -> String {
             t.add_row(vec![
                 format!("{} [{}]", f.name, f.id),
                 f.category.to_string(),
-                f.vendor_zh.clone().or(f.vendor.clone()).unwrap_or_default(),
+                f.vendor.clone().or(f.vendor_zh.clone()).unwrap_or_default(),
                 f.confidence.clone(),
                 ev.join("\n"),
             ]);
@@ -147,10 +199,8 @@ pub fn scan_table(r: &ScanReport) -> String {
                 t.add_row(vec![
                     format!(
                         "{} [{}]",
-                        crate::knowledge::sensitive_apis::SensitiveApiDb::embedded()
-                            .get(d.apis.first().map(String::as_str).unwrap_or(""))
-                            .map(|x| x.label_zh.clone())
-                            .unwrap_or_default(),
+                        crate::knowledge::data_types::DataTypeDb::embedded()
+                            .display(&d.data_type, crate::knowledge::Lang::En),
                         d.data_type
                     ),
                     owner.clone(),

@@ -11,10 +11,45 @@ use crate::formats::zip::{Limits, Quirk};
 use serde::Serialize;
 
 mod archive;
+pub mod icon;
 mod nested;
 pub mod splits;
 
 pub use crate::input::manifest::decoded_manifest;
+
+/// The decoded manifest with numeric enum and flag values named
+/// (`screenOrientation="portrait"`, `data/manifest_values.toml`), for `apkaudit manifest`.
+pub fn named_manifest(
+    path: &Path,
+    budget: &crate::input::budget::Budget,
+) -> Result<Element, Error> {
+    fn walk(el: &mut Element, db: &crate::knowledge::manifest_values::ManifestValues) {
+        for a in &mut el.attributes {
+            if a.resolved.is_some()
+                || a.namespace.as_deref() != Some(crate::formats::xml::ANDROID_NS)
+            {
+                continue;
+            }
+            let n = match a.value {
+                crate::formats::xml::Value::Int(i) => i64::from(i),
+                crate::formats::xml::Value::Hex(h) => i64::from(h),
+                _ => continue,
+            };
+            if let Some(name) = db.name(&a.name, n) {
+                a.resolved = Some(name);
+            }
+        }
+        for c in &mut el.children {
+            walk(c, db);
+        }
+    }
+    let mut root = decoded_manifest(path, budget)?;
+    walk(
+        &mut root,
+        crate::knowledge::manifest_values::ManifestValues::embedded(),
+    );
+    Ok(root)
+}
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -82,9 +117,14 @@ pub enum InputKind {
     SplitSet,
 }
 
+/// Version of the scan JSON layout (docs/scan-json.md).
+pub const SCAN_SCHEMA_VERSION: u32 = 1;
+
 /// The scan result; its JSON form is documented in `docs/scan-json.md`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanReport {
+    /// Version of this JSON layout ([`SCAN_SCHEMA_VERSION`]).
+    pub schema_version: u32,
     /// Input path as given.
     pub file: String,
     /// SHA-256 of the input file.
@@ -140,6 +180,9 @@ pub struct ScanReport {
     /// The evidence identification ran on, when [`ScanOptions::keep_evidence`] is set.
     #[serde(skip)]
     pub evidence: Option<std::sync::Arc<crate::detect::identify::Evidence>>,
+    /// Signing facts of an APK (schemes, signers' certificates, debug certificate, Janus
+    /// exposure; docs/signing.md); `None` for other inputs.
+    pub signing: Option<crate::formats::signing::SigningInfo>,
 }
 
 /// A native library in the report.
@@ -228,12 +271,61 @@ fn scan_unhashed(name: &str, data: &[u8], opts: &ScanOptions) -> Result<ScanRepo
         }
         Err(e) => return Err(perr(None, e)),
     };
-    archive::scan_archive(name, &archive, report, opts)
+    let mut report = archive::scan_archive(name, &archive, report, opts)?;
+    if report.kind == InputKind::Apk {
+        report.signing = Some(read_signing(data, &archive, report.min_sdk));
+    }
+    Ok(report)
+}
+
+/// Most bytes of `META-INF/` signature files read for the signing facts.
+const SIGNING_FILES_CAP: u64 = 16 << 20;
+
+/// The signing facts of an APK: its signing block and the v1 files under `META-INF/`
+/// (each read within the archive's limits; past [`SIGNING_FILES_CAP`] the rest is left out
+/// with a warning).
+fn read_signing(
+    data: &[u8],
+    archive: &crate::formats::zip::Archive<'_>,
+    min_sdk: Option<i64>,
+) -> crate::formats::signing::SigningInfo {
+    let mut files = Vec::new();
+    let mut notes = Vec::new();
+    let mut total = 0u64;
+    for e in archive.entries() {
+        let upper = e.name.to_ascii_uppercase();
+        let wanted = upper.starts_with("META-INF/")
+            && !upper["META-INF/".len()..].contains('/')
+            && [".SF", ".RSA", ".DSA", ".EC", "/MANIFEST.MF"]
+                .iter()
+                .any(|x| upper.ends_with(x));
+        if !wanted {
+            continue;
+        }
+        total = total.saturating_add(e.size);
+        if total > SIGNING_FILES_CAP {
+            notes.push(format!("{}: left out, signature files over 16 MiB", e.name));
+            continue;
+        }
+        match archive.read(e) {
+            Ok(b) => files.push((e.name.clone(), b.into_owned())),
+            Err(err) => notes.push(format!("{}: {err}", e.name)),
+        }
+    }
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let min = min_sdk.and_then(|m| u32::try_from(m).ok());
+    let mut info = crate::formats::signing::read_signing(data, &refs, min);
+    info.warnings.extend(notes);
+    info
 }
 
 /// A report with no facts yet.
 pub(crate) fn empty_report(name: &str, kind: InputKind) -> ScanReport {
     ScanReport {
+        schema_version: SCAN_SCHEMA_VERSION,
         file: name.to_string(),
         sha256: String::new(),
         size: 0,
@@ -259,6 +351,7 @@ pub(crate) fn empty_report(name: &str, kind: InputKind) -> ScanReport {
         errors: Vec::new(),
         mapping: None,
         evidence: None,
+        signing: None,
     }
 }
 

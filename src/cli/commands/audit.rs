@@ -17,6 +17,8 @@ pub fn run(
     signatures: Option<&Path>,
     budget: apkaudit::input::budget::Budget,
     mapping: Option<std::path::PathBuf>,
+    base_dir: Option<&Path>,
+    lang: apkaudit::knowledge::Lang,
 ) -> Result<Outcome, Failure> {
     let mut opts = ScanOptions {
         budget,
@@ -31,14 +33,56 @@ pub fn run(
     let vocab = apkaudit::policy::Vocabulary::from_knowledge(k);
     let declared = apkaudit::policy::read_policy_with(policy, &vocab)?;
     let report = apkaudit::audit::audit(k, &scan, declared);
+
     match format {
-        ReportFormat::Table => emit(&apkaudit::report::audit_table(&report))?,
+        ReportFormat::Table => emit(&apkaudit::report::audit_table(
+            &report,
+            &scan,
+            k,
+            crate::cli::output::table_style(lang),
+        ))?,
         ReportFormat::Json => emit_json(&report, true)?,
-        ReportFormat::Sarif => emit_json(&apkaudit::report::audit_sarif(&report, policy), true)?,
-        ReportFormat::Markdown => emit(&apkaudit::report::audit_markdown(&report))?,
+        ReportFormat::Sarif => {
+            let base = base_dir.unwrap_or(Path::new("."));
+            emit_json(&apkaudit::report::audit_sarif(&report, policy, base), true)?
+        }
+        ReportFormat::Markdown => emit(&apkaudit::report::audit_markdown(&report, &scan, k, lang))?,
+        ReportFormat::Html => {
+            let icon = apkaudit::scan::icon::app_icon(file);
+            let icon = icon
+                .as_ref()
+                .map(|i| (i.mime, i.bytes.as_slice()))
+                .map_err(Clone::clone);
+            emit(&apkaudit::report::audit_html(&report, &scan, k, lang, icon))?
+        }
     }
     Ok(match fail_on {
         Some(level) if report.findings.iter().any(|f| f.severity >= level) => Outcome::FailOn,
         _ => Outcome::Clean,
     })
+}
+
+/// Draft the disclosures of `file`.
+pub fn disclose(
+    file: &Path,
+    format: crate::cli::args::DraftFormat,
+    lang: apkaudit::knowledge::Lang,
+    signatures: Option<&Path>,
+) -> Result<Outcome, Failure> {
+    use crate::cli::args::DraftFormat;
+    use apkaudit::report::disclose;
+    let mut opts = ScanOptions::default();
+    if let Some(dir) = signatures {
+        opts.knowledge = Some(super::load_knowledge(dir)?);
+    }
+    let k: &Knowledge = opts.knowledge();
+    let scan = scan_file(file, &opts)?;
+    let d = disclose::disclosure(&scan, k, lang);
+    match format {
+        DraftFormat::Json => emit(&format!("{}\n", disclose::disclosure_json(&d)))?,
+        DraftFormat::Md => emit(&disclose::disclosure_markdown(&d, k, lang))?,
+        DraftFormat::Html => emit(&disclose::disclosure_html(&d, k, lang))?,
+        DraftFormat::Csv => emit(&disclose::disclosure_csv(&d))?,
+    }
+    Ok(Outcome::Clean)
 }

@@ -38,7 +38,8 @@ pub fn run(files: &[PathBuf], args: BatchArgs, mut scan: ScanOptions) -> Result<
         progress: !args.no_progress,
     };
     let inputs = apkaudit::batch::collect_inputs(files);
-    let mut out: Box<dyn std::io::Write + Send> = match &args.output {
+    let fail_on: Option<apkaudit::audit::Severity> = args.fail_on.map(Into::into);
+    let out: Box<dyn std::io::Write + Send> = match &args.output {
         Some(path) => {
             let file = if args.resume {
                 match Done::load_and_repair(path) {
@@ -68,6 +69,13 @@ pub fn run(files: &[PathBuf], args: BatchArgs, mut scan: ScanOptions) -> Result<
         }
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     };
+    let reached = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut out = FailOnWriter {
+        inner: out,
+        line: Vec::new(),
+        level: fail_on,
+        reached: reached.clone(),
+    };
     match apkaudit::batch::run(&inputs, &opts, Some(&pool), &mut out) {
         Ok(stats) => {
             eprintln!(
@@ -79,9 +87,66 @@ pub fn run(files: &[PathBuf], args: BatchArgs, mut scan: ScanOptions) -> Result<
                 stats.skipped_shard,
                 stats.seconds
             );
+            if reached.load(std::sync::atomic::Ordering::Relaxed) {
+                eprintln!("apkaudit: a finding reached --fail-on");
+                return Ok(Outcome::FailOn);
+            }
             Ok(Outcome::Clean)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Passes records through and notes whether an `audit` member has a finding at or above
+/// `level` (read from its `summary`, `severity:<level>` counts).
+struct FailOnWriter {
+    inner: Box<dyn std::io::Write + Send>,
+    line: Vec<u8>,
+    level: Option<apkaudit::audit::Severity>,
+    reached: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FailOnWriter {
+    fn check(&self, line: &[u8]) {
+        let Some(level) = self.level else { return };
+        const KEY: &[u8] = b",\"audit\":";
+        let Some(at) = line.windows(KEY.len()).rposition(|w| w == KEY) else {
+            return;
+        };
+        let body = &line[at + KEY.len()..];
+        let body = body.strip_suffix(b"}").unwrap_or(body);
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+            return;
+        };
+        let hit = apkaudit::audit::Severity::ALL
+            .iter()
+            .filter(|s| **s >= level)
+            .any(|s| v["summary"][format!("severity:{s}")].as_u64().unwrap_or(0) > 0);
+        if hit {
+            self.reached
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+impl std::io::Write for FailOnWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if self.level.is_some() {
+            let mut rest = &buf[..n];
+            while let Some(i) = rest.iter().position(|b| *b == b'\n') {
+                self.line.extend_from_slice(&rest[..i]);
+                let line = std::mem::take(&mut self.line);
+                self.check(&line);
+                rest = &rest[i + 1..];
+            }
+            self.line.extend_from_slice(rest);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

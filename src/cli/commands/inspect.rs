@@ -44,7 +44,7 @@ pub fn scan(
 
 /// The decoded manifest as text XML.
 pub fn manifest(file: &Path, budget: &apkaudit::input::budget::Budget) -> Result<Outcome, Failure> {
-    let root = apkaudit::scan::decoded_manifest(file, budget)?;
+    let root = apkaudit::scan::named_manifest(file, budget)?;
     emit(&apkaudit::formats::xml::to_text_xml(&root))?;
     Ok(Outcome::Clean)
 }

@@ -81,6 +81,8 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             signatures,
             budget,
             mapping,
+            base_dir,
+            lang,
         } => audit::run(
             &file,
             &policy,
@@ -89,7 +91,15 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             signatures.as_deref(),
             budget.budget(),
             mapping,
+            base_dir.as_deref(),
+            lang.into(),
         ),
+        Command::Disclose {
+            file,
+            format,
+            lang,
+            signatures,
+        } => audit::disclose(&file, format, lang.into(), signatures.as_deref()),
         Command::Signatures { check, format } => inspect::signatures(check.as_deref(), format),
     }
 }

@@ -1,0 +1,236 @@
+//! The human reports (terminal table, Markdown): content, language, width, colour, and
+//! bounds (a 1 MB policy cell renders in linear time; a 20-column terminal; a closed pipe).
+
+use apkaudit::audit::{audit, AuditReport, Finding, Rule, Severity};
+use apkaudit::knowledge::{Knowledge, Lang};
+use apkaudit::policy::{parse_policy, vocab::Vocabulary, Kind, Source};
+use apkaudit::report::{audit_markdown, audit_table, TableStyle};
+use apkaudit::scan::{scan_bytes, ScanOptions, ScanReport};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_apkaudit");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn demo() -> (ScanReport, AuditReport) {
+    let apk = apkaudit::testkit::demo_apk().unwrap();
+    let scan = scan_bytes("demo.apk", &apk, &ScanOptions::default()).unwrap();
+    let text = std::fs::read_to_string(format!("{ROOT}/samples/demo-policy.md")).unwrap();
+    let policy = parse_policy(&text, Kind::Markdown, &Vocabulary::embedded());
+    let r = audit(Knowledge::embedded(), &scan, policy);
+    (scan, r)
+}
+
+fn has_cjk(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+fn style(width: usize, lang: Lang) -> TableStyle {
+    TableStyle {
+        width,
+        color: false,
+        lang,
+    }
+}
+
+#[test]
+fn table_opens_with_totals_and_understood_block_and_keeps_tokens_whole() {
+    let (scan, r) = demo();
+    let k = Knowledge::embedded();
+    let out = audit_table(&r, &scan, k, style(220, Lang::En));
+    let totals = out.find("findings: ").expect("totals line");
+    let understood = out.find("policy understood").expect("understood block");
+    let table = out.find('┌').expect("a table");
+    assert!(totals < table && understood < table, "{out}");
+    // the counts agree with the findings
+    let high = r
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::High)
+        .count();
+    assert!(out.contains(&format!("{high} high")), "{out}");
+    // no internals, no broken plurals
+    for bad in ["kind: Apk", "1 findings", "SplitSet", "1 classes"] {
+        assert!(!out.contains(bad), "{bad} in\n{out}");
+    }
+    // the table uses the width it is given
+    let widest = out.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(widest > 120 && widest <= 220, "widest line {widest}");
+    // tokens stay whole at 100 columns: every API id of the evidence is on one line
+    let out = audit_table(&r, &scan, k, style(100, Lang::En));
+    for f in &r.findings {
+        for e in &f.evidence {
+            if let Some(api) = e.split(" calls ").nth(1).and_then(|t| t.split(' ').next()) {
+                assert!(out.contains(api), "{api} split in\n{out}");
+            }
+        }
+    }
+    // English sentences carry English names: findings' subjects have no Chinese
+    let subjects: String = out
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .filter(|l| !l.contains("policy line"))
+        .collect();
+    assert!(!has_cjk(&subjects), "{out}");
+    // and Chinese ones Chinese names
+    let zh = audit_table(&r, &scan, k, style(120, Lang::Zh));
+    assert!(zh.contains("精确位置") && zh.contains("发现"), "{zh}");
+}
+
+#[test]
+fn repeated_findings_are_grouped() {
+    let (scan, mut r) = demo();
+    let base = r.findings[0].clone();
+    for i in 0..12 {
+        let mut f = Finding::new(
+            Rule::Sdk03,
+            Severity::Low,
+            format!("SDK row \"x{i}\" lacks: company"),
+        );
+        f.sdk = Some(format!("unresolved-{i}"));
+        f.policy_source = Some(Source {
+            line: 10 + i,
+            text: format!("x{i} |"),
+        });
+        r.findings.push(f);
+    }
+    r.findings.push(base);
+    let n = r.findings.iter().filter(|f| f.rule == Rule::Sdk03).count();
+    let out = audit_table(&r, &scan, Knowledge::embedded(), style(120, Lang::En));
+    let rows = out.lines().filter(|l| l.contains("SDK-03")).count();
+    assert_eq!(rows, 1, "{out}");
+    assert!(
+        out.contains(&format!("{n} SDKs")) && out.contains("lacks: company"),
+        "{out}"
+    );
+}
+
+#[test]
+fn narrow_terminal_gets_a_list_within_its_width() {
+    let (scan, r) = demo();
+    for w in [20, 40] {
+        let out = audit_table(&r, &scan, Knowledge::embedded(), style(w, Lang::En));
+        for l in out.lines() {
+            assert!(l.chars().count() <= w, "{w}: {l:?}");
+        }
+        assert!(out.contains("DATA-01"));
+    }
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let (scan, r) = demo();
+    let k = Knowledge::embedded();
+    let plain = audit_table(&r, &scan, k, style(100, Lang::En));
+    assert!(!plain.contains('\x1b'));
+    let mut s = style(100, Lang::En);
+    s.color = true;
+    assert!(audit_table(&r, &scan, k, s).contains("\x1b["));
+    // the binary, piped: no colour whatever NO_COLOR says
+    let out = Command::new(BIN)
+        .current_dir(ROOT)
+        .args([
+            "audit",
+            "samples/demo.apk",
+            "--policy",
+            "samples/demo-policy.md",
+        ])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\x1b'));
+}
+
+/// Issue 15 item 5: the audit table was quadratic in the length of a policy cell.
+#[test]
+fn audit_table_is_linear_in_cell_length_a_1mb_sdk_name_under_a_second() {
+    let (scan, mut r) = demo();
+    let huge: String = "GiantSdkName".repeat((1 << 20) / 12);
+    assert!(huge.len() > 1_000_000);
+    let mut f = Finding::new(
+        Rule::Sdk02,
+        Severity::Low,
+        format!("\"{huge}\" is declared but not found"),
+    );
+    f.sdk = Some(huge.clone());
+    f.evidence = vec![huge.clone()];
+    f.policy_source = Some(Source {
+        line: 3,
+        text: huge.clone(),
+    });
+    r.findings.push(f);
+    let k = Knowledge::embedded();
+    for (w, lang) in [(100, Lang::En), (20, Lang::Zh)] {
+        let t = Instant::now();
+        let out = audit_table(&r, &scan, k, style(w, lang));
+        let took = t.elapsed();
+        assert!(took < Duration::from_secs(1), "{w} columns: {took:?}");
+        assert!(
+            out.len() < 200_000,
+            "the cell is capped: {} bytes",
+            out.len()
+        );
+        assert!(out.contains("characters)"), "the cut is said");
+    }
+    let t = Instant::now();
+    let md = audit_markdown(&r, &scan, k, Lang::En);
+    assert!(t.elapsed() < Duration::from_secs(1));
+    assert!(md.len() < 200_000);
+}
+
+#[test]
+fn markdown_carries_evidence_policy_lines_rules_app_and_sdk_table() {
+    let (scan, r) = demo();
+    let k = Knowledge::embedded();
+    let md = audit_markdown(&r, &scan, k, Lang::En);
+    assert!(
+        md.contains("com.example.demo") && md.contains("1.2.0"),
+        "app"
+    );
+    let with_policy = r
+        .findings
+        .iter()
+        .find(|f| f.policy_source.is_some())
+        .unwrap();
+    let line = with_policy.policy_source.as_ref().unwrap().line;
+    assert!(md.contains(&format!("line {line}:")), "policy line");
+    let ev = &r.findings[0].evidence[0];
+    assert!(md.contains(&ev.replace('|', "\\|")), "evidence {ev}");
+    for f in &r.findings {
+        assert!(md.contains(f.rule.text().basis), "rule basis of {}", f.rule);
+    }
+    assert!(md.contains("## SDKs found") && md.contains("## Permissions"));
+    for s in &scan.sdks {
+        assert!(
+            md.contains(&format!("[{}]", s.id)),
+            "SDK {} in the table",
+            s.id
+        );
+    }
+    // severities lowercase, as in every other format
+    assert!(!md.contains("High") && md.contains("high ·"), "{md}");
+    let zh = audit_markdown(&r, &scan, k, Lang::Zh);
+    assert!(zh.contains("隐私合规审计报告") && zh.contains("检测到的 SDK"));
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let mut child = Command::new(BIN)
+        .current_dir(ROOT)
+        .args([
+            "audit",
+            "samples/demo.apk",
+            "--policy",
+            "samples/demo-policy.md",
+            "--format",
+            "markdown",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{err}");
+}
