@@ -1,7 +1,8 @@
 //! Tells the tests what this machine has, so tests that need it show as *ignored* (with the
 //! reason) instead of passing without checking anything:
 //! `shared` when `../shared/corpus` and `../shared/policies` exist, and `has_<tool>` for
-//! each external truth tool found on PATH (dexdump, aapt, apksigner, javap, readelf, openssl).
+//! each external truth tool found on PATH (dexdump, aapt, apksigner, javap, readelf, openssl),
+//! and `has_duckdb` / `has_pyarrow` when python3 can import them (Parquet read-back).
 
 use std::path::Path;
 
@@ -13,6 +14,20 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     if root.join("../shared/corpus").is_dir() && root.join("../shared/policies").is_dir() {
         println!("cargo::rustc-cfg=shared");
+    }
+    // Python packages that read Parquet back (the columnar-output tests): has_duckdb,
+    // has_pyarrow when `python3 -c "import NAME"` succeeds
+    for module in ["duckdb", "pyarrow"] {
+        println!("cargo::rustc-check-cfg=cfg(has_{module})");
+        let ok = std::process::Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            println!("cargo::rustc-cfg=has_{module}");
+        }
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     for tool in [

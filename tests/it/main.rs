@@ -25,6 +25,7 @@ mod permission_labels;
 mod permissions_db;
 mod policy_corpus;
 mod policy_malformed;
+mod parquet;
 mod policy_seeds;
 mod robustness;
 mod sdk_corpus;
