@@ -3,7 +3,8 @@
 //! `shared` when `../shared/corpus` and `../shared/policies` exist, and `has_<tool>` for
 //! each external truth tool found on PATH (dexdump, aapt, apksigner, javap, readelf, openssl,
 //! chromium for the HTML report, and `sarif-multitool-linux`, npm
-//! `@microsoft/sarif-multitool-linux`, as `has_sarif_multitool`), and `obfuscated_set` when
+//! `@microsoft/sarif-multitool-linux`, as `has_sarif_multitool`), `has_duckdb` / `has_pyarrow`
+//! when python3 can import them (Parquet read-back), and `obfuscated_set` when
 //! `target/obfuscated-set` (tools/obfuscated/build.sh) has been built.
 
 use std::path::Path;
@@ -22,6 +23,20 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(obfuscated_set)");
     if root.join("target/obfuscated-set/summary.json").is_file() {
         println!("cargo::rustc-cfg=obfuscated_set");
+    }
+    // Python packages that read Parquet back (the columnar-output tests): has_duckdb,
+    // has_pyarrow when `python3 -c "import NAME"` succeeds
+    for module in ["duckdb", "pyarrow"] {
+        println!("cargo::rustc-check-cfg=cfg(has_{module})");
+        let ok = std::process::Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            println!("cargo::rustc-cfg=has_{module}");
+        }
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     for tool in [

@@ -6,6 +6,7 @@
 //! [`summary`] aggregates a JSONL file, and [`run`] drives the scan.
 
 pub mod input;
+pub mod parquet;
 pub mod provenance;
 pub mod resume;
 pub mod summary;

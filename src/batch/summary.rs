@@ -16,6 +16,9 @@ pub enum SummaryFormat {
     Json,
     /// `section,id,name,apps,percent,total` rows.
     Csv,
+    /// The same rows as a Parquet table ([`super::parquet::write_summary`]); `render`
+    /// gives the CSV text for it.
+    Parquet,
 }
 
 /// One counted item.
@@ -364,7 +367,7 @@ pub fn render_stale(list: &[Stale], format: SummaryFormat) -> String {
             t.push('\n');
             t
         }
-        SummaryFormat::Csv => {
+        SummaryFormat::Csv | SummaryFormat::Parquet => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let _ = w.write_record(["file", "sha256", "differs", "apkaudit", "knowledge"]);
             for s in list {
@@ -427,7 +430,7 @@ impl Summary {
         Ok(s)
     }
 
-    fn sections(&self) -> [(&'static str, &Vec<Count>); 7] {
+    pub(crate) fn sections(&self) -> [(&'static str, &Vec<Count>); 7] {
         [
             ("kind", &self.kinds),
             ("sdk", &self.sdks),
@@ -447,7 +450,7 @@ impl Summary {
                 t.push('\n');
                 t
             }
-            SummaryFormat::Csv => {
+            SummaryFormat::Csv | SummaryFormat::Parquet => {
                 let mut w = csv::Writer::from_writer(Vec::new());
                 let mut rows =
                     vec![["section", "id", "name", "apps", "percent", "total"].map(String::from)];

@@ -21,6 +21,8 @@ pub enum OutputFormat {
     Json,
     /// One JSON object per line.
     Jsonl,
+    /// Apache Parquet, one row per input (a batch with --output; docs/parquet-schema.md).
+    Parquet,
 }
 
 /// Audit report formats.
@@ -108,6 +110,9 @@ pub enum Command {
         /// Signature folder of the current database (for --stale).
         #[arg(long, requires = "stale")]
         signatures: Option<PathBuf>,
+        /// Write to this file instead of stdout (needed for --format parquet).
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
     },
     /// Show what was understood from a privacy policy (JSON, CSV, text, Markdown, HTML).
     Policy {
@@ -320,6 +325,8 @@ pub enum SummaryFormat {
     Json,
     /// `section,id,name,apps,percent,total` rows.
     Csv,
+    /// The csv rows as an Apache Parquet table (needs --output).
+    Parquet,
 }
 
 impl From<SummaryFormat> for apkaudit::batch::summary::SummaryFormat {
@@ -328,6 +335,7 @@ impl From<SummaryFormat> for apkaudit::batch::summary::SummaryFormat {
             SummaryFormat::Table => Self::Table,
             SummaryFormat::Json => Self::Json,
             SummaryFormat::Csv => Self::Csv,
+            SummaryFormat::Parquet => Self::Parquet,
         }
     }
 }

@@ -30,6 +30,7 @@ mod policy_accuracy;
 mod policy_corpus;
 mod policy_linear;
 mod policy_malformed;
+mod parquet;
 mod policy_seeds;
 mod report_html;
 mod report_ci;

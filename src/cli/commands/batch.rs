@@ -8,7 +8,12 @@ use apkaudit::scan::ScanOptions;
 use std::path::PathBuf;
 
 /// A batch: one JSONL record per input.
-pub fn run(files: &[PathBuf], args: BatchArgs, mut scan: ScanOptions) -> Result<Outcome, Failure> {
+pub fn run(
+    files: &[PathBuf],
+    args: BatchArgs,
+    mut scan: ScanOptions,
+    parquet: bool,
+) -> Result<Outcome, Failure> {
     use apkaudit::batch::{BatchOptions, Done};
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
@@ -37,6 +42,9 @@ pub fn run(files: &[PathBuf], args: BatchArgs, mut scan: ScanOptions) -> Result<
         done: None,
         progress: !args.no_progress,
     };
+    if parquet {
+        return run_parquet(files, args.output, args.resume, &opts, &pool);
+    }
     let inputs = apkaudit::batch::collect_inputs(files);
     let fail_on: Option<apkaudit::audit::Severity> = args.fail_on.map(Into::into);
     let out: Box<dyn std::io::Write + Send> = match &args.output {
@@ -78,15 +86,7 @@ pub fn run(files: &[PathBuf], args: BatchArgs, mut scan: ScanOptions) -> Result<
     };
     match apkaudit::batch::run(&inputs, &opts, Some(&pool), &mut out) {
         Ok(stats) => {
-            eprintln!(
-                "apkaudit: {} inputs: {} records written ({} with error), {} already done, {} in other shards, {:.1} s",
-                stats.inputs,
-                stats.written,
-                stats.errors,
-                stats.skipped_done,
-                stats.skipped_shard,
-                stats.seconds
-            );
+            report_stats(&stats);
             if reached.load(std::sync::atomic::Ordering::Relaxed) {
                 eprintln!("apkaudit: a finding reached --fail-on");
                 return Ok(Outcome::FailOn);
@@ -150,8 +150,54 @@ impl std::io::Write for FailOnWriter {
     }
 }
 
+fn report_stats(stats: &apkaudit::batch::BatchStats) {
+    eprintln!(
+        "apkaudit: {} inputs: {} records written ({} with error), {} already done, {} in other shards, {:.1} s",
+        stats.inputs,
+        stats.written,
+        stats.errors,
+        stats.skipped_done,
+        stats.skipped_shard,
+        stats.seconds
+    );
+}
+
+/// A batch written as Parquet: under a temporary name, renamed when complete; on any
+/// error the temporary file is removed and nothing appears under the output name.
+fn run_parquet(
+    files: &[PathBuf],
+    output: Option<PathBuf>,
+    resume: bool,
+    opts: &apkaudit::batch::BatchOptions,
+    pool: &rayon::ThreadPool,
+) -> Result<Outcome, Failure> {
+    use apkaudit::batch::parquet::RecordWriter;
+    let Some(path) = &output else {
+        return Err(Failure::Input(
+            "--format parquet needs --output FILE".into(),
+        ));
+    };
+    if resume {
+        return Err(Failure::Input(
+            "--resume appends to JSONL; a Parquet file is written whole (resume a JSONL run, then convert)".into(),
+        ));
+    }
+    let shown = |e: std::io::Error| Failure::Input(format!("{}: {e}", path.display()));
+    let mut w = RecordWriter::create(path).map_err(shown)?;
+    let inputs = apkaudit::batch::collect_inputs(files);
+    let stats = apkaudit::batch::run(&inputs, opts, Some(pool), &mut w).map_err(shown)?;
+    let (file, _rows) = w.finish().map_err(shown)?;
+    file.commit().map_err(shown)?;
+    report_stats(&stats);
+    Ok(Outcome::Clean)
+}
+
 /// Aggregate batch JSONL files (the shards of one run merge into one summary).
-pub fn summary(files: &[PathBuf], format: SummaryFormat) -> Result<Outcome, Failure> {
+pub fn summary(
+    files: &[PathBuf],
+    format: SummaryFormat,
+    output: Option<&std::path::Path>,
+) -> Result<Outcome, Failure> {
     use apkaudit::batch::summary::Summary;
     let s = if files.len() == 1 && files[0].as_os_str() == "-" {
         Summary::from_reader(std::io::stdin().lock())
@@ -160,8 +206,27 @@ pub fn summary(files: &[PathBuf], format: SummaryFormat) -> Result<Outcome, Fail
         Summary::from_paths(files)
             .map_err(|(p, e)| Failure::Input(format!("{}: {e}", p.display())))?
     };
-    emit(&s.render(format))?;
-    Ok(Outcome::Clean)
+    match (format, output) {
+        (SummaryFormat::Parquet, None) => Err(Failure::Input(
+            "summary --format parquet needs --output FILE".into(),
+        )),
+        (SummaryFormat::Parquet, Some(path)) => {
+            let shown = |e: std::io::Error| Failure::Input(format!("{}: {e}", path.display()));
+            let file = apkaudit::batch::parquet::AtomicFile::create(path).map_err(shown)?;
+            let (file, _) = apkaudit::batch::parquet::write_summary(&s, file).map_err(shown)?;
+            file.commit().map_err(shown)?;
+            Ok(Outcome::Clean)
+        }
+        (_, Some(path)) => {
+            std::fs::write(path, s.render(format))
+                .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
+            Ok(Outcome::Clean)
+        }
+        (_, None) => {
+            emit(&s.render(format))?;
+            Ok(Outcome::Clean)
+        }
+    }
 }
 
 /// `summary --stale`: the records whose provenance differs from this binary's with `k`.

@@ -28,6 +28,11 @@ pub fn scan(
                     emit_json(&rec, single && format == OutputFormat::Json)?
                 }
                 OutputFormat::Table => emit(&apkaudit::report::scan_table(&r))?,
+                OutputFormat::Parquet => {
+                    return Err(Failure::Input(
+                        "--format parquet writes a batch: give --output FILE".into(),
+                    ))
+                }
             },
             Err(e) => {
                 eprintln!("apkaudit: {e}");

@@ -4,7 +4,7 @@ mod audit;
 mod batch;
 mod inspect;
 
-use super::args::{Command, OutputFormat};
+use super::args::{self, Command, OutputFormat};
 use super::{Failure, Outcome};
 use apkaudit::knowledge::Knowledge;
 use std::path::{Path, PathBuf};
@@ -32,6 +32,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             let walked = |f: &PathBuf| f.is_dir() && !apkaudit::batch::input::is_app_folder(f);
             let is_batch = files.len() > 1
                 || batch.any()
+                || format == Some(OutputFormat::Parquet)
                 || files
                     .iter()
                     .any(|f| f.to_string_lossy().starts_with('@') || walked(f));
@@ -49,15 +50,21 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
                     "batch output is JSONL; use `apkaudit summary` for a table".into(),
                 ));
             }
-            batch::run(&files, batch, opts)
+            batch::run(&files, batch, opts, format == Some(OutputFormat::Parquet))
         }
         Command::Summary {
             files,
             format,
             stale,
             signatures,
+            output,
         } => {
             if stale {
+                if output.is_some() || format == args::SummaryFormat::Parquet {
+                    return Err(Failure::Input(
+                        "summary --stale prints a list (table, json or csv) to stdout".into(),
+                    ));
+                }
                 let own = signatures.as_deref().map(load_knowledge).transpose()?;
                 let k: &Knowledge = match &own {
                     Some(k) => k,
@@ -65,7 +72,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
                 };
                 return batch::stale(&files, format.into(), k);
             }
-            batch::summary(&files, format.into())
+            batch::summary(&files, format.into(), output.as_deref())
         }
         Command::Manifest { file, budget } => inspect::manifest(&file, &budget.budget()),
         Command::Policy {
