@@ -45,10 +45,12 @@ impl Input {
         }
     }
 
+    /// An input known to fail before opening; the error names the path, as I/O errors do.
     fn failed(path: PathBuf, key: String, error: String) -> Input {
+        let i = Input::file(path, key);
         Input {
-            error: Some(error),
-            ..Input::file(path, key)
+            error: Some(format!("{}: {error}", i.display)),
+            ..i
         }
     }
 
@@ -127,7 +129,7 @@ pub fn collect_inputs(args: &[PathBuf]) -> Vec<Input> {
                     path: a.clone(),
                     display: s.to_string(),
                     key: s.to_string(),
-                    error: Some(format!("cannot read list {list}: {e}")),
+                    error: Some(format!("{list}: cannot read list: {e}")),
                     split_folder: false,
                 }),
             }
@@ -181,13 +183,12 @@ fn walk(root: &Path, out: &mut Vec<Input>) {
         let entries = match std::fs::read_dir(&dir) {
             Ok(rd) => rd,
             Err(e) => {
-                out.push(Input {
-                    display: dir.display().to_string(),
-                    key: rel_key(root, &dir),
-                    path: dir,
-                    error: Some(format!("cannot list directory: {e}")),
-                    split_folder: false,
-                });
+                let key = rel_key(root, &dir);
+                out.push(Input::failed(
+                    dir,
+                    key,
+                    format!("cannot list directory: {e}"),
+                ));
                 continue;
             }
         };

@@ -151,3 +151,31 @@ fn unreadable_file_in_a_batch_gets_a_record_with_its_path() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn batch_output_that_cannot_be_written_is_named() {
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        eprintln!("skipping: no /dev/full");
+        return;
+    }
+    let dir = scratch("outfull");
+    std::fs::write(dir.join("a.apk"), demo_apk().unwrap()).unwrap();
+    let run = run_bounded(
+        &[
+            "scan".as_ref(),
+            arg(&dir),
+            "--no-progress".as_ref(),
+            "-o".as_ref(),
+            arg(full),
+        ],
+        Duration::from_secs(20),
+    );
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("/dev/full: cannot write output"),
+        "{}",
+        run.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

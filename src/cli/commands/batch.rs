@@ -93,7 +93,14 @@ pub fn run(
             }
             Ok(Outcome::Clean)
         }
-        Err(e) => Err(e.into()),
+        // an output file that cannot be written is named; a closed stdout stays quiet
+        Err(e) => match &args.output {
+            Some(path) => Err(Failure::Input(format!(
+                "{}: cannot write output: {e}",
+                path.display()
+            ))),
+            None => Err(e.into()),
+        },
     }
 }
 
