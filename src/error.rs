@@ -33,6 +33,8 @@ pub enum Format {
     Signature,
     /// Data file shipped with apkaudit.
     Data,
+    /// ProGuard/R8 mapping file (`mapping.txt`, an `.aab`'s `proguard.map`).
+    Mapping,
 }
 
 impl fmt::Display for Format {
@@ -49,6 +51,7 @@ impl fmt::Display for Format {
             Format::Policy => "policy",
             Format::Signature => "signature",
             Format::Data => "data",
+            Format::Mapping => "mapping",
         };
         f.write_str(s)
     }

@@ -7,6 +7,8 @@
 
 use super::understood::{has_data, PolicyUnderstood};
 use super::{Finding, Rule, Severity};
+use crate::detect::attribution::Attribution;
+use crate::detect::data_access::ReadCertainty;
 use crate::knowledge::{Knowledge, Lang};
 use crate::policy::{DeclaredPolicy, DeclaredSdk};
 use crate::scan::ScanReport;
@@ -160,9 +162,21 @@ fn observed(
             if d.count > d.call_sites.len() {
                 evidence.push(format!("{} call sites in all", d.count));
             }
-            if access.attribution == "package-evidence" {
+            for a in &d.attributions {
+                if let Some(why) = attribution_note(*a) {
+                    evidence.push(format!(
+                        "attributed {why} ({} confidence)",
+                        d.confidence.as_str()
+                    ));
+                }
+            }
+            // a conditional call (running processes, intent queries, a settings read
+            // without the android_id key) may not read the data: one step lower
+            let possible = d.certainty == ReadCertainty::Possible;
+            let severity = if possible { lower(severity) } else { severity };
+            if possible {
                 evidence.push(
-                    "attributed through the SDK's manifest/JNI evidence in the caller's package"
+                    "possible read: every call site is a conditional call whose arguments decide what it reads"
                         .into(),
                 );
             }
@@ -170,7 +184,8 @@ fn observed(
                 Rule::Data01,
                 severity,
                 format!(
-                    "{who} reads {} ({}), {how} in {}",
+                    "{who} {} {} ({}), {how} in {}",
+                    if possible { "possibly reads" } else { "reads" },
                     label(k, &d.data_type),
                     d.data_type,
                     if row.is_some() {
@@ -187,6 +202,32 @@ fn observed(
             out.push((access.owner.clone(), x.unjudged(unjudged.as_deref())));
         }
     }
+}
+
+/// One severity step lower (not below low).
+fn lower(s: Severity) -> Severity {
+    match s {
+        Severity::High => Severity::Medium,
+        Severity::Medium | Severity::Low => Severity::Low,
+        Severity::Info => Severity::Info,
+    }
+}
+
+/// How an attribution other than by class name was made, for the evidence.
+fn attribution_note(a: Attribution) -> Option<&'static str> {
+    Some(match a {
+        Attribution::Mapping => "through the mapping file's original class names",
+        Attribution::Component => "as the SDK's manifest component",
+        Attribution::PackageEvidence => {
+            "through the SDK's manifest/JNI evidence in the caller's package"
+        }
+        Attribution::Strings => "through the SDK's string constants in the calling class",
+        Attribution::ReferenceGraph => {
+            "through the class-reference graph (the calling class is used only by the SDK's code)"
+        }
+        Attribution::AppNamespace => "to the app through its package namespace",
+        _ => return None,
+    })
 }
 
 /// DATA-02: a type a declared SDK's own documentation says it collects, missing from a

@@ -52,6 +52,10 @@ pub enum Command {
         /// Extra signature folder (adds or overrides SDKs of the embedded database).
         #[arg(long)]
         signatures: Option<PathBuf>,
+        /// ProGuard/R8 mapping file of the app's code (an .aab's own proguard.map is read
+        /// without it); a file that does not match the app is a warning and not used.
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
         #[command(flatten)]
         batch: BatchArgs,
     },
@@ -101,6 +105,10 @@ pub enum Command {
         signatures: Option<PathBuf>,
         #[command(flatten)]
         budget: BudgetArgs,
+        /// ProGuard/R8 mapping file of the app's code (an .aab's own proguard.map is read
+        /// without it); a file that does not match the app is a warning and not used.
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
     },
     /// List the SDK signature database, or validate a signature folder with --check.
     Signatures {

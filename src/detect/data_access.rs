@@ -2,19 +2,20 @@
 //! walking dex bytecode ([`crate::formats::dex::code`]), looked up in the sensitive-API table
 //! ([`crate::knowledge::sensitive_apis`]) and attributed to the SDK that owns the calling class.
 //!
-//! Attribution, in order: the SDK whose package prefix owns the caller (most specific
-//! prefix, as SDK detection); the app itself when the caller is in the app's package; an
-//! SDK whose other evidence (manifest components, JNI classes of its native libraries)
-//! lies in the caller's package (obfuscated SDK code); otherwise `unknown`.
+//! Owners come from [`crate::detect::attribution`] (class prefixes, a mapping file,
+//! components, strings and the class-reference graph); a caller no rule ties to an owner
+//! is `unknown`.
 
+use crate::detect::attribution::{Attribution, Confidence, Owned, OwnerContext, Owners};
+use crate::detect::graph::{ClassGraph, DexGraphBuilder};
 use crate::detect::sdk::SdkFinding;
 use crate::error::Diagnostic;
 use crate::formats::dex::code::{walk_refs, RefKind};
 use crate::formats::dex::Dex;
-use crate::knowledge::sensitive_apis::{Certainty, SensitiveApi, SensitiveApiDb};
+use crate::knowledge::sensitive_apis::{ApiKind, Certainty, SensitiveApi, SensitiveApiDb};
 use crate::knowledge::signatures::Matcher;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Call sites kept as evidence per (owner, data type).
 const MAX_CALL_SITES: usize = 5;
@@ -32,6 +33,23 @@ pub struct CallSite {
     pub dex: String,
     /// Code-unit offset of the instruction in the caller (dexdump's `|0012:`).
     pub pc: u32,
+    /// `certain`, or `possible` for a conditional call not confirmed in the same method
+    /// (running processes, intent queries, a settings read without the `android_id` key).
+    pub certainty: ReadCertainty,
+    /// How the calling class was tied to its owner.
+    pub attribution: Attribution,
+    /// How sure that tie is.
+    pub confidence: Confidence,
+}
+
+/// Whether a call site certainly reads the data.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadCertainty {
+    /// A conditional call (its arguments decide what it reads), not confirmed.
+    Possible,
+    /// A direct read, or a conditional one confirmed in the same method.
+    Certain,
 }
 
 /// Data types one owner (an SDK, the app, or unknown code) was seen reading.
@@ -41,11 +59,12 @@ pub struct DataAccess {
     pub owner: String,
     /// SDK display name, when the owner is an SDK.
     pub name: Option<String>,
-    /// How the calls were attributed: `class-prefix`, `app-package`, `app-namespace` (same
-    /// reverse domain as the app's package), `platform-library` (AndroidX / support
-    /// library), `package-evidence` (obfuscated code in a package other evidence ties to
-    /// the SDK) or `none`.
-    pub attribution: String,
+    /// How the surest of its calls was attributed (see [`Attribution`]: `class-prefix`,
+    /// `mapping`, `app-package`, `app-namespace`, `platform-library`, `component`,
+    /// `package-evidence`, `strings`, `reference-graph`, `none`); each call site says its own.
+    pub attribution: Attribution,
+    /// Confidence of that attribution.
+    pub confidence: Confidence,
     /// Data types read, with evidence.
     pub data_types: Vec<DataTypeAccess>,
 }
@@ -59,6 +78,12 @@ pub struct DataTypeAccess {
     pub apis: Vec<String>,
     /// Call sites found (distinct caller and API).
     pub count: usize,
+    /// `certain` when at least one call site certainly reads it, else `possible`.
+    pub certainty: ReadCertainty,
+    /// Confidence of the surest attribution among the call sites.
+    pub confidence: Confidence,
+    /// How the call sites were attributed (distinct).
+    pub attributions: Vec<Attribution>,
     /// A few call sites an auditor can check with `dexdump -d`.
     pub call_sites: Vec<CallSite>,
 }
@@ -83,9 +108,25 @@ pub fn dex_hits(
     db: &SensitiveApiDb,
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<RawHit> {
+    dex_code(dex, dex_name, db, errors, None)
+}
+
+/// [`dex_hits`], and in the same walk the class-reference graph of the dex added to
+/// `graph` when one is given.
+pub fn dex_code(
+    dex: &Dex<'_>,
+    dex_name: &str,
+    db: &SensitiveApiDb,
+    errors: &mut Vec<Diagnostic>,
+    graph: Option<&mut ClassGraph>,
+) -> Vec<RawHit> {
     let refs = db.index_dex(dex);
     let mut hits = Vec::new();
-    if refs.is_empty() {
+    let mut builder = graph.map(|g| DexGraphBuilder::new(g, dex));
+    if let Some(b) = builder.as_mut() {
+        b.add_class_defs(dex);
+    }
+    if refs.is_empty() && builder.is_none() {
         return hits;
     }
     let mut bad_methods = 0usize;
@@ -103,6 +144,9 @@ pub fn dex_hits(
         };
         local.clear();
         let walked = walk_refs(&code, |r| {
+            if let Some(b) = builder.as_mut() {
+                b.add_ref(dex, def.class_idx, r.kind, r.index);
+            }
             let api = match r.kind {
                 RefKind::Method => refs.method(r.index),
                 // reads only: iget* (0x52..=0x58) and sget* (0x60..=0x66), not writes
@@ -135,16 +179,10 @@ pub fn dex_hits(
             .unwrap_or_else(|_| format!("method#{}", m.method_idx));
         let mut seen: Vec<&str> = Vec::new();
         for &(a, pc) in &local {
-            // a conditional entry counts only with one of its confirming entries in the
-            // same method body (e.g. Settings.Secure.getString with "android_id")
-            if a.certainty == Certainty::Conditional
-                && !a
-                    .confirm
-                    .iter()
-                    .any(|c| local.iter().any(|(b, _)| &b.id == c))
-            {
+            let Some(certainty) = read_certainty(a, |c| local.iter().any(|(b, _)| &b.id == c))
+            else {
                 continue;
-            }
+            };
             if seen.contains(&a.id.as_str()) {
                 continue;
             }
@@ -157,6 +195,9 @@ pub fn dex_hits(
                     api: a.id.clone(),
                     dex: dex_name.to_string(),
                     pc,
+                    certainty,
+                    attribution: Attribution::None,
+                    confidence: Confidence::Low,
                 },
             });
         }
@@ -171,6 +212,20 @@ pub fn dex_hits(
         errors.push(Diagnostic::from_parse(dex_name, e));
     }
     hits
+}
+
+/// How sure a sensitive reference is a read: a direct entry, or a conditional one
+/// confirmed by a co-occurring entry (`confirmed` tells), is `certain`; a conditional
+/// call without confirmation is `possible`. A conditional *string* that needs a call to
+/// mean anything (the bare `"android_id"` key, also a JSON key) is dropped unconfirmed.
+fn read_certainty(a: &SensitiveApi, confirmed: impl Fn(&String) -> bool) -> Option<ReadCertainty> {
+    if a.certainty != Certainty::Conditional || a.confirm.iter().any(confirmed) {
+        return Some(ReadCertainty::Certain);
+    }
+    if !a.confirm.is_empty() && a.kind == ApiKind::String {
+        return None;
+    }
+    Some(ReadCertainty::Possible)
 }
 
 /// Sensitive references of one Java class file (AAR/JAR SDK artefacts): its constant
@@ -207,11 +262,9 @@ pub fn class_hits(
     let caller = desc(&this);
     let mut hits: Vec<RawHit> = Vec::new();
     for a in &found {
-        if a.certainty == Certainty::Conditional
-            && !a.confirm.iter().any(|c| found.iter().any(|b| &b.id == c))
-        {
+        let Some(certainty) = read_certainty(a, |c| found.iter().any(|b| &b.id == c)) else {
             continue;
-        }
+        };
         if hits.iter().any(|h| h.site.api == a.id) {
             continue;
         }
@@ -223,64 +276,84 @@ pub fn class_hits(
                 api: a.id.clone(),
                 dex: origin.to_string(),
                 pc: 0,
+                certainty,
+                attribution: Attribution::None,
+                confidence: Confidence::Low,
             },
         });
     }
     hits
 }
 
-/// Packages tied to an SDK by evidence other than class prefixes: the packages of its
-/// manifest components and of its JNI classes.
-fn evidence_packages(sdks: &[SdkFinding]) -> HashMap<String, String> {
-    let mut map = HashMap::new();
-    for f in sdks {
-        for ev in &f.evidence {
-            if !matches!(ev.kind.as_str(), "components" | "jni") {
-                continue;
-            }
-            for ex in &ev.examples {
-                let class = ex.rsplit('!').next().unwrap_or(ex);
-                if let Some((pkg, _)) = class.rsplit_once('.') {
-                    map.entry(pkg.to_string()).or_insert_with(|| f.id.clone());
-                }
-            }
-        }
-    }
-    map
-}
-
-/// Attribute raw hits to owners and group them by owner and data type. SDK owners come
-/// first (in the order of `sdks`), then `app`, then `unknown`.
+/// Attribute raw hits to owners by class name alone (no reference graph): see
+/// [`attribute_with`].
 pub fn attribute(
     hits: Vec<RawHit>,
     matcher: &Matcher,
     package: Option<&str>,
     sdks: &[SdkFinding],
 ) -> Vec<DataAccess> {
-    let inferred = evidence_packages(sdks);
-    let app = package.filter(|p| !p.is_empty());
-    // owner -> (attribution, data type -> access)
-    let mut groups: BTreeMap<String, (String, BTreeMap<String, DataTypeAccess>)> = BTreeMap::new();
-    for h in hits {
-        let (owner, how) = owner_of(&h.class, matcher, app, &inferred);
-        let g = groups
+    let graph = ClassGraph::default();
+    let ctx = OwnerContext {
+        matcher,
+        app: package.filter(|p| !p.is_empty()),
+        mapping: None,
+        sdks,
+        components: &[],
+    };
+    let owners = Owners::compute(ctx, &graph);
+    attribute_with(hits, |c| owners.owner(c), sdks)
+}
+
+/// Attribute raw hits to owners (`owner_of` each hit's calling class, called once per
+/// hit in order; `None` is `unknown`) and
+/// group them by owner and data type. SDK owners come first (in the order of `sdks`),
+/// then `app`, `android-jetpack`, then `unknown`.
+pub fn attribute_with(
+    hits: Vec<RawHit>,
+    mut owner_of: impl FnMut(&str) -> Option<Owned>,
+    sdks: &[SdkFinding],
+) -> Vec<DataAccess> {
+    // owner -> data type -> access
+    let mut groups: BTreeMap<String, BTreeMap<String, DataTypeAccess>> = BTreeMap::new();
+    for mut h in hits {
+        let owned = owner_of(&h.class);
+        let owner = match owned {
+            Some(o) => {
+                h.site.attribution = o.attribution;
+                h.site.confidence = o.confidence;
+                o.owner
+            }
+            None => {
+                h.site.attribution = Attribution::None;
+                h.site.confidence = Confidence::Low;
+                "unknown".to_string()
+            }
+        };
+        let d = groups
             .entry(owner)
-            .or_insert_with(|| (how.to_string(), BTreeMap::new()));
-        let d =
-            g.1.entry(h.data_type.clone())
-                .or_insert_with(|| DataTypeAccess {
-                    data_type: h.data_type.clone(),
-                    apis: Vec::new(),
-                    count: 0,
-                    call_sites: Vec::new(),
-                });
+            .or_default()
+            .entry(h.data_type.clone())
+            .or_insert_with(|| DataTypeAccess {
+                data_type: h.data_type.clone(),
+                apis: Vec::new(),
+                count: 0,
+                certainty: h.site.certainty,
+                confidence: h.site.confidence,
+                attributions: Vec::new(),
+                call_sites: Vec::new(),
+            });
         d.count += 1;
+        d.certainty = d.certainty.max(h.site.certainty);
+        d.confidence = d.confidence.max(h.site.confidence);
         if !d.apis.contains(&h.site.api) {
             d.apis.push(h.site.api.clone());
         }
-        if d.call_sites.len() < MAX_CALL_SITES {
-            d.call_sites.push(h.site);
+        if !d.attributions.contains(&h.site.attribution) {
+            d.attributions.push(h.site.attribution);
+            d.attributions.sort();
         }
+        keep_site(&mut d.call_sites, h.site);
     }
     let rank = |owner: &str| {
         sdks.iter()
@@ -293,92 +366,38 @@ pub fn attribute(
     };
     let mut out: Vec<DataAccess> = groups
         .into_iter()
-        .map(|(owner, (how, types))| DataAccess {
-            name: sdks.iter().find(|f| f.id == owner).map(|f| f.name.clone()),
-            owner,
-            attribution: how,
-            data_types: types.into_values().collect(),
+        .map(|(owner, types)| {
+            let data_types: Vec<DataTypeAccess> = types.into_values().collect();
+            let best = data_types
+                .iter()
+                .flat_map(|d| d.call_sites.iter())
+                .map(|c| (c.confidence, std::cmp::Reverse(c.attribution)))
+                .max();
+            DataAccess {
+                name: sdks.iter().find(|f| f.id == owner).map(|f| f.name.clone()),
+                owner,
+                attribution: best.map(|b| b.1 .0).unwrap_or(Attribution::None),
+                confidence: best.map(|b| b.0).unwrap_or(Confidence::Low),
+                data_types,
+            }
         })
         .collect();
     out.sort_by_key(|d| rank(&d.owner));
     out
 }
 
-/// The app's reverse-domain namespace (first two segments of its package, e.g.
-/// `io.appium` for `io.appium.uiautomator2.server`), unless that is a platform or
-/// shared namespace that third-party code also uses.
-fn app_namespace(package: &str) -> Option<&str> {
-    let mut dots = package.match_indices('.').map(|(i, _)| i);
-    let _first = dots.next()?;
-    let end = dots.next()?;
-    let ns = package.get(..end)?;
-    const SHARED: &[&str] = &[
-        "com.google",
-        "com.android",
-        "android.support",
-        "com.example",
-        "com.tencent",
-        "com.alibaba",
-        "com.baidu",
-        "com.huawei",
-        "com.xiaomi",
-        "com.bytedance",
-        "com.facebook",
-        "org.apache",
-        "io.flutter",
-        "com.github",
-    ];
-    (!SHARED.contains(&ns) && !ns.starts_with("android") && !ns.starts_with("java")).then_some(ns)
-}
-
-/// Packages of Google's Android support libraries (Jetpack/AndroidX, the old support
-/// library, Material Components), shipped inside apps but published with the platform.
-const JETPACK_PREFIXES: &[&str] = &[
-    "androidx.",
-    "android.support.",
-    "com.google.android.material.",
-];
-
-/// The owner of a calling class and how it was decided.
-fn owner_of(
-    class: &str,
-    matcher: &Matcher,
-    app: Option<&str>,
-    inferred: &HashMap<String, String>,
-) -> (String, &'static str) {
-    if let Some((sig, prefix)) = matcher.owner_of_class(class) {
-        // the app's own classes stay first-party unless the SDK prefix is more specific
-        let first_party = app.is_some_and(|p| {
-            (class.starts_with(p) && class.as_bytes().get(p.len()) == Some(&b'.'))
-                && prefix.len() <= p.len()
-        });
-        if !first_party {
-            return (sig.id.clone(), "class-prefix");
+/// Keep a call site as evidence: up to [`MAX_CALL_SITES`], certain reads and surer
+/// attributions first.
+fn keep_site(sites: &mut Vec<CallSite>, site: CallSite) {
+    let key = |c: &CallSite| (c.certainty, c.confidence);
+    if sites.len() < MAX_CALL_SITES {
+        sites.push(site);
+    } else if let Some(weakest) = (0..sites.len()).min_by_key(|&i| key(&sites[i])) {
+        if key(&site) > key(&sites[weakest]) {
+            sites.remove(weakest);
+            sites.push(site);
         }
     }
-    if let Some(p) = app {
-        if class.starts_with(p) && class.as_bytes().get(p.len()) == Some(&b'.') {
-            return ("app".into(), "app-package");
-        }
-    }
-    // Android's own support libraries (AppCompat reads the last known location for its
-    // day/night theme): not a third-party SDK, not the app's code
-    if JETPACK_PREFIXES.iter().any(|p| class.starts_with(p)) {
-        return ("android-jetpack".into(), "platform-library");
-    }
-    if let Some(ns) = app.and_then(app_namespace) {
-        if class.starts_with(ns) && class.as_bytes().get(ns.len()) == Some(&b'.') {
-            return ("app".into(), "app-namespace");
-        }
-    }
-    let mut end = class.len();
-    while let Some(dot) = class.get(..end).and_then(|c| c.rfind('.')) {
-        if let Some(id) = class.get(..dot).and_then(|pkg| inferred.get(pkg)) {
-            return (id.clone(), "package-evidence");
-        }
-        end = dot;
-    }
-    ("unknown".into(), "none")
 }
 
 /// Merge the data access of one split into the set's view (call sites keep their
@@ -404,10 +423,15 @@ pub fn merge_access(into: &mut Vec<DataAccess>, from: &[DataAccess], origin: &st
                                     y.apis.push(api);
                                 }
                             }
-                            for c in d.call_sites {
-                                if y.call_sites.len() < MAX_CALL_SITES {
-                                    y.call_sites.push(c);
+                            y.certainty = y.certainty.max(d.certainty);
+                            y.confidence = y.confidence.max(d.confidence);
+                            for a in d.attributions {
+                                if !y.attributions.contains(&a) {
+                                    y.attributions.push(a);
                                 }
+                            }
+                            for c in d.call_sites {
+                                keep_site(&mut y.call_sites, c);
                             }
                         }
                     }

@@ -33,7 +33,8 @@ pub struct AppEvidence {
 /// Evidence of one kind behind a finding.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EvidenceKind {
-    /// `classes`, `jni`, `strings`, `native_libs`, `components`, `meta_data`, `authorities`, `assets`.
+    /// `classes`, `jni`, `strings`, `code_strings`, `native_libs`, `components`,
+    /// `meta_data`, `authorities`, `assets`.
     pub kind: String,
     /// Number of hits.
     pub count: usize,
@@ -123,8 +124,13 @@ impl Matcher {
         if let Some(ac) = &self.strings {
             for s in &ev.strings {
                 for m in ac.find_iter(s) {
-                    if let Some(&i) = self.string_owner.get(m.pattern().as_usize()) {
-                        add(i, "strings", s);
+                    let p = m.pattern().as_usize();
+                    if let Some(&i) = self.string_owner.get(p) {
+                        if self.string_is_code.get(p) == Some(&true) {
+                            add(i, "code_strings", s);
+                        } else {
+                            add(i, "strings", s);
+                        }
                     }
                 }
             }
@@ -194,6 +200,50 @@ impl Matcher {
     }
 }
 
+fn rank(confidence: &str) -> u8 {
+    match confidence {
+        "high" => 3,
+        "medium" => 2,
+        _ => 1,
+    }
+}
+
+/// Merge SDK findings of one part (a split, a nested payload) into `into`. With an
+/// `origin`, every example is prefixed `origin!` so an auditor sees where it came from.
+pub fn merge_findings(into: &mut Vec<SdkFinding>, from: &[SdkFinding], origin: Option<&str>) {
+    for f in from {
+        let mut f = f.clone();
+        if let Some(o) = origin {
+            for ev in &mut f.evidence {
+                for x in &mut ev.examples {
+                    *x = format!("{o}!{x}");
+                }
+            }
+        }
+        match into.iter_mut().find(|x| x.id == f.id) {
+            None => into.push(f),
+            Some(x) => {
+                if rank(&f.confidence) > rank(&x.confidence) {
+                    x.confidence = f.confidence.clone();
+                }
+                for ev in f.evidence {
+                    match x.evidence.iter_mut().find(|e| e.kind == ev.kind) {
+                        Some(e) => {
+                            e.count += ev.count;
+                            for ex in ev.examples {
+                                if e.examples.len() < 8 && !e.examples.contains(&ex) {
+                                    e.examples.push(ex);
+                                }
+                            }
+                        }
+                        None => x.evidence.push(ev),
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Confidence of a finding from the kinds of evidence behind it.
 ///
 /// Dex strings (domains, URLs, keys) are never enough on their own: apps name other
@@ -205,7 +255,7 @@ fn confidence(ev: &[EvidenceKind]) -> &'static str {
     if ev.iter().all(|e| e.kind == "strings") {
         return "low";
     }
-    let strong = has("classes") || has("native_libs") || has("jni");
+    let strong = has("classes") || has("native_libs") || has("jni") || has("code_strings");
     let manifest = has("components") || has("meta_data") || has("authorities");
     if (strong && (manifest || ev.len() >= 2))
         || ev.iter().any(|e| e.kind == "classes" && e.count >= 5)

@@ -15,3 +15,4 @@ pub mod manifest;
 pub mod dex;
 pub mod classfile;
 pub mod elf;
+pub mod proguard_map;

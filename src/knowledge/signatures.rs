@@ -98,9 +98,14 @@ pub struct MatchRules {
     /// Java package prefixes (dotted).
     #[serde(default)]
     pub packages: Vec<String>,
-    /// Literal substrings of dex strings.
+    /// Literal substrings of dex strings (hosts, URLs: other code may name them too).
     #[serde(default)]
     pub strings: Vec<String>,
+    /// Literal substrings of string constants that only the SDK's own code holds
+    /// (preference file names, internal intent actions, version banners, log tags):
+    /// they survive renaming and, unlike `strings`, identify the SDK on their own.
+    #[serde(default)]
+    pub code_strings: Vec<String>,
     /// Exact native library file names.
     #[serde(default)]
     pub native_libs: Vec<String>,
@@ -257,6 +262,14 @@ impl Signature {
                 ));
             }
         }
+        for s in &r.code_strings {
+            if s.len() < 8 {
+                return Err(serr(
+                    file,
+                    format!("code string pattern `{s}` is shorter than 8 bytes"),
+                ));
+            }
+        }
         for s in &r.strings {
             if s.len() < 6 {
                 return Err(serr(
@@ -278,6 +291,7 @@ impl Signature {
         }
         let total = r.packages.len()
             + r.strings.len()
+            + r.code_strings.len()
             + r.native_libs.len()
             + r.components.len()
             + r.meta_data.len()
@@ -488,6 +502,8 @@ pub struct Matcher {
     pub(crate) packages: HashMap<String, usize>,
     pub(crate) strings: Option<AhoCorasick>,
     pub(crate) string_owner: Vec<usize>,
+    /// Per string pattern: whether it is a `code_strings` pattern.
+    pub(crate) string_is_code: Vec<bool>,
     pub(crate) libs: HashMap<String, usize>,
     pub(crate) components_exact: HashMap<String, usize>,
     pub(crate) component_prefixes: Vec<(String, usize)>,
@@ -502,6 +518,7 @@ impl Matcher {
             packages: HashMap::default(),
             strings: None,
             string_owner: Vec::new(),
+            string_is_code: Vec::new(),
             libs: HashMap::default(),
             components_exact: HashMap::default(),
             component_prefixes: Vec::new(),
@@ -519,6 +536,12 @@ impl Matcher {
             for st in &r.strings {
                 pats.push(st.clone());
                 m.string_owner.push(i);
+                m.string_is_code.push(false);
+            }
+            for st in &r.code_strings {
+                pats.push(st.clone());
+                m.string_owner.push(i);
+                m.string_is_code.push(true);
             }
             for l in &r.native_libs {
                 m.libs.entry(l.clone()).or_insert(i);
@@ -552,6 +575,41 @@ impl Matcher {
     /// Whether any signature has string patterns (so dex strings are worth collecting).
     pub fn has_string_patterns(&self) -> bool {
         self.strings.is_some()
+    }
+
+    /// The signature with this id.
+    pub fn signature(&self, id: &str) -> Option<&Signature> {
+        self.sigs.iter().find(|s| s.id == id)
+    }
+
+    /// The SDK a manifest component names (exact name, else the longest prefix rule).
+    pub fn component_owner(&self, component: &str) -> Option<&Signature> {
+        let i = self.components_exact.get(component).copied().or_else(|| {
+            self.component_prefixes
+                .iter()
+                .find(|(p, _)| component.starts_with(p.as_str()))
+                .map(|(_, i)| *i)
+        })?;
+        self.sigs.get(i)
+    }
+
+    /// Ids of the SDKs whose string patterns occur in `s` (each once, in match order).
+    pub fn string_owners(&self, s: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        if let Some(ac) = &self.strings {
+            for m in ac.find_iter(s) {
+                if let Some(sig) = self
+                    .string_owner
+                    .get(m.pattern().as_usize())
+                    .and_then(|&i| self.sigs.get(i))
+                {
+                    if !out.contains(&sig.id.as_str()) {
+                        out.push(&sig.id);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The SDK owning a class by most specific package prefix, if any.

@@ -6,9 +6,12 @@
 use super::nested::{java_classes, read_nested};
 use super::{is_root_dex, InputKind, NativeLibInfo, ScanOptions, ScanReport};
 use crate::detect::data_access::RawHit;
-use crate::detect::sdk::{AppEvidence, SdkFinding};
+use crate::detect::graph::ClassGraph;
+use crate::detect::identify::{identify, Evidence, NestedEvidence};
+use crate::detect::sdk::AppEvidence;
 use crate::error::{Diagnostic, Error, Format, ParseError};
 use crate::formats::axml;
+use crate::formats::proguard_map::ClassMap;
 use crate::formats::zip::{Archive, Entry};
 use crate::input::kind::ZipKind;
 use crate::input::reader::{guard_check, guarded_read};
@@ -55,7 +58,7 @@ pub(super) fn scan_archive(
         report.package.clone()
     };
     let mut ev = AppEvidence {
-        package: first_party.clone(),
+        package: first_party,
         native_libs: lib_paths,
         jni_classes,
         paths: archive.entries().iter().map(|e| e.name.clone()).collect(),
@@ -70,16 +73,10 @@ pub(super) fn scan_archive(
             .collect();
         ev.meta_data = m.meta_data.iter().map(|d| d.name.clone()).collect();
     }
-    let mut raw_hits = dex_stage(archive, kind, opts, &mut report, &mut ev);
+    let mut graph = ClassGraph::default();
+    let mut raw_hits = dex_stage(archive, kind, opts, &mut report, &mut ev, &mut graph);
     guard_check(name, guard)?;
-    let nested_findings = nested_stage(
-        archive,
-        kind,
-        opts,
-        &first_party,
-        &mut report,
-        &mut raw_hits,
-    );
+    let nested = nested_stage(archive, kind, opts, &mut report, &mut raw_hits);
     guard_check(name, guard)?;
     if matches!(kind, ZipKind::Aar | ZipKind::Jar) {
         let (classes, strings, hits) = java_classes(archive, opts, &mut report.errors);
@@ -88,15 +85,83 @@ pub(super) fn scan_archive(
         ev.classes.extend(classes);
         ev.strings.extend(strings);
     }
-    identify_stage(
-        &mut report,
-        &ev,
-        nested_findings,
-        raw_hits,
-        first_party,
-        opts,
-    );
+    graph.finish();
+    let mapping = mapping_stage(archive, kind, opts, &mut report);
+    let evidence = Evidence {
+        app: ev,
+        graph,
+        hits: raw_hits,
+        nested,
+        mapping,
+    };
+    identify_stage(&mut report, evidence, opts);
     Ok(report)
+}
+
+/// Where an `.aab` ships the mapping of its own code.
+pub const AAB_MAPPING: &str = "BUNDLE-METADATA/com.android.tools.build.obfuscation/proguard.map";
+
+/// Mapping files larger than this are not read (a warning; the result is un-mapped).
+pub const MAX_MAPPING_BYTES: u64 = 512 << 20;
+
+/// The mapping file for the app's code: `--mapping FILE` first, else the `.aab`'s own.
+/// A file that cannot be read, is too large or is malformed is a warning, and the scan
+/// goes on un-mapped.
+fn mapping_stage(
+    archive: &Archive<'_>,
+    kind: ZipKind,
+    opts: &ScanOptions,
+    report: &mut ScanReport,
+) -> Option<(String, ClassMap)> {
+    let (source, bytes) = if let Some(path) = &opts.mapping {
+        let source = path.display().to_string();
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_MAPPING_BYTES {
+            report.warnings.push(format!(
+                "mapping {source}: {size} bytes, more than the {MAX_MAPPING_BYTES} read; not used"
+            ));
+            return None;
+        }
+        match std::fs::read(path) {
+            Ok(b) => (source, b),
+            Err(e) => {
+                report
+                    .warnings
+                    .push(format!("mapping {source}: {e}; not used"));
+                return None;
+            }
+        }
+    } else if kind == ZipKind::Aab {
+        let e = archive.find(AAB_MAPPING)?;
+        if e.size > MAX_MAPPING_BYTES {
+            report.warnings.push(format!(
+                "{AAB_MAPPING}: {} bytes, more than the {MAX_MAPPING_BYTES} read; not used",
+                e.size
+            ));
+            return None;
+        }
+        match guarded_read(archive, e, opts.guard.as_deref()) {
+            Ok(b) => (AAB_MAPPING.to_string(), b.into_owned()),
+            Err(err) => {
+                report
+                    .warnings
+                    .push(format!("{AAB_MAPPING}: {err}; not used"));
+                return None;
+            }
+        }
+    } else {
+        return None;
+    };
+    match ClassMap::parse(&bytes) {
+        Ok(m) => Some((source, m)),
+        Err(e) => {
+            report.warnings.push(format!(
+                "mapping {source}: {e} (offset {}); not used",
+                e.offset
+            ));
+            None
+        }
+    }
 }
 
 /// Decode the manifest of each kind: binary XML (APK, with resources resolved through
@@ -239,6 +304,7 @@ type DexResult = (
     Vec<String>,
     Vec<RawHit>,
     Vec<Diagnostic>,
+    ClassGraph,
 );
 
 /// Classes, strings and sensitive call sites of every dex (root `classes*.dex`, AAB
@@ -249,6 +315,7 @@ fn dex_stage(
     opts: &ScanOptions,
     report: &mut ScanReport,
     ev: &mut AppEvidence,
+    graph: &mut ClassGraph,
 ) -> Vec<RawHit> {
     let k = opts.knowledge();
     let dex_entries: Vec<&Entry> = archive
@@ -288,19 +355,22 @@ fn dex_stage(
             }
             // sensitive API call sites (bytecode walk)
             let mut code_errors = Vec::new();
-            let hits = crate::detect::data_access::dex_hits(
+            let mut g = ClassGraph::default();
+            let hits = crate::detect::data_access::dex_code(
                 &dex,
                 &e.name,
                 &k.sensitive_apis,
                 &mut code_errors,
+                Some(&mut g),
             );
-            Ok((names, bad, strings, hits, code_errors))
+            Ok((names, bad, strings, hits, code_errors, g))
         })
         .collect();
     let mut raw_hits = Vec::new();
     for (e, r) in dex_entries.iter().zip(results) {
         match r {
-            Ok((names, bad, strings, hits, code_errors)) => {
+            Ok((names, bad, strings, hits, code_errors, g)) => {
+                graph.merge(g);
                 raw_hits.extend(hits);
                 report.errors.extend(code_errors);
                 ev.strings.extend(strings);
@@ -319,16 +389,15 @@ fn dex_stage(
     raw_hits
 }
 
-/// Dex and jars outside the root (plugins, packer payloads): each is read and matched on
-/// its own, so its SDKs name the payload; returns (payload path, its findings).
+/// Dex and jars outside the root (plugins, packer payloads): each is read on its own,
+/// so its SDKs name the payload; returns each payload's classes.
 fn nested_stage(
     archive: &Archive<'_>,
     kind: ZipKind,
     opts: &ScanOptions,
-    first_party: &Option<String>,
     report: &mut ScanReport,
     raw_hits: &mut Vec<RawHit>,
-) -> Vec<(String, Vec<SdkFinding>)> {
+) -> Vec<NestedEvidence> {
     let nested: Vec<&Entry> = archive
         .entries()
         .iter()
@@ -344,43 +413,34 @@ fn nested_stage(
         .par_iter()
         .map(|e| read_nested(archive, e, opts))
         .collect();
-    let mut nested_findings = Vec::new();
-    for (mut code, classes, hits) in nested_results {
+    let mut out = Vec::new();
+    for (code, classes, hits) in nested_results {
         raw_hits.extend(hits);
-        if !classes.is_empty() {
-            let sub = AppEvidence {
-                package: first_party.clone(),
-                classes,
-                ..Default::default()
-            };
-            let found = opts.knowledge().matcher.match_app(&sub);
-            code.sdks = found.iter().map(|f| f.id.clone()).collect();
-            nested_findings.push((code.path.clone(), found));
-        }
+        out.push(NestedEvidence {
+            path: code.path.clone(),
+            classes,
+        });
         report.nested_code.push(code);
     }
-    nested_findings
+    out
 }
 
-/// Match the evidence against the signatures, fold in the nested payloads' findings, and
-/// attribute the sensitive call sites to owners.
-fn identify_stage(
-    report: &mut ScanReport,
-    ev: &AppEvidence,
-    nested_findings: Vec<(String, Vec<SdkFinding>)>,
-    raw_hits: Vec<RawHit>,
-    first_party: Option<String>,
-    opts: &ScanOptions,
-) {
-    let matcher = &opts.knowledge().matcher;
-    report.sdks = matcher.match_app(ev);
-    for (path, found) in nested_findings {
-        super::splits::merge_findings(&mut report.sdks, &found, Some(&path));
+/// Identify SDKs and attribute the sensitive call sites ([`identify`]), and put the
+/// result in the report.
+fn identify_stage(report: &mut ScanReport, evidence: Evidence, opts: &ScanOptions) {
+    let id = identify(&evidence, opts.knowledge());
+    report.sdks = id.sdks;
+    report.data_access = id.data_access;
+    report.warnings.extend(id.warnings.iter().cloned());
+    if id.mapping_used {
+        report.mapping = evidence.mapping.as_ref().map(|(s, _)| s.clone());
     }
-    report.data_access = crate::detect::data_access::attribute(
-        raw_hits,
-        matcher,
-        first_party.as_deref(),
-        &report.sdks,
-    );
+    for (path, ids) in id.nested_sdks {
+        if let Some(c) = report.nested_code.iter_mut().find(|c| c.path == path) {
+            c.sdks = ids;
+        }
+    }
+    if opts.keep_evidence {
+        report.evidence = Some(std::sync::Arc::new(evidence));
+    }
 }

@@ -34,6 +34,12 @@ pub struct ScanOptions {
     /// How deep inside a split set this scan is (0 for the input itself). A split set
     /// inside a split set is not opened, so nested archives cannot recurse without bound.
     pub split_depth: u8,
+    /// A ProGuard/R8 mapping file for the app's code (`--mapping FILE`); an `.aab`'s own
+    /// `proguard.map` is used when this is `None`.
+    pub mapping: Option<std::path::PathBuf>,
+    /// Keep the collected evidence in [`ScanReport::evidence`] (to re-run
+    /// [`crate::detect::identify::identify`] without the input).
+    pub keep_evidence: bool,
 }
 
 impl ScanOptions {
@@ -128,6 +134,12 @@ pub struct ScanReport {
     pub warnings: Vec<String>,
     /// Problems with parts of the input; empty when clean.
     pub errors: Vec<Diagnostic>,
+    /// The mapping file used to read renamed classes (`--mapping FILE` or the `.aab`'s
+    /// `BUNDLE-METADATA/…/proguard.map`), when one matched the code.
+    pub mapping: Option<String>,
+    /// The evidence identification ran on, when [`ScanOptions::keep_evidence`] is set.
+    #[serde(skip)]
+    pub evidence: Option<std::sync::Arc<crate::detect::identify::Evidence>>,
 }
 
 /// A native library in the report.
@@ -245,6 +257,8 @@ pub(crate) fn empty_report(name: &str, kind: InputKind) -> ScanReport {
         quirks: Vec::new(),
         warnings: Vec::new(),
         errors: Vec::new(),
+        mapping: None,
+        evidence: None,
     }
 }
 

@@ -2,7 +2,6 @@
 //! is scanned and merged into one app view, the app as installed. The sets' metadata is
 //! read in [`crate::input::split_set`].
 
-use crate::detect::sdk::SdkFinding;
 use crate::error::{Diagnostic, Error, Format, ParseError};
 use crate::formats::zip::{Archive, Entry};
 use crate::input::split_set::{apk_files, read_metadata, BundleInfo, ObbFile, SplitPart};
@@ -244,46 +243,4 @@ fn merge_parts(
     Ok(())
 }
 
-fn rank(confidence: &str) -> u8 {
-    match confidence {
-        "high" => 3,
-        "medium" => 2,
-        _ => 1,
-    }
-}
-
-/// Merge SDK findings of one part (a split, a nested payload) into `into`. With an
-/// `origin`, every example is prefixed `origin!` so an auditor sees where it came from.
-pub fn merge_findings(into: &mut Vec<SdkFinding>, from: &[SdkFinding], origin: Option<&str>) {
-    for f in from {
-        let mut f = f.clone();
-        if let Some(o) = origin {
-            for ev in &mut f.evidence {
-                for x in &mut ev.examples {
-                    *x = format!("{o}!{x}");
-                }
-            }
-        }
-        match into.iter_mut().find(|x| x.id == f.id) {
-            None => into.push(f),
-            Some(x) => {
-                if rank(&f.confidence) > rank(&x.confidence) {
-                    x.confidence = f.confidence.clone();
-                }
-                for ev in f.evidence {
-                    match x.evidence.iter_mut().find(|e| e.kind == ev.kind) {
-                        Some(e) => {
-                            e.count += ev.count;
-                            for ex in ev.examples {
-                                if e.examples.len() < 8 && !e.examples.contains(&ex) {
-                                    e.examples.push(ex);
-                                }
-                            }
-                        }
-                        None => x.evidence.push(ev),
-                    }
-                }
-            }
-        }
-    }
-}
+pub use crate::detect::sdk::merge_findings;

@@ -278,6 +278,9 @@ fn obfuscated_caller_attributed_through_manifest_evidence() {
             api: "telephony.getDeviceId".into(),
             dex: "classes.dex".into(),
             pc: 0,
+            certainty: apkaudit::detect::data_access::ReadCertainty::Certain,
+            attribution: apkaudit::detect::attribution::Attribution::None,
+            confidence: apkaudit::detect::attribution::Confidence::Low,
         },
     };
     // an SDK found through a manifest component in package `z.q`

@@ -21,6 +21,7 @@ mod dex_corpus;
 mod exodus_map;
 mod formats_corpus;
 mod golden;
+mod obfuscated;
 mod permission_labels;
 mod permissions_db;
 mod policy_corpus;

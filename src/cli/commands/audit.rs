@@ -16,9 +16,11 @@ pub fn run(
     fail_on: Option<Severity>,
     signatures: Option<&Path>,
     budget: apkaudit::input::budget::Budget,
+    mapping: Option<std::path::PathBuf>,
 ) -> Result<Outcome, Failure> {
     let mut opts = ScanOptions {
         budget,
+        mapping,
         ..Default::default()
     };
     if let Some(dir) = signatures {

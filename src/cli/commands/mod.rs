@@ -17,10 +17,12 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             files,
             format,
             signatures,
+            mapping,
             batch,
         } => {
             let mut opts = apkaudit::scan::ScanOptions {
                 budget: batch.budget.budget(),
+                mapping,
                 ..Default::default()
             };
             if let Some(dir) = &signatures {
@@ -78,6 +80,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             fail_on,
             signatures,
             budget,
+            mapping,
         } => audit::run(
             &file,
             &policy,
@@ -85,6 +88,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             fail_on.map(Into::into),
             signatures.as_deref(),
             budget.budget(),
+            mapping,
         ),
         Command::Signatures { check, format } => inspect::signatures(check.as_deref(), format),
     }

@@ -1,0 +1,260 @@
+//! The class-reference graph of an app's code: which class names which other class (in
+//! its code, as superclass or interface), and which string constants each class loads.
+//!
+//! Renaming changes class names but not these references, so ownership of renamed code
+//! can be extended from classes whose owner is known (see [`super::identify`]). The graph
+//! holds only references between app classes (platform types are left out when read) and
+//! is bounded by the code read: at most one edge per distinct (class, referenced class),
+//! and only strings that can carry a host or key (6 to 512 bytes, with a dot).
+
+use crate::formats::dex::code::{walk_refs, RefKind};
+use crate::formats::dex::{descriptor_to_dotted, Dex};
+use std::collections::HashMap;
+
+/// Class-reference graph, by dotted class name.
+#[derive(Debug, Clone, Default)]
+pub struct ClassGraph {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+    defined: Vec<bool>,
+    edges: Vec<(u32, u32)>,
+    strings: Vec<(u32, String)>,
+}
+
+/// Platform packages (android.jar, the JDK): never app code, left out of the graph.
+const PLATFORM: &[&[u8]] = &[
+    b"Ljava/",
+    b"Ljavax/",
+    b"Ldalvik/",
+    b"Lorg/json/",
+    b"Lorg/w3c/",
+    b"Lorg/xml/",
+    b"Lsun/",
+];
+
+/// Whether a type descriptor can name an app class.
+fn app_type(desc: &[u8]) -> bool {
+    desc.first() == Some(&b'L')
+        && !PLATFORM.iter().any(|p| desc.starts_with(p))
+        && (!desc.starts_with(b"Landroid/") || desc.starts_with(b"Landroid/support/"))
+}
+
+impl ClassGraph {
+    /// The node of a class name, added when new.
+    pub fn node(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        self.defined.push(false);
+        i
+    }
+
+    /// The node of a class name, if present.
+    pub fn find(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+
+    /// Mark a class as defined in the code read.
+    pub fn define(&mut self, name: &str) -> u32 {
+        let i = self.node(name);
+        if let Some(d) = self.defined.get_mut(i as usize) {
+            *d = true;
+        }
+        i
+    }
+
+    /// Record that `from` names `to`.
+    pub fn edge(&mut self, from: u32, to: u32) {
+        if from != to {
+            self.edges.push((from, to));
+        }
+    }
+
+    /// Record a string constant loaded by `class`.
+    pub fn string(&mut self, class: u32, s: String) {
+        self.strings.push((class, s));
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether the graph is empty.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Name of node `i`.
+    pub fn name(&self, i: u32) -> &str {
+        self.names.get(i as usize).map(String::as_str).unwrap_or("")
+    }
+
+    /// Whether node `i` is a class defined in the code read.
+    pub fn is_defined(&self, i: u32) -> bool {
+        self.defined.get(i as usize).copied().unwrap_or(false)
+    }
+
+    /// Distinct (from, to) edges.
+    pub fn edges(&self) -> &[(u32, u32)] {
+        &self.edges
+    }
+
+    /// (class, string) pairs.
+    pub fn strings(&self) -> &[(u32, String)] {
+        &self.strings
+    }
+
+    /// Sort and deduplicate edges and strings (after all code is added).
+    pub fn finish(&mut self) {
+        self.edges.sort_unstable();
+        self.edges.dedup();
+        self.strings.sort_unstable();
+        self.strings.dedup();
+    }
+
+    /// Add another graph (another dex of the same app).
+    pub fn merge(&mut self, other: ClassGraph) {
+        let map: Vec<u32> = other.names.iter().map(|n| self.node(n)).collect();
+        for (i, d) in other.defined.iter().enumerate() {
+            if *d {
+                if let Some(&n) = map.get(i) {
+                    if let Some(x) = self.defined.get_mut(n as usize) {
+                        *x = true;
+                    }
+                }
+            }
+        }
+        let at = |i: u32| map.get(i as usize).copied();
+        for (a, b) in other.edges {
+            if let (Some(a), Some(b)) = (at(a), at(b)) {
+                self.edge(a, b);
+            }
+        }
+        for (a, s) in other.strings {
+            if let Some(a) = at(a) {
+                self.strings.push((a, s));
+            }
+        }
+    }
+}
+
+/// Per-dex builder: maps dex type indices to graph nodes once.
+pub struct DexGraphBuilder<'g> {
+    graph: &'g mut ClassGraph,
+    types: Vec<u32>,
+}
+
+const UNSET: u32 = u32::MAX;
+const SKIP: u32 = u32::MAX - 1;
+
+impl<'g> DexGraphBuilder<'g> {
+    /// A builder adding `dex`'s classes to `graph`.
+    pub fn new(graph: &'g mut ClassGraph, dex: &Dex<'_>) -> Self {
+        let n = dex.type_count() as usize;
+        DexGraphBuilder {
+            graph,
+            types: vec![UNSET; n],
+        }
+    }
+
+    /// The node of dex type `idx`, or `None` for platform, primitive or unreadable types.
+    pub fn type_node(&mut self, dex: &Dex<'_>, idx: u32) -> Option<u32> {
+        let slot = self.types.get_mut(idx as usize)?;
+        match *slot {
+            SKIP => None,
+            UNSET => {
+                let node = dex.type_descriptor(idx).ok().and_then(|d| {
+                    let d = &d[d.iter().take_while(|&&c| c == b'[').count()..];
+                    app_type(d).then(|| descriptor_to_dotted(&crate::formats::dex::decode_mutf8(d)))
+                });
+                match node {
+                    Some(name) => {
+                        let n = self.graph.node(&name);
+                        if let Some(s) = self.types.get_mut(idx as usize) {
+                            *s = n;
+                        }
+                        Some(n)
+                    }
+                    None => {
+                        if let Some(s) = self.types.get_mut(idx as usize) {
+                            *s = SKIP;
+                        }
+                        None
+                    }
+                }
+            }
+            n => Some(n),
+        }
+    }
+
+    /// Add every class def of the dex: defined, with superclass and interface edges.
+    pub fn add_class_defs(&mut self, dex: &Dex<'_>) {
+        for def in dex.class_defs().flatten() {
+            let Some(from) = self.type_node(dex, def.class_idx) else {
+                continue;
+            };
+            if let Some(d) = self.graph.defined.get_mut(from as usize) {
+                *d = true;
+            }
+            if def.superclass_idx != crate::formats::dex::NO_INDEX {
+                if let Some(to) = self.type_node(dex, def.superclass_idx) {
+                    self.graph.edge(from, to);
+                }
+            }
+            if def.interfaces_off != 0 {
+                if let Ok(list) = dex.type_list(def.interfaces_off) {
+                    for t in list {
+                        if let Some(to) = self.type_node(dex, t as u32) {
+                            self.graph.edge(from, to);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Add one instruction reference made by the code of class `from_type`.
+    pub fn add_ref(&mut self, dex: &Dex<'_>, from_type: u32, kind: RefKind, index: u32) {
+        let Some(from) = self.type_node(dex, from_type) else {
+            return;
+        };
+        let target = match kind {
+            RefKind::Method => dex.method_id(index).ok().map(|m| m.class_idx as u32),
+            RefKind::Field => dex.field_id(index).ok().map(|f| f.class_idx as u32),
+            RefKind::Type => Some(index),
+            RefKind::String => {
+                if let Ok(b) = dex.string_bytes(index) {
+                    if b.len() >= 6 && b.len() <= 512 && b.contains(&b'.') {
+                        self.graph
+                            .string(from, String::from_utf8_lossy(b).into_owned());
+                    }
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(t) = target {
+            if let Some(to) = self.type_node(dex, t) {
+                self.graph.edge(from, to);
+            }
+        }
+    }
+}
+
+/// The graph of one dex alone (used where no sensitive-call walk runs, e.g. tests).
+pub fn dex_graph(dex: &Dex<'_>) -> ClassGraph {
+    let mut g = ClassGraph::default();
+    let mut b = DexGraphBuilder::new(&mut g, dex);
+    b.add_class_defs(dex);
+    let _ = dex.for_each_method_code(|def, _m, code| {
+        if let Ok(code) = code {
+            let _ = walk_refs(&code, |r| b.add_ref(dex, def.class_idx, r.kind, r.index));
+        }
+    });
+    g.finish();
+    g
+}
