@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
         knowledge: None,
         guard: Some(Arc::new(FileGuard::new(None, 32 << 20, None))),
         split_depth: 0,
+        ..Default::default()
     };
     if let Ok(r) = scan_bytes("fuzz.apk", data, &opts) {
         let _ = std::hint::black_box(r.sdks.len() + r.errors.len());
