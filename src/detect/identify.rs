@@ -105,6 +105,8 @@ pub fn identify(ev: &Evidence, k: &Knowledge) -> Identification {
             .push((n.path.clone(), found.iter().map(|f| f.id.clone()).collect()));
         merge_findings(&mut out.sdks, &found, Some(&n.path));
     }
+    matcher.add_versions(&ev.app, &mut out.sdks);
+    matcher.add_bundled_in(&mut out.sdks);
     let ctx = OwnerContext {
         matcher,
         app: ev.app.package.as_deref().filter(|p| !p.is_empty()),

@@ -28,6 +28,10 @@ pub struct AppEvidence {
     pub authorities: Vec<String>,
     /// All zip entry paths.
     pub paths: Vec<String>,
+    /// Meta-data (key, value) pairs with a value.
+    pub meta_values: Vec<(String, String)>,
+    /// Maven libraries the app was built with (an `.aab`'s `dependencies.pb`).
+    pub maven: Vec<crate::formats::aab_deps::MavenDependency>,
 }
 
 /// Evidence of one kind behind a finding.
@@ -59,8 +63,29 @@ pub struct SdkFinding {
     pub category: Category,
     /// `high`, `medium` or `low`.
     pub confidence: String,
+    /// The SDK's version, when the app carries it.
+    pub version: Option<String>,
+    /// Where the version was read (`maven cn.jiguang.sdk:jcore:2.1.2`, `meta_data KEY`,
+    /// `native_libs lib/arm64-v8a/libx.so`, `strings "…"`).
+    pub version_source: Option<String>,
+    /// Known compliance problems of this version (from the signature, with the source).
+    pub version_issues: Vec<FoundVersionIssue>,
+    /// SDKs found in the app whose signature says they ship this one (`bundles`): this
+    /// SDK came in with them.
+    pub bundled_in: Vec<String>,
     /// Evidence by kind.
     pub evidence: Vec<EvidenceKind>,
+}
+
+/// A known problem of the version found.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FoundVersionIssue {
+    /// The affected range (`< 3.0.0`).
+    pub range: String,
+    /// What is wrong.
+    pub problem: String,
+    /// Where that is stated.
+    pub source: String,
 }
 
 const MAX_EXAMPLES: usize = 5;
@@ -191,6 +216,10 @@ impl Matcher {
                     vendor_zh: s.vendor_zh.clone(),
                     category: s.category,
                     confidence: confidence(&evidence).to_string(),
+                    version: None,
+                    version_source: None,
+                    version_issues: Vec::new(),
+                    bundled_in: Vec::new(),
                     evidence,
                 })
             })
@@ -240,6 +269,109 @@ pub fn merge_findings(into: &mut Vec<SdkFinding>, from: &[SdkFinding], origin: O
                     }
                 }
             }
+        }
+    }
+}
+
+impl Matcher {
+    /// Fill in `version`, `version_source` and `version_issues` of `findings` from the
+    /// evidence, by each signature's `[version]` rules (Maven coordinates first, then
+    /// meta-data, native library names, strings).
+    pub fn add_versions(&self, ev: &AppEvidence, findings: &mut [SdkFinding]) {
+        let mut found: Vec<Option<(String, String)>> = vec![None; findings.len()];
+        let sig_of = |f: &SdkFinding| self.sigs.iter().position(|s| s.id == f.id);
+        for (fi, f) in findings.iter().enumerate() {
+            let Some(si) = sig_of(f) else { continue };
+            let Some(s) = self.sigs.get(si) else { continue };
+            let v = &s.version;
+            let mut got = ev.maven.iter().find_map(|d| {
+                let coord = format!("{}:{}", d.group, d.artifact);
+                (v.maven.contains(&coord) && !d.version.is_empty())
+                    .then(|| (d.version.clone(), format!("maven {coord}:{}", d.version)))
+            });
+            if got.is_none() {
+                got = ev.meta_values.iter().find_map(|(k, val)| {
+                    (v.meta_data.contains(k) && !val.trim().is_empty())
+                        .then(|| (val.trim().to_string(), format!("meta_data {k}")))
+                });
+            }
+            if got.is_none() {
+                if let Some(res) = self.version_libs.get(si) {
+                    got = ev.native_libs.iter().find_map(|path| {
+                        let file = path.rsplit('/').next().unwrap_or(path);
+                        res.iter().find_map(|re| {
+                            let c = re.captures(file)?;
+                            let parts: Vec<&str> =
+                                c.iter().skip(1).flatten().map(|m| m.as_str()).collect();
+                            (!parts.is_empty())
+                                .then(|| (parts.join("."), format!("native_libs {path}")))
+                        })
+                    });
+                }
+            }
+            found[fi] = got;
+        }
+        if let Some(set) = &self.version_strings {
+            for st in &ev.strings {
+                if found.iter().all(Option::is_some) {
+                    break;
+                }
+                for ri in set.matches(st).iter() {
+                    let Some((si, re)) = self.version_string_rules.get(ri) else {
+                        continue;
+                    };
+                    let Some(sig) = self.sigs.get(*si) else {
+                        continue;
+                    };
+                    let Some(fi) = findings.iter().position(|f| f.id == sig.id) else {
+                        continue;
+                    };
+                    if found[fi].is_some() {
+                        continue;
+                    }
+                    if let Some(m) = re.captures(st).and_then(|c| c.get(1)) {
+                        let shown = crate::text::clip(st, 120);
+                        found[fi] = Some((m.as_str().to_string(), format!("strings \"{shown}\"")));
+                    }
+                }
+            }
+        }
+        for (f, got) in findings.iter_mut().zip(found) {
+            let Some((version, source)) = got else {
+                continue;
+            };
+            if let Some(s) = self.sigs.iter().find(|s| s.id == f.id) {
+                f.version_issues = s
+                    .version
+                    .issues
+                    .iter()
+                    .filter(|i| i.affects(&version))
+                    .map(|i| FoundVersionIssue {
+                        range: i.range(),
+                        problem: i.problem.clone(),
+                        source: i.source.clone(),
+                    })
+                    .collect();
+            }
+            f.version = Some(version);
+            f.version_source = Some(source);
+        }
+    }
+
+    /// Mark findings that an SDK found beside them ships (`bundles`): `bundled_in`.
+    pub fn add_bundled_in(&self, findings: &mut [SdkFinding]) {
+        let ids: Vec<String> = findings.iter().map(|f| f.id.clone()).collect();
+        for f in findings.iter_mut() {
+            f.bundled_in = ids
+                .iter()
+                .filter(|p| {
+                    self.sigs
+                        .iter()
+                        .find(|s| &s.id == *p)
+                        .is_some_and(|s| s.bundles.contains(&f.id))
+                })
+                .cloned()
+                .collect();
         }
     }
 }

@@ -16,3 +16,4 @@ pub mod dex;
 pub mod classfile;
 pub mod elf;
 pub mod proguard_map;
+pub mod aab_deps;

@@ -186,8 +186,97 @@ pub struct Signature {
     /// Evidence patterns.
     #[serde(rename = "match")]
     pub rules: MatchRules,
+    /// Where the SDK's version is read, and version ranges with known problems.
+    #[serde(default)]
+    pub version: VersionRules,
     /// Self-test examples.
     pub test: SignatureTests,
+}
+
+/// Where an SDK carries its version (`[version]` of a signature), tried in this order:
+/// Maven coordinates, meta-data, native library names, strings.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionRules {
+    /// Maven `group:artifact` of the SDK (an `.aab`'s `dependencies.pb`).
+    #[serde(default)]
+    pub maven: Vec<String>,
+    /// Meta-data keys whose value is the version.
+    #[serde(default)]
+    pub meta_data: Vec<String>,
+    /// Regular expressions over native library file names; the capture groups, joined by
+    /// `.`, are the version (`libjcore(\d)(\d)(\d)\.so`).
+    #[serde(default)]
+    pub native_libs: Vec<String>,
+    /// Regular expressions over dex strings (version constants, banners, user agents);
+    /// capture group 1 is the version.
+    #[serde(default)]
+    pub strings: Vec<String>,
+    /// Version ranges with known compliance problems.
+    #[serde(default)]
+    pub issues: Vec<VersionIssue>,
+}
+
+/// A version range of an SDK with a known compliance problem.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VersionIssue {
+    /// Versions below this one are affected.
+    #[serde(default)]
+    pub below: Option<String>,
+    /// Versions from this one (inclusive) are affected.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// What is wrong with them.
+    pub problem: String,
+    /// Where that is stated (public URL).
+    pub source: String,
+}
+
+impl VersionIssue {
+    /// Whether `version` lies in the range.
+    pub fn affects(&self, version: &str) -> bool {
+        use std::cmp::Ordering::*;
+        self.below
+            .as_deref()
+            .is_none_or(|b| compare_versions(version, b) == Less)
+            && self
+                .from
+                .as_deref()
+                .is_none_or(|f| compare_versions(version, f) != Less)
+    }
+
+    /// The range as text (`< 3.0.0`, `>= 1.2, < 2.0`).
+    pub fn range(&self) -> String {
+        match (&self.from, &self.below) {
+            (Some(f), Some(b)) => format!(">= {f}, < {b}"),
+            (Some(f), None) => format!(">= {f}"),
+            (None, Some(b)) => format!("< {b}"),
+            (None, None) => "all versions".into(),
+        }
+    }
+}
+
+/// Compare dotted versions part by part: numeric parts as numbers, others as text; a
+/// missing part is lower (`2.1` < `2.1.0`).
+pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    let parts = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (pa, pb) = (parts(a), parts(b));
+    for (x, y) in pa.iter().zip(pb.iter()) {
+        let o = match (x.parse::<u64>(), y.parse::<u64>()) {
+            (Ok(i), Ok(j)) => i.cmp(&j),
+            _ => x.cmp(y),
+        };
+        if o != std::cmp::Ordering::Equal {
+            return o;
+        }
+    }
+    pa.len().cmp(&pb.len())
 }
 
 fn default_disclosure() -> String {
@@ -299,6 +388,46 @@ impl Signature {
             + r.assets.len();
         if total == 0 {
             return Err(serr(file, "no evidence patterns in [match]"));
+        }
+        let v = &self.version;
+        for m in &v.maven {
+            let ok = m
+                .split_once(':')
+                .is_some_and(|(g, a)| is_package(g) && !a.is_empty() && !a.contains(':'));
+            if !ok {
+                return Err(serr(file, format!("maven `{m}` is not `group:artifact`")));
+            }
+        }
+        for (what, list) in [("native_libs", &v.native_libs), ("strings", &v.strings)] {
+            for r in list {
+                match regex::Regex::new(r) {
+                    Ok(re) if re.captures_len() > 1 => {}
+                    Ok(_) => {
+                        return Err(serr(
+                            file,
+                            format!("[version] {what} `{r}` has no capture group"),
+                        ))
+                    }
+                    Err(e) => return Err(serr(file, format!("[version] {what} `{r}`: {e}"))),
+                }
+            }
+        }
+        for i in &v.issues {
+            if i.below.is_none() && i.from.is_none() {
+                return Err(serr(file, "[[version.issues]] needs `below` or `from`"));
+            }
+            if !(i.source.starts_with("https://") || i.source.starts_with("http://")) {
+                return Err(serr(
+                    file,
+                    format!(
+                        "[[version.issues]] source `{}` is not a public URL",
+                        i.source
+                    ),
+                ));
+            }
+            if i.problem.trim().is_empty() {
+                return Err(serr(file, "[[version.issues]] without a problem"));
+            }
         }
         if self.test.matches.is_empty() || self.test.no_match.is_empty() {
             return Err(serr(
@@ -510,6 +639,12 @@ pub struct Matcher {
     pub(crate) meta: HashMap<String, usize>,
     pub(crate) authorities: Vec<(String, usize)>,
     pub(crate) assets: Vec<(String, usize)>,
+    /// `[version] strings` of every signature, for one pass over the strings.
+    pub(crate) version_strings: Option<regex::RegexSet>,
+    /// Per pattern of `version_strings`: (signature index, the pattern).
+    pub(crate) version_string_rules: Vec<(usize, regex::Regex)>,
+    /// Per signature: its `[version] native_libs` patterns.
+    pub(crate) version_libs: Vec<Vec<regex::Regex>>,
 }
 
 impl Matcher {
@@ -525,6 +660,9 @@ impl Matcher {
             meta: HashMap::default(),
             authorities: Vec::new(),
             assets: Vec::new(),
+            version_strings: None,
+            version_string_rules: Vec::new(),
+            version_libs: Vec::new(),
             sigs: Vec::new(),
         };
         let mut pats = Vec::new();
@@ -565,6 +703,25 @@ impl Matcher {
         }
         m.component_prefixes
             .sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        // version patterns were checked at load; one that still fails is skipped
+        for (i, s) in sigs.iter().enumerate() {
+            for r in &s.version.strings {
+                if let Ok(re) = regex::Regex::new(r) {
+                    m.version_string_rules.push((i, re));
+                }
+            }
+            m.version_libs.push(
+                s.version
+                    .native_libs
+                    .iter()
+                    .filter_map(|r| regex::Regex::new(r).ok())
+                    .collect(),
+            );
+        }
+        if !m.version_string_rules.is_empty() {
+            m.version_strings =
+                regex::RegexSet::new(m.version_string_rules.iter().map(|(_, r)| r.as_str())).ok();
+        }
         if !pats.is_empty() {
             m.strings = AhoCorasick::new(&pats).ok();
         }

@@ -72,6 +72,11 @@ pub(super) fn scan_archive(
             .flat_map(|c| c.authorities.clone())
             .collect();
         ev.meta_data = m.meta_data.iter().map(|d| d.name.clone()).collect();
+        ev.meta_values = m
+            .meta_data
+            .iter()
+            .filter_map(|d| Some((d.name.clone(), d.value.clone()?)))
+            .collect();
     }
     let mut graph = ClassGraph::default();
     let mut raw_hits = dex_stage(archive, kind, opts, &mut report, &mut ev, &mut graph);
@@ -87,6 +92,9 @@ pub(super) fn scan_archive(
     }
     graph.finish();
     let mapping = mapping_stage(archive, kind, opts, &mut report);
+    if kind == ZipKind::Aab {
+        ev.maven = maven_stage(archive, opts, &mut report);
+    }
     let evidence = Evidence {
         app: ev,
         graph,
@@ -96,6 +104,27 @@ pub(super) fn scan_archive(
     };
     identify_stage(&mut report, evidence, opts);
     Ok(report)
+}
+
+/// The Maven libraries an `.aab` lists in `dependencies.pb` (a warning when unreadable).
+fn maven_stage(
+    archive: &Archive<'_>,
+    opts: &ScanOptions,
+    report: &mut ScanReport,
+) -> Vec<crate::formats::aab_deps::MavenDependency> {
+    use crate::formats::aab_deps::{parse_dependencies, AAB_DEPENDENCIES};
+    let Some(e) = archive.find(AAB_DEPENDENCIES) else {
+        return Vec::new();
+    };
+    match guarded_read(archive, e, opts.guard.as_deref()).and_then(|b| parse_dependencies(&b)) {
+        Ok(d) => d,
+        Err(err) => {
+            report.warnings.push(format!(
+                "{AAB_DEPENDENCIES}: {err}; versions not read from it"
+            ));
+            Vec::new()
+        }
+    }
 }
 
 /// Where an `.aab` ships the mapping of its own code.

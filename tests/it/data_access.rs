@@ -292,6 +292,10 @@ fn obfuscated_caller_attributed_through_manifest_evidence() {
         vendor_zh: None,
         category: apkaudit::knowledge::signatures::Category::Push,
         confidence: "medium".into(),
+        version: None,
+        version_source: None,
+        version_issues: Vec::new(),
+        bundled_in: Vec::new(),
         evidence: vec![EvidenceKind {
             kind: "components".into(),
             count: 1,

@@ -42,3 +42,4 @@ mod sensitive_apis;
 mod signatures_db;
 mod shard_auto;
 mod signing_corpus;
+mod versions;
