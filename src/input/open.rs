@@ -73,10 +73,7 @@ pub fn read_input(path: &Path, cap: u64, timeout: Option<Duration>) -> Result<Ma
         };
     }
     if meta.is_dir() {
-        return Err(io_error(
-            path,
-            std::io::Error::new(ErrorKind::IsADirectory, "is a directory"),
-        ));
+        return Err(io_error(path, std::io::Error::other("is a directory")));
     }
     read_stream(file, &meta, cap, timeout)
         .map(Mapped::Vec)
@@ -89,10 +86,7 @@ pub fn read_capped(path: &Path, cap: u64, timeout: Option<Duration>) -> Result<V
     let file = open_nonblocking(path).map_err(|e| io_error(path, e))?;
     let meta = file.metadata().map_err(|e| io_error(path, e))?;
     if meta.is_dir() {
-        return Err(io_error(
-            path,
-            std::io::Error::new(ErrorKind::IsADirectory, "is a directory"),
-        ));
+        return Err(io_error(path, std::io::Error::other("is a directory")));
     }
     if meta.is_file() && meta.len() > cap {
         return Err(io_error(path, too_large(&meta, cap)));
@@ -100,11 +94,28 @@ pub fn read_capped(path: &Path, cap: u64, timeout: Option<Duration>) -> Result<V
     read_stream(file, &meta, cap, timeout).map_err(|e| io_error(path, e))
 }
 
+/// The error of a file holding more than its cap (see [`is_too_large`]).
+#[derive(Debug)]
+pub struct TooLarge(String);
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// True when `e` says a file held more than its cap.
+pub fn is_too_large(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<TooLarge>())
+}
+
 fn too_large(meta: &Metadata, cap: u64) -> std::io::Error {
-    std::io::Error::new(
-        ErrorKind::FileTooLarge,
-        format!("{} holds more than {cap} bytes", file_type_name(meta)),
-    )
+    std::io::Error::other(TooLarge(format!(
+        "{} holds more than {cap} bytes",
+        file_type_name(meta)
+    )))
 }
 
 fn read_regular(mut file: File, len: u64, path: &Path) -> Result<Vec<u8>, Error> {

@@ -221,7 +221,7 @@ pub fn read_policy_with(path: &Path, vocab: &Vocabulary) -> Result<DeclaredPolic
         Some(std::time::Duration::from_secs(300)),
     ) {
         Ok(b) => b,
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::FileTooLarge => {
+        Err(Error::Io { source, .. }) if crate::input::open::is_too_large(&source) => {
             return Err(Error::Parse {
                 path: p,
                 part: None,

@@ -26,6 +26,8 @@ pub struct Run {
 }
 
 /// Run the binary with `args`; kill it and fail the test if it runs past `limit`.
+/// The child is reaped with `wait4` (for its peak memory), not through `Child::wait`.
+#[allow(clippy::zombie_processes)]
 pub fn run_bounded(args: &[&std::ffi::OsStr], limit: Duration) -> Run {
     let out_path = scratch(&format!("run-{}", rand_tag()));
     let so = std::fs::File::create(out_path.join("out")).unwrap();

@@ -134,7 +134,7 @@ fn unreadable_file_in_a_batch_gets_a_record_with_its_path() {
     let f = dir.join("notes.bin");
     std::fs::write(&f, b"PK\x03\x04").unwrap();
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0)).unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::File::open(&f).is_ok() {
         eprintln!("skipping: running as root, permissions do not apply");
         let _ = std::fs::remove_dir_all(&dir);
