@@ -92,6 +92,14 @@ pub struct AuditReport {
     pub findings: Vec<Finding>,
     /// Counts by kind and severity.
     pub summary: std::collections::BTreeMap<String, usize>,
+    /// Whether the scan saw all of the app's code; `false` when a packer hides code, and
+    /// then the SDK and data findings are incomplete (`incomplete` says why).
+    pub complete: bool,
+    /// The scan's typed warnings that it could not see all code (`code_hidden_by_packer`).
+    pub incomplete: Vec<crate::scan::Incomplete>,
+    /// One line: the finding counts, and that SDK and data findings are incomplete when
+    /// they are.
+    pub headline: String,
 }
 
 /// Short description of the scanned app.
@@ -136,6 +144,19 @@ pub fn audit(k: &Knowledge, scan: &ScanReport, policy: DeclaredPolicy) -> AuditR
             *summary.entry("unjudged".to_string()).or_insert(0) += 1;
         }
     }
+    let high = findings
+        .iter()
+        .filter(|f| f.severity == Severity::High)
+        .count();
+    let mut headline = format!("{} findings, {high} high", findings.len());
+    if !scan.incomplete.is_empty() {
+        summary.insert("incomplete".to_string(), scan.incomplete.len());
+        let why: Vec<&str> = scan.incomplete.iter().map(|i| i.message()).collect();
+        headline.push_str(&format!(
+            "; SDK and data findings are INCOMPLETE: {}",
+            why.join("; ")
+        ));
+    }
     AuditReport {
         schema_version: AUDIT_SCHEMA_VERSION,
         app: AppSummary {
@@ -150,5 +171,8 @@ pub fn audit(k: &Knowledge, scan: &ScanReport, policy: DeclaredPolicy) -> AuditR
         policy,
         findings,
         summary,
+        complete: scan.incomplete.is_empty(),
+        incomplete: scan.incomplete.clone(),
+        headline,
     }
 }

@@ -49,3 +49,12 @@ pub fn is_text_xml(b: &[u8]) -> bool {
     let b = b.strip_prefix(b"\xef\xbb\xbf").unwrap_or(b);
     b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'<')
 }
+
+/// Whether an entry of an AAR or JAR is a payload loaded at run time (a plugin dex, jar
+/// or APK under `assets/` or `res/raw/`, as GDT's `assets/gdt_plugin/gdtadv2.jar`) rather
+/// than the artefact's own code (`classes.jar`, `libs/*.jar`, root class files and dex).
+pub fn is_artefact_payload(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let code = n.ends_with(".dex") || n.ends_with(".jar") || n.ends_with(".apk");
+    code && (n.starts_with("assets/") || n.starts_with("res/raw/") || n.contains("/assets/"))
+}

@@ -351,7 +351,10 @@ fn dex_stage(
         .entries()
         .iter()
         .filter(|e| {
-            report.dex_files.contains(&e.name) || (kind == ZipKind::Jar && e.name.ends_with(".dex"))
+            report.dex_files.contains(&e.name)
+                || (kind == ZipKind::Jar
+                    && e.name.ends_with(".dex")
+                    && !crate::input::kind::is_artefact_payload(&e.name))
         })
         .collect();
     let want_strings = k.matcher.has_string_patterns();
@@ -432,9 +435,12 @@ fn nested_stage(
         .iter()
         .filter(|e| {
             let n = e.name.to_ascii_lowercase();
-            // AAR/JAR inner jars and dex are read as the artefact's own classes
+            if matches!(kind, ZipKind::Aar | ZipKind::Jar) {
+                // an artefact's own jars and dex are read as its classes; plugins in its
+                // assets are payloads, as in an APK
+                return crate::input::kind::is_artefact_payload(&e.name);
+            }
             !report.dex_files.contains(&e.name)
-                && !matches!(kind, ZipKind::Aar | ZipKind::Jar)
                 && (n.ends_with(".dex") || n.ends_with(".jar") || n.ends_with(".apk"))
         })
         .collect();
@@ -469,6 +475,7 @@ fn identify_stage(report: &mut ScanReport, evidence: Evidence, opts: &ScanOption
             c.sdks = ids;
         }
     }
+    report.incomplete = super::completeness(report);
     if opts.keep_evidence {
         report.evidence = Some(std::sync::Arc::new(evidence));
     }

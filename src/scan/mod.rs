@@ -172,6 +172,9 @@ pub struct ScanReport {
     pub quirks: Vec<Quirk>,
     /// Decoder warnings (hostile tricks met and worked around).
     pub warnings: Vec<String>,
+    /// Typed warnings that the scan could not see all of the app's code (a packer hides
+    /// it): SDK and data findings are then incomplete.
+    pub incomplete: Vec<Incomplete>,
     /// Problems with parts of the input; empty when clean.
     pub errors: Vec<Diagnostic>,
     /// The mapping file used to read renamed classes (`--mapping FILE` or the `.aab`'s
@@ -219,6 +222,68 @@ pub struct NestedCode {
     pub sdks: Vec<String>,
     /// Why it could not be read, if so.
     pub error: Option<String>,
+}
+
+/// Why a scan saw only part of the app's code (`incomplete` in the scan JSON).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Incomplete {
+    /// A packer (an SDK of category `packer`) was found: the app's real code is
+    /// encrypted in a payload the scan cannot read, so SDKs and data reads in it are
+    /// missing from the findings.
+    CodeHiddenByPacker {
+        /// The packer's signature id.
+        packer: String,
+        /// What identified the packer (`kind (count): examples`).
+        evidence: Vec<String>,
+        /// Classes the scan could read (root dex, class files and readable payloads).
+        classes_read: usize,
+        /// Payloads outside the root dex that were listed but not (or barely) read.
+        payloads: Vec<String>,
+        /// One English sentence.
+        message: String,
+    },
+}
+
+impl Incomplete {
+    /// The English sentence of this warning.
+    pub fn message(&self) -> &str {
+        match self {
+            Incomplete::CodeHiddenByPacker { message, .. } => message,
+        }
+    }
+}
+
+/// The typed warnings of a scan whose SDKs are known: one `code_hidden_by_packer` per
+/// packer found. Also used when identification is re-run on kept evidence.
+pub fn completeness(report: &ScanReport) -> Vec<Incomplete> {
+    let nested_classes: usize = report.nested_code.iter().map(|n| n.class_count).sum();
+    let classes_read = report.class_count + nested_classes;
+    report
+        .sdks
+        .iter()
+        .filter(|s| s.category == crate::knowledge::signatures::Category::Packer)
+        .map(|s| Incomplete::CodeHiddenByPacker {
+            packer: s.id.clone(),
+            evidence: s
+                .evidence
+                .iter()
+                .map(|e| format!("{} ({}): {}", e.kind, e.count, e.examples.join(", ")))
+                .collect(),
+            classes_read,
+            payloads: report
+                .nested_code
+                .iter()
+                .filter(|n| n.format == "opaque" || n.class_count <= 1)
+                .map(|n| n.path.clone())
+                .collect(),
+            message: format!(
+                "packed with {} ({}): the code the packer hides was not read ({classes_read} \
+                 classes read), so SDK and data findings are incomplete",
+                s.name, s.id
+            ),
+        })
+        .collect()
 }
 
 /// Scan one file, or a folder of split APKs (see [`crate::scan::splits::scan_split_folder`]).
@@ -348,6 +413,7 @@ pub(crate) fn empty_report(name: &str, kind: InputKind) -> ScanReport {
         native_libs: Vec::new(),
         quirks: Vec::new(),
         warnings: Vec::new(),
+        incomplete: Vec::new(),
         errors: Vec::new(),
         mapping: None,
         evidence: None,

@@ -47,7 +47,7 @@ pub(super) fn java_classes(
     for e in archive
         .entries()
         .iter()
-        .filter(|e| e.name.ends_with(".jar"))
+        .filter(|e| e.name.ends_with(".jar") && !crate::input::kind::is_artefact_payload(&e.name))
     {
         if let Ok(bytes) = archive.read(e) {
             if let Ok(inner) = open_nested(archive, &bytes, opts.limits) {

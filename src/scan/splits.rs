@@ -240,6 +240,7 @@ fn merge_parts(
         crate::detect::data_access::merge_access(&mut report.data_access, &p.data_access, &p.file);
     }
     report.bundle = Some(info);
+    report.incomplete = crate::scan::completeness(report);
     Ok(())
 }
 

@@ -23,6 +23,7 @@ mod exodus_map;
 mod manifest_cmd;
 mod formats_corpus;
 mod golden;
+mod incomplete;
 mod obfuscated;
 mod permission_labels;
 mod permissions_db;
