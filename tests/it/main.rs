@@ -40,6 +40,7 @@ mod report_sarif;
 mod robustness;
 mod sdk_corpus;
 mod sensitive_apis;
+mod sdk_separation;
 mod signatures_db;
 mod shard_auto;
 mod signing_corpus;
