@@ -2,6 +2,7 @@
 //! `../shared` or an external truth tool (dexdump, aapt, apksigner, javap, readelf,
 //! openssl) are listed as *ignored*, with the reason, where it is absent (see build.rs).
 
+mod aab_mapping;
 mod architecture;
 mod arsc_corpus;
 mod audit_e2e;
