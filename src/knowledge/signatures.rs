@@ -287,6 +287,45 @@ fn serr(file: &str, reason: impl Into<String>) -> ParseError {
     ParseError::new(Format::Signature, 0, format!("{file}: {}", reason.into()))
 }
 
+/// Folders of a development machine that a signature's text must not name (sources are
+/// public URLs or files of the repository; docs/signatures.md). Device paths an SDK reads
+/// (`/sdcard`, `/proc`, `/data`, `/system`) are not among them.
+const LOCAL_ROOTS: [&str; 10] = [
+    "/work", "/home", "/Users", "/root", "/tmp", "/mnt", "/opt", "/srv", "/var", "/private",
+];
+
+/// The first word of `text` that is the absolute path of a development machine (`/work/…`,
+/// `/home/…`, `~/…`, `C:\…`, `file:/…`), if any. URLs are not paths.
+pub fn local_path(text: &str) -> Option<&str> {
+    text.split(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '"' | '\'' | '`' | '(' | ')' | ',' | ';' | '<' | '>' | '[' | ']'
+            )
+    })
+    .find(|w| {
+        if w.to_ascii_lowercase().starts_with("file:/") {
+            return true;
+        }
+        if w.contains("://") {
+            return false;
+        }
+        let b = w.as_bytes();
+        let drive = b.len() >= 3
+            && b[0].is_ascii_alphabetic()
+            && b[1] == b':'
+            && (b[2] == b'\\' || b[2] == b'/');
+        drive
+            || w.starts_with("~/")
+            || w.starts_with("\\\\")
+            || LOCAL_ROOTS.iter().any(|r| {
+                w.strip_prefix(r)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+    })
+}
+
 fn is_package(p: &str) -> bool {
     !p.is_empty()
         && p.split('.').all(|s| {
@@ -330,6 +369,22 @@ impl Signature {
             }
             if self.bundles.iter().filter(|x| *x == b).count() > 1 {
                 return Err(serr(file, format!("`bundles` repeats `{b}`")));
+            }
+        }
+        let texts = self
+            .sources
+            .iter()
+            .chain(self.notes.iter())
+            .chain(self.version.issues.iter().map(|i| &i.problem));
+        for t in texts {
+            if let Some(p) = local_path(t) {
+                return Err(serr(
+                    file,
+                    format!(
+                        "`{p}` is a path on a development machine; cite a public URL or a \
+                         repository file"
+                    ),
+                ));
             }
         }
         for u in self.website.iter().chain(self.privacy_url.iter()) {

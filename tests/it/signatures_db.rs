@@ -363,3 +363,81 @@ fn chinese_exodus_trackers_map_to_signatures_that_claim_their_code() {
     assert!(trackers.len() >= 40, "only {} trackers", trackers.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn signatures_check_rejects_paths_of_a_development_machine() {
+    use apkaudit::knowledge::signatures::local_path;
+    for bad in [
+        "corpus /work/shared/corpus/apps/x.apk: 3 classes",
+        "see /home/dev/sdk/readme.txt",
+        "(/Users/me/x.jar)",
+        "C:\\sdk\\jpush.jar",
+        "D:/sdk/jpush.jar",
+        "~/Downloads/sdk.aar",
+        "file:///tmp/x.html",
+        "/work",
+    ] {
+        assert!(local_path(bad).is_some(), "{bad}");
+    }
+    for good in [
+        "corpus apps/cn_pangle-gdt__miiad-app-test0817.apk: 196 classes",
+        "app table ../shared/policies/x.mdx, row \"smsdk\"",
+        "https://www.ishumei.com/legal/cn/privacy.html?productHelp=/docs/tw/sdk/guide/",
+        "https://github.com/x/y/blob/main/home/work/a.java",
+        "reads /proc/self/maps and /sdcard/Android/data",
+        "config file: kept",
+        "/workflow/x and /homes/y are not those roots",
+    ] {
+        assert_eq!(local_path(good), None, "{good}");
+    }
+    // the embedded database passes; a copy of a signature naming a local path fails
+    // `signatures --check DIR` with the path in the message
+    let dir = std::env::temp_dir().join(format!("apkaudit-sigcheck-{}", std::process::id()));
+    let sub = dir.join("push");
+    std::fs::create_dir_all(&sub).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/signatures/push/jcore.toml"
+    ))
+    .unwrap();
+    let check = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_apkaudit"))
+            .args(["signatures", "--check"])
+            .arg(&dir)
+            .output()
+            .unwrap()
+    };
+    std::fs::write(sub.join("jcore.toml"), &text).unwrap();
+    let ok = check();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    for (n, path) in [
+        "/work/shared/corpus/x.jar",
+        "/home/dev/x.jar",
+        "C:\\sdk\\x.jar",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let bad = text.replacen("sources = [", &format!("sources = [{:?}, ", path), 1);
+        assert_ne!(bad, text);
+        std::fs::write(sub.join("jcore.toml"), &bad).unwrap();
+        let out = check();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        assert!(!out.status.success(), "case {n}: {err}");
+        assert!(err.contains("development machine"), "case {n}: {err}");
+        // and in notes
+        let bad = text.replacen(
+            "notes = \"",
+            &format!("notes = \"built from {} ", path.replace('\\', "\\\\")),
+            1,
+        );
+        std::fs::write(sub.join("jcore.toml"), &bad).unwrap();
+        assert!(!check().status.success(), "notes case {n}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
