@@ -16,9 +16,46 @@ pub fn clip(s: &str, max: usize) -> String {
 }
 
 /// NFKC + lowercase + collapse whitespace.
+///
+/// One pass, no intermediate strings: ASCII text skips normalisation, text that is
+/// already NFKC (the quick check says so for almost all real text) skips recomposition.
+/// The result equals `nfkc → to_lowercase → split_whitespace → join(" ")`.
 pub fn fold(s: &str) -> String {
-    let n: String = s.nfkc().collect::<String>().to_lowercase();
-    n.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    let mut gap = false;
+    // `str::to_lowercase` maps a capital sigma by its context (final ς), per-char lowering
+    // does not: text that has one (before or after NFKC) takes the reference path.
+    let mut sigma = false;
+    let mut push = |out: &mut String, c: char| {
+        if c.is_whitespace() {
+            gap = true;
+            return;
+        }
+        if gap && !out.is_empty() {
+            out.push(' ');
+        }
+        gap = false;
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            sigma |= c == 'Σ';
+            out.extend(c.to_lowercase());
+        }
+    };
+    if s.is_ascii() {
+        s.chars().for_each(|c| push(&mut out, c));
+    } else if unicode_normalization::is_nfkc_quick(s.chars())
+        == unicode_normalization::IsNormalized::Yes
+    {
+        s.chars().for_each(|c| push(&mut out, c));
+    } else {
+        s.nfkc().for_each(|c| push(&mut out, c));
+    }
+    if sigma {
+        let n: String = s.nfkc().collect::<String>().to_lowercase();
+        return n.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    out
 }
 
 /// Pull `(com.xxx)`-style package names out of a name cell: (rest, packages).
@@ -208,4 +245,50 @@ pub fn match_norm(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fold_reference(s: &str) -> String {
+        let n: String = s.nfkc().collect::<String>().to_lowercase();
+        n.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn fold_equals_nfkc_lowercase_and_collapsed_whitespace() {
+        let fixed = [
+            "",
+            "  Device  ID\t\n",
+            "ＡＢＣ　设备标识符",
+            "Ⅻ ㈱ ﬁle ¨ x",
+            "ΟΔΟΣ ΟΔΟΣ.",
+            "⅀ summation",
+            "İstanbul KELVIN \u{212A}",
+            "e\u{301} café \u{200B}zero width",
+            "\u{3000}全角\u{00A0}空格\u{2003}",
+            "①微信开放平台SDK ⑵ 一、",
+        ];
+        for s in fixed {
+            assert_eq!(fold(s), fold_reference(s), "{s:?}");
+        }
+        // pseudo-random strings over a mix of ASCII, CJK, compatibility forms,
+        // combining marks, whitespace and Greek capitals
+        let pool: Vec<char> = "aZ 9\t\nΣσΟ设备ＩＤ①㈱ﬁ¨\u{301}\u{3000}\u{A0}İ\u{212A}⅀ẞǅ"
+            .chars()
+            .collect();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            for _ in 0..(x % 12) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                s.push(pool[(x % pool.len() as u64) as usize]);
+            }
+            x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(1);
+            assert_eq!(fold(&s), fold_reference(&s), "{s:?}");
+        }
+    }
 }

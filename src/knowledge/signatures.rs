@@ -239,11 +239,11 @@ impl VersionIssue {
         use std::cmp::Ordering::*;
         self.below
             .as_deref()
-            .is_none_or(|b| compare_versions(version, b) == Less)
+            .map_or(true, |b| compare_versions(version, b) == Less)
             && self
                 .from
                 .as_deref()
-                .is_none_or(|f| compare_versions(version, f) != Less)
+                .map_or(true, |f| compare_versions(version, f) != Less)
     }
 
     /// The range as text (`< 3.0.0`, `>= 1.2, < 2.0`).

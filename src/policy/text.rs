@@ -1247,17 +1247,19 @@ pub fn scan_vague(lines: &[&str], vocab: &Vocabulary, pol: &mut DeclaredPolicy) 
     for (k, l) in lines.iter().enumerate() {
         for sentence in l.split_inclusive(['。', '；', '.', ';']) {
             let f = fold(sentence);
-            for (cat, terms) in &vocab.vague {
-                if let Some(term) = terms
-                    .iter()
-                    .find(|t| crate::text::contains_word(&f, t.as_str()))
-                {
-                    pol.vague.push(VagueDisclosure {
-                        category: cat.clone(),
-                        text: term.clone(),
-                        source: Source::new(k + 1, sentence),
-                    });
-                }
+            for (ci, ti) in vocab.vague_in(&f) {
+                let Some((cat, term)) = vocab
+                    .vague
+                    .get(ci)
+                    .and_then(|(cat, terms)| Some((cat, terms.get(ti)?)))
+                else {
+                    continue;
+                };
+                pol.vague.push(VagueDisclosure {
+                    category: cat.clone(),
+                    text: term.clone(),
+                    source: Source::new(k + 1, sentence),
+                });
             }
         }
     }

@@ -29,6 +29,20 @@ pub struct Vocabulary {
     /// SDK name keys built from `sdks` on first use (each alias normalised once, not per
     /// cell). Changing `sdks` afterwards is not seen.
     sdk_index: std::sync::OnceLock<SdkIndex>,
+    /// One automaton over every vague term, built from `vague` on first use. Changing
+    /// `vague` afterwards is not seen.
+    vague_index: std::sync::OnceLock<VagueIndex>,
+}
+
+/// Every distinct vague term once, with the (category, position in its list) pairs it
+/// stands for.
+#[derive(Debug, Clone)]
+struct VagueIndex {
+    automaton: Option<aho_corasick::AhoCorasick>,
+    /// Pattern id → (category index, term index).
+    owners: Vec<Vec<(usize, usize)>>,
+    /// (category, term index) of empty terms, which match every sentence.
+    empty: Vec<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -88,6 +102,7 @@ impl Vocabulary {
             names: None,
             perm_index: Default::default(),
             sdk_index: Default::default(),
+            vague_index: Default::default(),
         }
     }
 
@@ -370,6 +385,71 @@ impl Vocabulary {
             }
             ix
         })
+    }
+
+    /// Vague terms found in `folded` (already [`fold`]ed), as (category index, term index):
+    /// per category the first term of its list that occurs as a whole word (the same
+    /// answer as trying each term with [`contains_word`], in one pass over the text).
+    pub fn vague_in(&self, folded: &str) -> Vec<(usize, usize)> {
+        let ix = self.vague_index.get_or_init(|| {
+            let mut owners: Vec<Vec<(usize, usize)>> = Vec::new();
+            let mut pats: Vec<&str> = Vec::new();
+            let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+            let mut empty = Vec::new();
+            for (ci, (_, terms)) in self.vague.iter().enumerate() {
+                for (ti, t) in terms.iter().enumerate() {
+                    if t.is_empty() {
+                        empty.push((ci, ti));
+                        continue;
+                    }
+                    let id = *seen.entry(t.as_str()).or_insert_with(|| {
+                        pats.push(t.as_str());
+                        owners.push(Vec::new());
+                        pats.len() - 1
+                    });
+                    owners[id].push((ci, ti));
+                }
+            }
+            VagueIndex {
+                automaton: aho_corasick::AhoCorasick::new(&pats).ok(),
+                owners,
+                empty,
+            }
+        });
+        let mut best: Vec<Option<usize>> = vec![None; self.vague.len()];
+        let mut note = |ci: usize, ti: usize| {
+            if let Some(b) = best.get_mut(ci) {
+                if b.map_or(true, |x| ti < x) {
+                    *b = Some(ti);
+                }
+            }
+        };
+        for &(ci, ti) in &ix.empty {
+            note(ci, ti);
+        }
+        if let Some(ac) = &ix.automaton {
+            let w = |c: char| c.is_ascii_alphanumeric();
+            for m in ac.find_overlapping_iter(folded) {
+                let Some(owners) = ix.owners.get(m.pattern().as_usize()) else {
+                    continue;
+                };
+                let needle = &folded[m.start()..m.end()];
+                let bad_start = needle.chars().next().is_some_and(w)
+                    && folded[..m.start()].chars().next_back().is_some_and(w);
+                let bad_end = needle.chars().next_back().is_some_and(w)
+                    && folded[m.end()..].chars().next().is_some_and(w);
+                if bad_start || bad_end {
+                    continue;
+                }
+                for &(ci, ti) in owners {
+                    note(ci, ti);
+                }
+            }
+        }
+        best.iter()
+            .enumerate()
+            .filter_map(|(ci, b)| b.map(|ti| (ci, ti)))
+            .collect()
     }
 
     fn perm_idx(&self) -> &PermIndex {

@@ -434,7 +434,7 @@ pub fn disclosure(scan: &ScanReport, k: &Knowledge, lang: Lang) -> Disclosure {
             "collected and/or shared; processed ephemerally; required or optional; purposes",
             "收集和/或共享；是否临时处理；必需或可选；用途",
         )];
-        if m.is_none_or(|m| m.category.is_empty()) {
+        if m.map_or(true, |m| m.category.is_empty()) {
             to_fill.insert(
                 0,
                 fill(
