@@ -17,6 +17,7 @@ mod common;
 mod containers_corpus;
 mod corpus_manifest;
 mod data_access;
+mod dexdump_recall;
 mod disclose;
 mod dex_code;
 mod dex_corpus;
