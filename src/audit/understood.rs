@@ -6,7 +6,7 @@
 //! a section is not judged: its findings carry the reason and severity `info`, so a misread
 //! never becomes a `high` finding.
 
-use crate::policy::{DeclaredPolicy, DeclaredSdk, Source};
+use crate::policy::{DeclaredPolicy, DeclaredSdk, UnreadSection};
 use serde::Serialize;
 
 /// What was read from the policy, and what could not be judged because of it.
@@ -25,7 +25,7 @@ pub struct PolicyUnderstood {
     /// Category-level disclosures ("advertising partners").
     pub vague: usize,
     /// Sections that look like an SDK, permission or data list but yielded nothing.
-    pub unread_sections: Vec<Source>,
+    pub unread_sections: Vec<UnreadSection>,
     /// Why SDK findings are not judged, if so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sdks_unjudged: Option<String>,
@@ -43,16 +43,19 @@ pub struct PolicyUnderstood {
 impl PolicyUnderstood {
     /// Measure a (possibly merged) declared policy.
     pub fn measure(p: &DeclaredPolicy) -> PolicyUnderstood {
-        let unread = p.unread_sections();
-        let sdk_rows = p.sdks.len();
-        let with_data = p.sdks.iter().filter(|s| has_data(s)).count();
-        let permissions =
-            p.permissions.len() + p.sdks.iter().map(|s| s.permissions.len()).sum::<usize>();
+        let c = p.coverage();
+        let unread = &c.unread_sections;
+        let sdk_rows = c.sdk_rows;
+        let with_data = c.sdk_rows_with_data;
+        let permissions = c.permissions;
         let unread_of = |kind: &str| {
-            unread
-                .iter()
-                .find(|(k, _)| *k == kind)
-                .map(|(_, s)| format!("the {kind} list at line {} was not understood", s.line))
+            unread.iter().find(|u| u.kind == kind).map(|u| {
+                let at = match &u.file {
+                    Some(f) => format!("{f}:{}", u.line),
+                    None => format!("line {}", u.line),
+                };
+                format!("the {kind} list at {at} was not understood")
+            })
         };
         let sdks_unjudged = (sdk_rows == 0 && p.vague.is_empty())
             .then(|| unread_of("SDK"))
@@ -66,10 +69,10 @@ impl PolicyUnderstood {
         let mut headline = format!(
             "policy understood: {sdk_rows} SDK row{} ({} resolved), {permissions} permission{}, {} data-type mention{}",
             plural(sdk_rows),
-            p.sdks.iter().filter(|s| s.id.is_some()).count(),
+            c.sdk_rows_resolved,
             plural(permissions),
-            p.data_types.len(),
-            plural(p.data_types.len()),
+            c.data_types,
+            plural(c.data_types),
         );
         if data_unjudged.is_some() {
             headline.push_str(", data column not found");
@@ -83,12 +86,12 @@ impl PolicyUnderstood {
         }
         PolicyUnderstood {
             sdk_rows,
-            sdk_rows_resolved: p.sdks.iter().filter(|s| s.id.is_some()).count(),
+            sdk_rows_resolved: c.sdk_rows_resolved,
             sdk_rows_with_data: with_data,
             permissions,
-            data_types: p.data_types.len(),
-            vague: p.vague.len(),
-            unread_sections: unread.into_iter().map(|(_, s)| s).collect(),
+            data_types: c.data_types,
+            vague: c.vague,
+            unread_sections: c.unread_sections.clone(),
             sdks_unjudged,
             permissions_unjudged,
             data_unjudged,

@@ -2,7 +2,7 @@
 //! coverage rules (`data/data_coverage.toml`), parsed once into typed tables.
 
 use crate::error::{Format, ParseError};
-use crate::text::{fold, squash_header};
+use crate::text::{fold, match_norm, squash_header};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -32,6 +32,30 @@ pub struct PolicyTerms {
     pub company_brands: TermList,
     /// Broad data types and the specific ones they cover (broad id → covered ids).
     pub coverage: TermList,
+    /// Section cues (`[section_cues]`), normalised as [`match_norm`] does.
+    pub sections: SectionCues,
+}
+
+/// Words that make a line open an SDK, permission or collected-data section
+/// (`[section_cues]` in `data/policy_terms.toml`), each normalised as [`match_norm`] does.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionCues {
+    /// A heading naming one opens an SDK context.
+    pub sdk: Vec<String>,
+    /// Any line naming one opens an SDK context.
+    pub sdk_strong: Vec<String>,
+    /// A heading naming one opens a permission context, and with a list word announces a
+    /// permission list.
+    pub permission: Vec<String>,
+    /// A heading naming one opens a permission context (whole-document pass only).
+    pub permission_context: Vec<String>,
+    /// A heading naming one is about collected personal information.
+    pub data: Vec<String>,
+    /// With a subject, a heading announces a list.
+    pub list: Vec<String>,
+    /// The section says there is nothing to list.
+    pub none: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -45,6 +69,7 @@ struct TermsFile {
     markers: Markers,
     permission_names: BTreeMap<String, Vec<String>>,
     company_brands: BTreeMap<String, Vec<String>>,
+    section_cues: SectionCues,
 }
 
 #[derive(Deserialize)]
@@ -107,6 +132,21 @@ impl PolicyTerms {
             permission_names: map(f.permission_names, keep),
             company_brands: map(f.company_brands, fold),
             coverage: c.cover.into_iter().map(|c| (c.broad, c.covers)).collect(),
+            sections: {
+                let n = |v: Vec<String>| -> Vec<String> {
+                    v.iter().map(|t| match_norm(t).trim().to_string()).collect()
+                };
+                let sc = f.section_cues;
+                SectionCues {
+                    sdk: n(sc.sdk),
+                    sdk_strong: n(sc.sdk_strong),
+                    permission: n(sc.permission),
+                    permission_context: n(sc.permission_context),
+                    data: n(sc.data),
+                    list: n(sc.list),
+                    none: n(sc.none),
+                }
+            },
         };
         for (k, v) in out
             .sdk_columns
@@ -116,6 +156,20 @@ impl PolicyTerms {
             .chain(&out.permission_names)
             .chain(&out.company_brands)
         {
+            if v.is_empty() || v.iter().any(|t| t.trim().is_empty()) {
+                return Err(err("data/policy_terms.toml", format!("{k}: empty term")));
+            }
+        }
+        let sc = &out.sections;
+        for (k, v) in [
+            ("section_cues.sdk", &sc.sdk),
+            ("section_cues.sdk_strong", &sc.sdk_strong),
+            ("section_cues.permission", &sc.permission),
+            ("section_cues.permission_context", &sc.permission_context),
+            ("section_cues.data", &sc.data),
+            ("section_cues.list", &sc.list),
+            ("section_cues.none", &sc.none),
+        ] {
             if v.is_empty() || v.iter().any(|t| t.trim().is_empty()) {
                 return Err(err("data/policy_terms.toml", format!("{k}: empty term")));
             }
@@ -144,6 +198,9 @@ mod tests {
         let t = PolicyTerms::load(EMBEDDED_TERMS, EMBEDDED_COVERAGE).unwrap();
         assert!(t.sdk_columns.iter().any(|(k, _)| k == "sdk_name"));
         assert!(t.coverage.iter().any(|(b, _)| b == "device_info"));
+        // cues are stored as the reader normalises lines
+        assert!(t.sections.sdk.contains(&"third party".to_string()));
+        assert!(t.sections.list.contains(&"清单".to_string()));
     }
 
     #[test]

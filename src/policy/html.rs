@@ -79,6 +79,8 @@ struct Scan {
     tables: Vec<RawTable>,
     /// Text outside tables: (line of its first character, text), one per block element.
     lines: Vec<(usize, String)>,
+    /// Entries of `lines` that are headings (`<h1>`..`<h6>`): (index, level).
+    headings: Vec<(usize, usize)>,
     warnings: Vec<String>,
 }
 
@@ -218,6 +220,8 @@ fn scan(src: &str) -> Scan {
     let mut warned_deep = false;
     let mut warned_tables = false;
     let mut ignored_tables = 0usize;
+    // an open <hN>: (index its text will have in `out.lines`, level)
+    let mut heading: Option<(usize, usize)> = None;
     let flush = |text: &mut String, text_line: &mut usize, lines: &mut Vec<(usize, String)>| {
         let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
         if !t.is_empty() {
@@ -377,9 +381,20 @@ fn scan(src: &str) -> Scan {
                         }
                     }
                 }
-                (n, _) if is_block(n) => {
+                (n, closing) if is_block(n) => {
                     if stack.is_empty() {
                         flush(&mut text, &mut text_line, &mut out.lines);
+                        let level = match n.as_bytes() {
+                            [b'h', d @ b'1'..=b'6'] => usize::from(d - b'0'),
+                            _ => 0,
+                        };
+                        if level > 0 && !closing {
+                            heading = Some((out.lines.len(), level));
+                        } else if let Some((at, level)) = heading.take() {
+                            if out.lines.len() == at + 1 {
+                                out.headings.push((at, level));
+                            }
+                        }
                     } else {
                         push_text(&mut text, &mut text_line, &mut stack, line, " ");
                     }
@@ -449,6 +464,15 @@ fn find_ci(hay: &str, needle: &str) -> Option<usize> {
 /// Parse an HTML document: its tables become SDK/permission rows, the rest of its text is
 /// read like plain text (key:value blocks, prose, vague disclosures).
 pub fn parse_html(src: &str, vocab: &Vocabulary) -> DeclaredPolicy {
+    parse_html_lines(src, vocab).0
+}
+
+/// [`parse_html`], also returning the text lines outside tables as (line of the source,
+/// text), one per block element.
+pub(crate) fn parse_html_lines(
+    src: &str,
+    vocab: &Vocabulary,
+) -> (DeclaredPolicy, Vec<(usize, String)>) {
     let mut pol = DeclaredPolicy::default();
     let sc = scan(src);
     pol.warnings.extend(sc.warnings.iter().cloned());
@@ -496,7 +520,14 @@ pub fn parse_html(src: &str, vocab: &Vocabulary) -> DeclaredPolicy {
     pol.vague.extend(rest.vague);
     pol.data_types.extend(rest.data_types);
     pol.warnings.extend(rest.warnings);
-    pol
+    // headings as Markdown headings, for the section finder
+    let mut lines = sc.lines;
+    for (at, level) in sc.headings {
+        if let Some(l) = lines.get_mut(at) {
+            l.1 = format!("{} {}", "#".repeat(level), l.1);
+        }
+    }
+    (pol, lines)
 }
 
 /// Largest `rowspan` honoured (HTML allows 65,534; real policy tables span a few rows).

@@ -5,11 +5,13 @@
 
 pub mod html;
 pub mod recognize;
+pub mod sections;
 pub mod structured;
 pub mod text;
 pub mod vocab;
 
 use crate::error::{Error, Format, ParseError};
+pub use sections::UnreadSection;
 use serde::Serialize;
 use std::path::Path;
 pub use vocab::Vocabulary;
@@ -110,6 +112,10 @@ pub struct DeclaredPolicy {
     pub vague: Vec<VagueDisclosure>,
     /// What was skipped or guessed.
     pub warnings: Vec<String>,
+    /// Sections that look like a list but yielded nothing (also in `warnings`; shown in
+    /// [`Coverage`]).
+    #[serde(skip)]
+    pub unread: Vec<UnreadSection>,
 }
 
 /// Input layout of a policy document.
@@ -174,6 +180,20 @@ pub fn decode(bytes: &[u8], warnings: &mut Vec<String>) -> Result<String, ParseE
         }
         return check_text(s.into_owned(), bytes.len());
     }
+    if let Some(enc) = utf16_without_bom(bytes) {
+        let (s, bad) = enc.decode_without_bom_handling(bytes);
+        warnings.push(format!(
+            "no byte-order mark, but the bytes look like {}: decoded as {}{}",
+            enc.name(),
+            enc.name(),
+            if bad {
+                " (undecodable bytes replaced)"
+            } else {
+                ""
+            }
+        ));
+        return check_text(s.into_owned(), bytes.len());
+    }
     if let Ok(s) = std::str::from_utf8(bytes) {
         return check_text(s.to_string(), bytes.len());
     }
@@ -191,6 +211,34 @@ pub fn decode(bytes: &[u8], warnings: &mut Vec<String>) -> Result<String, ParseE
     }
     warnings.push("text is not UTF-8; decoded as GB18030/GBK".to_string());
     check_text(s.into_owned(), bytes.len())
+}
+
+/// UTF-16 without a byte-order mark: in the first 4 KiB, most bytes at odd (LE) or even
+/// (BE) offsets are NUL and almost none at the others (ASCII and Latin text; CJK text in
+/// UTF-16 has no such pattern and is left to the other checks).
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = bytes.get(..bytes.len().min(4096))?;
+    if head.len() < 8 {
+        return None;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for (i, b) in head.iter().enumerate() {
+        if *b == 0 {
+            if i % 2 == 0 {
+                even += 1;
+            } else {
+                odd += 1;
+            }
+        }
+    }
+    let half = head.len() / 2;
+    if odd * 10 >= half * 4 && even * 20 <= half {
+        Some(encoding_rs::UTF_16LE)
+    } else if even * 10 >= half * 4 && odd * 20 <= half {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
 }
 
 fn check_text(s: String, len: usize) -> Result<String, ParseError> {
@@ -265,13 +313,19 @@ pub fn read_policy(path: impl AsRef<Path>) -> Result<DeclaredPolicy, Error> {
 
 /// Parse decoded policy text of a known layout. Never fails: problems become warnings.
 pub fn parse_policy(text: &str, kind: Kind, vocab: &Vocabulary) -> DeclaredPolicy {
+    // lines the section finder looks at: (reported line, text)
+    let mut html_lines = Vec::new();
     let mut pol = match kind {
         Kind::Json => structured::parse_json(text, vocab).unwrap_or_else(|e| DeclaredPolicy {
             warnings: vec![format!("json: {e}")],
             ..Default::default()
         }),
         Kind::Csv => structured::parse_csv(text, vocab),
-        Kind::Html => html::parse_html(text, vocab),
+        Kind::Html => {
+            let (p, lines) = html::parse_html_lines(text, vocab);
+            html_lines = lines;
+            p
+        }
         Kind::Plist => structured::parse_plist(text, vocab),
         Kind::Markdown | Kind::Text => {
             let (mut p, skip) = text::read_text(text, vocab);
@@ -285,6 +339,28 @@ pub fn parse_policy(text: &str, kind: Kind, vocab: &Vocabulary) -> DeclaredPolic
     recognize::tidy(&mut pol, vocab);
     assign_platforms(text, &mut pol);
     dedup(&mut pol);
+    let lines: Vec<(usize, &str)> = match kind {
+        Kind::Html => html_lines.iter().map(|(l, t)| (*l, t.as_str())).collect(),
+        Kind::Markdown | Kind::Text => text.lines().enumerate().map(|(k, l)| (k + 1, l)).collect(),
+        _ => Vec::new(),
+    };
+    sections::read_sections(&lines, vocab, &mut pol);
+    for u in &pol.unread {
+        pol.warnings.push(sections::warning(u));
+    }
+    if kind != Kind::Json && pol.is_empty() {
+        let n = text.lines().count();
+        pol.warnings.push(format!(
+            "nothing recognised: no SDK, permission, data type or third-party disclosure in {n} line{} of {} text{}; the whole document was skipped (is it the app's privacy policy, in a supported layout? see docs/policy-formats.md)",
+            if n == 1 { "" } else { "s" },
+            kind.name(),
+            if pol.unread.is_empty() {
+                ", and no section that reads like an SDK, permission or data list"
+            } else {
+                ""
+            }
+        ));
+    }
     pol
 }
 
@@ -374,10 +450,93 @@ fn dedup(pol: &mut DeclaredPolicy) {
         .retain(|p| seen.insert((p.name.clone(), p.source.line)));
 }
 
+impl Kind {
+    /// Lowercase name ("html", "markdown", ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Json => "json",
+            Kind::Csv => "csv",
+            Kind::Html => "html",
+            Kind::Markdown => "markdown",
+            Kind::Text => "plain",
+            Kind::Plist => "plist",
+        }
+    }
+}
+
+/// Version of the `policy --format json` layout (docs/policy-formats.md).
+pub const POLICY_SCHEMA_VERSION: u32 = 1;
+
+/// How much of a policy was read: counts and the list sections that yielded nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// SDK rows read.
+    pub sdk_rows: usize,
+    /// SDK rows resolved to a known SDK.
+    pub sdk_rows_resolved: usize,
+    /// SDK rows whose collected-data field was read (data types or a data cell).
+    pub sdk_rows_with_data: usize,
+    /// Permissions read (permission lists and SDK rows).
+    pub permissions: usize,
+    /// Data-type mentions read outside SDK rows.
+    pub data_types: usize,
+    /// Category-level disclosures ("advertising partners").
+    pub vague: usize,
+    /// Sections that look like an SDK, permission or data list but yielded nothing.
+    pub unread_sections: Vec<UnreadSection>,
+}
+
+/// The `policy --format json` object: the declared policy, its coverage and the layout
+/// version.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyJson<'a> {
+    /// [`POLICY_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// What was read.
+    #[serde(flatten)]
+    pub policy: &'a DeclaredPolicy,
+    /// How much was read.
+    pub coverage: Coverage,
+}
+
 impl DeclaredPolicy {
-    /// Sections that look like an SDK, permission or data list but yielded nothing, as
-    /// (`"SDK"` | `"permission"` | `"data"`, where). Filled by the section reader.
-    pub fn unread_sections(&self) -> Vec<(&'static str, Source)> {
-        Vec::new()
+    /// Sections that look like an SDK, permission or data list but yielded nothing.
+    pub fn unread_sections(&self) -> &[UnreadSection] {
+        &self.unread
+    }
+
+    /// Whether nothing at all was read.
+    pub fn is_empty(&self) -> bool {
+        self.sdks.is_empty()
+            && self.permissions.is_empty()
+            && self.data_types.is_empty()
+            && self.vague.is_empty()
+    }
+
+    /// Counts of what was read, and the unread sections.
+    pub fn coverage(&self) -> Coverage {
+        Coverage {
+            sdk_rows: self.sdks.len(),
+            sdk_rows_resolved: self.sdks.iter().filter(|s| s.id.is_some()).count(),
+            sdk_rows_with_data: self
+                .sdks
+                .iter()
+                .filter(|s| !s.data_types.is_empty() || s.data_text.is_some())
+                .count(),
+            permissions: self.permissions.len()
+                + self.sdks.iter().map(|s| s.permissions.len()).sum::<usize>(),
+            data_types: self.data_types.len(),
+            vague: self.vague.len(),
+            unread_sections: self.unread.clone(),
+        }
+    }
+
+    /// The `policy --format json` object.
+    pub fn to_json(&self) -> PolicyJson<'_> {
+        PolicyJson {
+            schema_version: POLICY_SCHEMA_VERSION,
+            policy: self,
+            coverage: self.coverage(),
+        }
     }
 }

@@ -28,29 +28,6 @@ use super::{DeclaredPermission, DeclaredPolicy, DeclaredSdk, Source};
 use crate::knowledge::policy_names::{NameKind, PolicyNames};
 use crate::text::match_norm;
 
-/// Words that make a line an SDK context (normalised).
-const SDK_CUES: &[&str] = &[
-    "sdk",
-    "第三方",
-    "三方",
-    "third-party",
-    "third party",
-    "thirdparty",
-    "合作伙伴",
-    "合作方",
-    "partner",
-    "service provider",
-    "服务商",
-    "服务提供",
-    "共享清单",
-    "插件",
-    "plugin",
-    "librar",
-];
-/// Strong SDK cues: any line with them (not only headings) opens an SDK context.
-const SDK_STRONG: &[&str] = &["sdk", "third-party", "third party", "第三方", "三方"];
-/// Words that make a heading a permission section.
-const PERM_CUES: &[&str] = &["权限", "permission", "權限", "授权", "authorization"];
 /// Function words that mark running text before a name.
 const FUNCTION_WORDS: &[&str] = &[
     "使用", "通过", "用于", "的", "和", "与", "及", "或", "在", "您", "你", "我们", "以", "向",
@@ -89,23 +66,8 @@ struct Ctx {
     perm: bool,
 }
 
-fn has_any(s: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| s.contains(w))
-}
-
-/// A heading-like line: a Markdown heading, or a short line that is not a key:value pair,
-/// a table row or a sentence.
-fn heading_like(orig: &str, norm: &str) -> bool {
-    let t = orig.trim();
-    if t.starts_with('#') {
-        return true;
-    }
-    let n = norm.trim();
-    if n.is_empty() || n.contains('|') || n.contains('。') || n.chars().count() > 40 {
-        return false;
-    }
-    let body = n.trim_end_matches([':', '：']);
-    !body.contains(':') && !body.contains('：')
+fn has_any<S: AsRef<str>>(s: &str, words: &[S]) -> bool {
+    words.iter().any(|w| s.contains(w.as_ref()))
 }
 
 fn contexts(orig: &[&str], norm: &[&str]) -> Vec<Ctx> {
@@ -113,12 +75,13 @@ fn contexts(orig: &[&str], norm: &[&str]) -> Vec<Ctx> {
     let mut cur = Ctx::default();
     // Markdown level of the heading that opened the context (7: opened by a plain line)
     let mut level = 7usize;
+    let cues = super::vocab::section_cues();
     for (k, n) in norm.iter().enumerate() {
         let o = orig.get(k).copied().unwrap_or("");
         let md = o.trim_start().chars().take_while(|c| *c == '#').count();
-        if heading_like(o, n) {
-            let sdk = has_any(n, SDK_CUES);
-            let perm = has_any(n, PERM_CUES);
+        if super::sections::heading_like(o, n) {
+            let sdk = has_any(n, &cues.sdk);
+            let perm = has_any(n, &cues.permission) || has_any(n, &cues.permission_context);
             let at = if md > 0 { md } else { 7 };
             if sdk && (!perm || n.contains("sdk")) {
                 cur = Ctx {
@@ -137,9 +100,12 @@ fn contexts(orig: &[&str], norm: &[&str]) -> Vec<Ctx> {
                 cur = Ctx::default();
                 level = 7;
             }
-        } else if has_any(n, SDK_STRONG) && !cur.sdk {
+        } else if has_any(n, &cues.sdk_strong) && !cur.sdk {
             cur.sdk = true;
-        } else if !cur.perm && has_any(n, PERM_CUES) && n.chars().count() <= 80 {
+        } else if !cur.perm
+            && (has_any(n, &cues.permission) || has_any(n, &cues.permission_context))
+            && n.chars().count() <= 80
+        {
             // a short line such as "权限名称 业务功能 场景说明" (a flattened header)
             cur.perm = true;
         }

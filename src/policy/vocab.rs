@@ -722,3 +722,9 @@ pub fn column_terms() -> (
 ) {
     (&terms().sdk_columns, &terms().permission_columns)
 }
+
+/// Section cues from `data/policy_terms.toml` `[section_cues]`, normalised as
+/// [`crate::text::match_norm`] does.
+pub fn section_cues() -> &'static crate::knowledge::policy_terms::SectionCues {
+    &terms().sections
+}

@@ -31,6 +31,7 @@ mod permission_labels;
 mod permissions_db;
 mod policy_accuracy;
 mod policy_corpus;
+mod policy_coverage;
 mod policy_linear;
 mod policy_malformed;
 mod parquet;

@@ -70,7 +70,7 @@ pub fn policy(
     };
     match format {
         OutputFormat::Table => emit(&apkaudit::report::policy_table(&p))?,
-        _ => emit_json(&p, true)?,
+        _ => emit_json(&p.to_json(), true)?,
     }
     Ok(Outcome::Clean)
 }
