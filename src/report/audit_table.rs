@@ -198,7 +198,7 @@ pub fn audit_table(r: &AuditReport, scan: &ScanReport, k: &Knowledge, style: Tab
             ));
             out.push('\n');
             for f in &g.findings {
-                for l in item_lines(g, f, k, lang) {
+                for l in item_lines(g, f, scan, k, lang) {
                     out.push_str(&wrap(&format!("  {l}"), width));
                     out.push('\n');
                 }
@@ -233,7 +233,7 @@ pub fn audit_table(r: &AuditReport, scan: &ScanReport, k: &Knowledge, style: Tab
     for g in &groups {
         let mut body = text::rule_short(g.rule, lang).to_string();
         for f in &g.findings {
-            for l in item_lines(g, f, k, lang) {
+            for l in item_lines(g, f, scan, k, lang) {
                 body.push('\n');
                 body.push_str(&l);
             }
@@ -270,6 +270,7 @@ pub fn audit_table(r: &AuditReport, scan: &ScanReport, k: &Knowledge, style: Tab
 fn item_lines(
     g: &text::Group<'_>,
     f: &crate::audit::Finding,
+    scan: &ScanReport,
     k: &Knowledge,
     lang: Lang,
 ) -> Vec<String> {
@@ -291,9 +292,9 @@ fn item_lines(
     }
     let indent = if labelled { "  " } else { "" };
     v.extend(
-        f.evidence
+        text::finding_evidence(scan, k, f, lang)
             .iter()
-            .map(|e| format!("{indent}apk: {}", cap(e, text::CELL_CAP))),
+            .map(|e| format!("{indent}apk: {e}")),
     );
     if let Some(why) = &f.unjudged {
         v.push(format!(

@@ -9,6 +9,7 @@
 //! regulation it rests on, the SDK table and the permission table.
 
 use super::markdown::by_sdk;
+use super::model::{self, Part, TableModel};
 use super::text::{self, cap, pick, severity_label};
 use crate::audit::{AuditReport, Severity};
 use crate::knowledge::{Knowledge, Lang};
@@ -225,10 +226,11 @@ pub fn audit_html(
                 "<div class=\"side\"><div><h4>{}</h4><ul class=\"ev\">",
                 pick(lang, "APK evidence", "APK 证据")
             ));
-            if f.evidence.is_empty() {
+            let evidence = text::finding_evidence(scan, k, f, lang);
+            if evidence.is_empty() {
                 o.push_str("<li>-</li>");
             }
-            for ev in &f.evidence {
+            for ev in &evidence {
                 o.push_str(&format!("<li class=\"mono\">{}</li>", e(ev)));
             }
             o.push_str(&format!(
@@ -268,91 +270,11 @@ pub fn audit_html(
         }
         o.push_str("</section>\n");
     }
-    // SDK table
-    o.push_str(&format!(
-        "<h2>{}</h2><table id=\"sdks\"><tr><th>SDK</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
-        pick(lang, "SDKs found", "检测到的 SDK"),
-        pick(lang, "legal entity", "开发者"),
-        pick(lang, "version", "版本"),
-        pick(lang, "category", "类别"),
-        pick(lang, "privacy policy", "隐私政策"),
-        pick(lang, "data read (call sites)", "读取的信息（调用点）"),
-    ));
-    for s in text::sdk_rows(scan, k, lang) {
-        let data: Vec<String> = s
-            .data_read
-            .iter()
-            .map(|(l, n, ex)| match ex {
-                Some(x) => format!("{} ({n})<br><code>{}</code>", e(l), e(x)),
-                None => format!("{} ({n})", e(l)),
-            })
-            .collect();
-        o.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            e(&s.name),
-            e(s.legal_entity.as_deref().unwrap_or("-")),
-            e(s.version.as_deref().unwrap_or("-")),
-            e(&s.category),
-            s.privacy_url
-                .as_deref()
-                .map(link)
-                .unwrap_or_else(|| "-".into()),
-            if data.is_empty() {
-                "-".into()
-            } else {
-                data.join("<br>")
-            }
-        ));
+    o.push_str(&table_html(&model::sdk_table(scan, k, lang)));
+    if let Some(t) = model::other_data_table(scan, k, lang) {
+        o.push_str(&table_html(&t));
     }
-    o.push_str("</table>\n");
-    let other = text::other_data_rows(scan, k, lang);
-    if !other.is_empty() {
-        o.push_str(&format!(
-            "<h3>{}</h3><table id=\"other-data\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            pick(lang, "Data read by code outside SDKs", "SDK 以外代码读取的信息"),
-            pick(lang, "code", "代码"),
-            pick(lang, "data read", "读取的信息"),
-            pick(lang, "call sites", "调用点"),
-            pick(lang, "e.g.", "示例")
-        ));
-        for (owner, data, n, ex) in other {
-            o.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{n}</td><td><code>{}</code></td></tr>",
-                e(&owner),
-                e(&data),
-                e(ex.as_deref().unwrap_or("-"))
-            ));
-        }
-        o.push_str("</table>\n");
-    }
-    // permission table
-    o.push_str(&format!(
-        "<h2>{}</h2><table id=\"permissions\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
-        pick(lang, "Permissions", "权限"),
-        pick(lang, "permission", "权限"),
-        pick(lang, "name", "名称"),
-        pick(lang, "protection", "保护级别"),
-        pick(lang, "privacy-relevant", "涉及隐私"),
-        pick(lang, "SDKs documenting it", "使用该权限的 SDK"),
-    ));
-    for p in text::permission_rows(scan, k, lang) {
-        o.push_str(&format!(
-            "<tr><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            e(&p.name),
-            e(match lang {
-                Lang::Zh => &p.label_zh,
-                Lang::En => &p.label_en,
-            }),
-            e(&p.protection),
-            if p.privacy_relevant {
-                pick(lang, "yes", "是")
-            } else {
-                ""
-            },
-            e(&p.sdks.join(", "))
-        ));
-    }
-    o.push_str("</table>\n");
+    o.push_str(&table_html(&model::permission_table(scan, k, lang)));
     o.push_str(&format!(
         "<footer>apkaudit {} · {}</footer></main></body></html>\n",
         env!("CARGO_PKG_VERSION"),
@@ -362,6 +284,50 @@ pub fn audit_html(
             "基于 APK 静态分析与隐私政策的比对：供复核的证据，并非法律结论。"
         )
     ));
+    o
+}
+
+/// A table of the shared model as HTML: its heading and a `<table>` with the model's id;
+/// a cell's lines are joined by `<br>`, code is `<code>`, only http(s) URLs are links.
+pub fn table_html(t: &TableModel) -> String {
+    let level = t.level.clamp(1, 6);
+    let mut o = format!(
+        "<h{level}>{}</h{level}><table id=\"{}\"><tr>",
+        e(&t.title),
+        t.id
+    );
+    for h in &t.headers {
+        o.push_str(&format!("<th>{}</th>", e(h)));
+    }
+    o.push_str("</tr>\n");
+    for row in &t.rows {
+        o.push_str("<tr>");
+        for c in row {
+            let lines: Vec<String> = c
+                .iter()
+                .map(|line| {
+                    line.iter()
+                        .map(|p| match p {
+                            Part::Text(s) => e(s),
+                            Part::Code(s) => format!("<code>{}</code>", e(s)),
+                            Part::Link(u) => link(u),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            o.push_str(&format!(
+                "<td>{}</td>",
+                if lines.is_empty() {
+                    "-".to_string()
+                } else {
+                    lines.join("<br>")
+                }
+            ));
+        }
+        o.push_str("</tr>\n");
+    }
+    o.push_str("</table>\n");
     o
 }
 

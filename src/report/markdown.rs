@@ -2,6 +2,7 @@
 //! app, signer, totals, the policy-understood block, findings grouped by SDK with APK
 //! evidence, policy line and rule explanation, the SDK table and the permission table.
 
+use super::model::{self, Part, TableModel};
 use super::text::{self, cap, pick, severity_label, Group};
 use crate::audit::{AuditReport, Finding};
 use crate::knowledge::{Knowledge, Lang};
@@ -109,7 +110,10 @@ pub fn audit_markdown(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: L
                 pick(lang, "APK evidence", "APK 证据"),
                 pick(lang, "policy", "隐私政策")
             ));
-            let ev: Vec<String> = f.evidence.iter().map(|e| cell(e)).collect();
+            let ev: Vec<String> = text::finding_evidence(scan, k, f, lang)
+                .iter()
+                .map(|e| cell(e))
+                .collect();
             let pol = match &f.policy_source {
                 Some(s) => format!("{} {}: {}", pick(lang, "line", "第"), s.line, cell(&s.text)),
                 None => pick(lang, "(not mentioned)", "（未提及）").to_string(),
@@ -140,8 +144,11 @@ pub fn audit_markdown(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: L
             ));
         }
     }
-    o.push_str(&sdk_table(scan, k, lang));
-    o.push_str(&permission_table(scan, k, lang));
+    o.push_str(&table_markdown(&model::sdk_table(scan, k, lang)));
+    if let Some(t) = model::other_data_table(scan, k, lang) {
+        o.push_str(&table_markdown(&t));
+    }
+    o.push_str(&table_markdown(&model::permission_table(scan, k, lang)));
     // the terminal's grouping, as an index
     let groups: Vec<Group<'_>> = text::group(&r.findings);
     if !groups.is_empty() {
@@ -166,88 +173,43 @@ pub fn audit_markdown(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: L
     o
 }
 
-/// The SDK table in Markdown.
-pub fn sdk_table(scan: &ScanReport, k: &Knowledge, lang: Lang) -> String {
+/// A table of the shared model as Markdown: its heading, the header row, one line per
+/// row with a cell's lines joined by `<br>` and code in backticks.
+pub fn table_markdown(t: &TableModel) -> String {
     let mut o = format!(
-        "\n## {}\n\n| SDK | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|\n",
-        pick(lang, "SDKs found", "检测到的 SDK"),
-        pick(lang, "legal entity", "开发者"),
-        pick(lang, "version", "版本"),
-        pick(lang, "category", "类别"),
-        pick(lang, "privacy policy", "隐私政策"),
-        pick(lang, "data read (call sites)", "读取的信息（调用点）"),
+        "\n{} {}\n\n|",
+        "#".repeat(usize::from(t.level.clamp(1, 6))),
+        inline(&t.title)
     );
-    for s in text::sdk_rows(scan, k, lang) {
-        let data: Vec<String> = s
-            .data_read
-            .iter()
-            .map(|(l, n, ex)| match ex {
-                Some(e) => format!("{} ({n}: {})", cell(l), cell(e)),
-                None => format!("{} ({n})", cell(l)),
-            })
-            .collect();
-        o.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            cell(&s.name),
-            cell(s.legal_entity.as_deref().unwrap_or("-")),
-            cell(s.version.as_deref().unwrap_or("-")),
-            s.category,
-            cell(s.privacy_url.as_deref().unwrap_or("-")),
-            if data.is_empty() {
-                "-".into()
-            } else {
-                data.join("<br>")
-            }
-        ));
+    for h in &t.headers {
+        o.push_str(&format!(" {} |", cell(h)));
     }
-    let other = text::other_data_rows(scan, k, lang);
-    if !other.is_empty() {
-        o.push_str(&format!(
-            "\n| {} | {} | {} | {} |\n|---|---|---|---|\n",
-            pick(lang, "code", "代码"),
-            pick(lang, "data read", "读取的信息"),
-            pick(lang, "call sites", "调用点"),
-            pick(lang, "e.g.", "示例")
-        ));
-        for (owner, data, n, ex) in other {
-            o.push_str(&format!(
-                "| {} | {} | {n} | {} |\n",
-                cell(&owner),
-                cell(&data),
-                cell(ex.as_deref().unwrap_or("-"))
-            ));
+    o.push_str("\n|");
+    o.push_str(&"---|".repeat(t.headers.len()));
+    o.push('\n');
+    for row in &t.rows {
+        o.push('|');
+        for c in row {
+            let lines: Vec<String> = c
+                .iter()
+                .map(|line| {
+                    line.iter()
+                        .map(|p| match p {
+                            Part::Text(s) | Part::Link(s) => cell(s),
+                            Part::Code(s) => format!("`{}`", cell(s).replace('`', "'")),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            let text = if lines.is_empty() {
+                "-".to_string()
+            } else {
+                lines.join("<br>")
+            };
+            o.push_str(&format!(" {text} |"));
         }
-    }
-    o
-}
-
-/// The permission table in Markdown.
-pub fn permission_table(scan: &ScanReport, k: &Knowledge, lang: Lang) -> String {
-    let mut o = format!(
-        "\n## {}\n\n| {} | {} | {} | {} | {} |\n|---|---|---|---|---|\n",
-        pick(lang, "Permissions", "权限"),
-        pick(lang, "permission", "权限"),
-        pick(lang, "name", "名称"),
-        pick(lang, "protection", "保护级别"),
-        pick(lang, "privacy-relevant", "涉及隐私"),
-        pick(lang, "SDKs documenting it", "使用该权限的 SDK"),
-    );
-    for p in text::permission_rows(scan, k, lang) {
-        o.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            cell(&p.name),
-            cell(match lang {
-                Lang::Zh => &p.label_zh,
-                Lang::En => &p.label_en,
-            }),
-            p.protection,
-            if p.privacy_relevant {
-                pick(lang, "yes", "是")
-            } else {
-                ""
-            },
-            cell(&p.sdks.join(", "))
-        ));
+        o.push('\n');
     }
     o
 }

@@ -7,6 +7,7 @@ mod audit_table;
 pub mod disclose;
 pub mod html;
 mod markdown;
+pub mod model;
 mod sarif;
 mod table;
 pub mod text;

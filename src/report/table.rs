@@ -172,8 +172,16 @@ pub fn scan_table(r: &ScanReport) -> String {
                     )
                 })
                 .collect();
+            // the SDK, then its version (where read) and the version's known issues
+            let mut sdk = format!("{} [{}]", f.name, f.id);
+            if let Some(v) = super::text::version_text(f, crate::knowledge::Lang::En) {
+                sdk.push_str(&format!("\n{v}"));
+            }
+            for n in super::text::version_issue_lines(f, crate::knowledge::Lang::En) {
+                sdk.push_str(&format!("\n{n}"));
+            }
             t.add_row(vec![
-                format!("{} [{}]", f.name, f.id),
+                sdk,
                 f.category.to_string(),
                 f.vendor.clone().or(f.vendor_zh.clone()).unwrap_or_default(),
                 f.confidence.clone(),
@@ -188,7 +196,7 @@ pub fn scan_table(r: &ScanReport) -> String {
         t.load_style(UTF8_FULL_CONDENSED);
         t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
         t.set_width(100);
-        t.set_header(vec!["reads", "owner", "call sites", "e.g."]);
+        t.set_header(vec!["reads", "owner", "call sites", "attribution", "e.g."]);
         for a in &r.data_access {
             let owner = match (&a.name, a.owner.as_str()) {
                 (Some(n), _) => format!("{n} [{}]", a.owner),
@@ -196,6 +204,11 @@ pub fn scan_table(r: &ScanReport) -> String {
                 _ => "unknown code".to_string(),
             };
             for d in &a.data_types {
+                let read = super::text::DataRead::of(
+                    crate::knowledge::Knowledge::embedded(),
+                    d,
+                    crate::knowledge::Lang::En,
+                );
                 t.add_row(vec![
                     format!(
                         "{} [{}]",
@@ -204,11 +217,14 @@ pub fn scan_table(r: &ScanReport) -> String {
                         d.data_type
                     ),
                     owner.clone(),
-                    d.count.to_string(),
-                    d.call_sites
-                        .first()
-                        .map(|c| format!("{} → {}", c.caller, c.api))
-                        .unwrap_or_default(),
+                    match d.certainty {
+                        crate::detect::data_access::ReadCertainty::Certain => d.count.to_string(),
+                        crate::detect::data_access::ReadCertainty::Possible => {
+                            format!("{} (possible)", d.count)
+                        }
+                    },
+                    read.attribution,
+                    read.example.unwrap_or_default(),
                 ]);
             }
         }

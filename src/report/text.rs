@@ -6,6 +6,9 @@
 //! cell cannot make a report huge.
 
 use crate::audit::{AuditReport, Finding, PolicyUnderstood, Rule, Severity};
+use crate::detect::attribution::{Attribution, Confidence};
+use crate::detect::data_access::{DataTypeAccess, ReadCertainty};
+use crate::detect::sdk::SdkFinding;
 use crate::knowledge::{Knowledge, Lang};
 use crate::scan::ScanReport;
 use std::borrow::Cow;
@@ -161,6 +164,8 @@ fn code_owner(f: &Finding) -> Option<&'static str> {
         Some("app")
     } else if f.message.starts_with("code not attributed") {
         Some("unknown")
+    } else if f.message.starts_with("AndroidX / support library code") {
+        Some("android-jetpack")
     } else {
         None
     }
@@ -171,6 +176,12 @@ pub fn owner_label(k: &Knowledge, owner: &str, lang: Lang) -> String {
     match owner {
         "app" => pick(lang, "the app's own code", "应用自身代码").into(),
         "unknown" => pick(lang, "code not attributed to an SDK", "未归属到 SDK 的代码").into(),
+        "android-jetpack" => pick(
+            lang,
+            "AndroidX / support library code",
+            "AndroidX / 支持库代码",
+        )
+        .into(),
         o => sdk_label(k, o, lang),
     }
 }
@@ -204,23 +215,142 @@ pub fn group(findings: &[Finding]) -> Vec<Group<'_>> {
     out
 }
 
-/// The evidence of a finding as short lines: what the APK shows, then the policy line.
-pub fn evidence_lines(f: &Finding, lang: Lang) -> Vec<String> {
+/// `certain` or `possible` in `lang`.
+pub fn certainty_label(c: ReadCertainty, lang: Lang) -> &'static str {
+    match c {
+        ReadCertainty::Certain => pick(lang, "certain", "确定"),
+        ReadCertainty::Possible => pick(lang, "possible", "可能"),
+    }
+}
+
+/// How call sites were tied to their owner and how sure:
+/// `class-prefix, high confidence` (`归属依据 class-prefix，置信度 高`).
+pub fn attribution_text(how: &[Attribution], confidence: Confidence, lang: Lang) -> String {
+    let how: Vec<&str> = how.iter().map(|a| a.as_str()).collect();
+    let how = if how.is_empty() {
+        "none".to_string()
+    } else {
+        how.join(", ")
+    };
+    match lang {
+        Lang::En => format!("{how}, {} confidence", confidence.as_str()),
+        Lang::Zh => format!(
+            "归属依据 {how}，置信度{}",
+            match confidence {
+                Confidence::High => "高",
+                Confidence::Medium => "中",
+                Confidence::Low => "低",
+            }
+        ),
+    }
+}
+
+/// The SDK's version as shown, with where it was read:
+/// `4.8.1 (from meta-data JPUSH_VERSION)`; `None` when the app does not carry it.
+pub fn version_text(f: &SdkFinding, lang: Lang) -> Option<String> {
+    let v = f.version.as_deref()?;
+    let from = f.version_source.as_deref().map(|src| {
+        let (kind, detail) = src.split_once(' ').unwrap_or((src, ""));
+        let kind = match kind {
+            "maven" => pick(lang, "Maven coordinates", "Maven 坐标"),
+            "meta_data" => "meta-data",
+            "native_libs" => pick(lang, "native library name", "native 库名"),
+            "strings" => pick(lang, "a string in the code", "代码中的字符串"),
+            other => other,
+        };
+        let detail = cap(detail, 80);
+        let sep = if detail.is_empty() { "" } else { " " };
+        match lang {
+            Lang::En => format!(" (from {kind}{sep}{detail})"),
+            Lang::Zh => format!("（来自 {kind}{sep}{detail}）"),
+        }
+    });
+    Some(format!("{}{}", cap(v, 40), from.unwrap_or_default()))
+}
+
+/// The known problems of the version found, one line each:
+/// `version issue (< 3.0.0): … — source`.
+pub fn version_issue_lines(f: &SdkFinding, lang: Lang) -> Vec<String> {
+    f.version_issues
+        .iter()
+        .map(|i| {
+            format!(
+                "{} ({}): {} — {}",
+                pick(lang, "version issue", "版本问题"),
+                cap(&i.range, 40),
+                cap(&i.problem, 200),
+                cap(&i.source, 200)
+            )
+        })
+        .collect()
+}
+
+/// The SDKs a bundled SDK came in with, as a line (`bundled in: JPush [jpush]`).
+fn bundled_line(k: &Knowledge, f: &SdkFinding, lang: Lang) -> Option<String> {
+    (!f.bundled_in.is_empty()).then(|| {
+        let by: Vec<String> = f.bundled_in.iter().map(|b| sdk_label(k, b, lang)).collect();
+        format!("{}: {}", pick(lang, "bundled in", "随附于"), by.join(", "))
+    })
+}
+
+/// The scan's record of what a data finding is about: the owner's reads of its data type.
+fn data_access_of<'a>(scan: &'a ScanReport, f: &Finding) -> Option<&'a DataTypeAccess> {
+    let data_type = f.data_type.as_deref()?;
+    let owner = f.sdk.as_deref().or_else(|| code_owner(f))?;
+    scan.data_access
+        .iter()
+        .filter(|a| a.owner == owner)
+        .flat_map(|a| a.data_types.iter())
+        .find(|d| d.data_type == data_type)
+}
+
+/// The APK evidence of a finding as a human report shows it: the audit's evidence, with
+/// call sites that only possibly read the data marked, then what the scan adds: for SDK
+/// rules the SDK's version (and where it was read), its known version issues and the SDK
+/// it came bundled in; for data rules whether the reads are certain and how the calling
+/// code was attributed, and how sure.
+pub fn finding_evidence(scan: &ScanReport, k: &Knowledge, f: &Finding, lang: Lang) -> Vec<String> {
+    let access = match f.rule {
+        Rule::Data01 => data_access_of(scan, f),
+        _ => None,
+    };
+    let possible = pick(lang, "possible read", "可能读取");
     let mut v: Vec<String> = f
         .evidence
         .iter()
-        .map(|e| format!("apk: {}", cap(e, CELL_CAP)))
+        .map(|e| {
+            let marked = access.is_some_and(|d| {
+                d.call_sites.iter().any(|c| {
+                    c.certainty == ReadCertainty::Possible
+                        && e.strip_prefix(c.caller.as_str())
+                            .and_then(|r| r.strip_prefix(" calls "))
+                            .is_some_and(|r| r.starts_with(c.api.as_str()))
+                })
+            });
+            if marked {
+                format!("[{possible}] {}", cap(e, CELL_CAP))
+            } else {
+                cap(e, CELL_CAP).into_owned()
+            }
+        })
         .collect();
-    if let Some(s) = &f.policy_source {
+    if let Some(d) = access {
         v.push(format!(
-            "{} {}: {}",
-            pick(lang, "policy line", "政策第"),
-            s.line,
-            cap(&s.text, 160)
+            "{}: {} · {}",
+            pick(lang, "read", "读取"),
+            certainty_label(d.certainty, lang),
+            attribution_text(&d.attributions, d.confidence, lang)
         ));
     }
-    if let Some(why) = &f.unjudged {
-        v.push(format!("{}: {why}", pick(lang, "not judged", "未判定")));
+    let sdk_rule = matches!(f.rule, Rule::Sdk01 | Rule::Sdk03 | Rule::Sdk04);
+    if let (true, Some(id)) = (sdk_rule, f.sdk.as_deref()) {
+        if let Some(s) = scan.sdks.iter().find(|s| s.id == id) {
+            if let Some(t) = version_text(s, lang) {
+                v.push(format!("{}: {t}", pick(lang, "version", "版本")));
+            }
+            v.extend(version_issue_lines(s, lang));
+            v.extend(bundled_line(k, s, lang));
+        }
     }
     v
 }
@@ -442,6 +572,53 @@ pub fn packer_warning(k: &Knowledge, scan: &ScanReport, lang: Lang) -> Option<St
     })
 }
 
+/// One data type read by one owner, as the SDK and code tables show it.
+#[derive(Debug, Clone)]
+pub struct DataRead {
+    /// The data type's name in the report's language.
+    pub label: String,
+    /// Call sites found.
+    pub count: usize,
+    /// `certain`, or `possible` when every call site is a conditional call.
+    pub certainty: ReadCertainty,
+    /// How the calls were attributed and how sure (`class-prefix, high confidence`).
+    pub attribution: String,
+    /// One call site, `caller → api`, marked when it is only a possible read.
+    pub example: Option<String>,
+}
+
+impl DataRead {
+    /// The row of `d` in `lang`.
+    pub fn of(k: &Knowledge, d: &DataTypeAccess, lang: Lang) -> DataRead {
+        DataRead {
+            label: data_label(k, &d.data_type, lang),
+            count: d.count,
+            certainty: d.certainty,
+            attribution: attribution_text(&d.attributions, d.confidence, lang),
+            example: d.call_sites.first().map(|c| {
+                let mark = match c.certainty {
+                    ReadCertainty::Possible => format!("[{}] ", pick(lang, "possible", "可能")),
+                    ReadCertainty::Certain => String::new(),
+                };
+                format!("{mark}{} → {}", cap(&c.caller, 160), c.api)
+            }),
+        }
+    }
+
+    /// `IMEI (2 call sites, possible; class-prefix, high confidence)`.
+    pub fn summary(&self, lang: Lang) -> String {
+        let sites = count(self.count, lang, "call site", "call sites", "个调用点");
+        let possible = match self.certainty {
+            ReadCertainty::Possible => format!(", {}", certainty_label(self.certainty, lang)),
+            ReadCertainty::Certain => String::new(),
+        };
+        match lang {
+            Lang::En => format!("{} ({sites}{possible}; {})", self.label, self.attribution),
+            Lang::Zh => format!("{}（{sites}{possible}；{}）", self.label, self.attribution),
+        }
+    }
+}
+
 /// One row of the SDK table: what the scan found and the database knows.
 #[derive(Debug, Clone)]
 pub struct SdkRow {
@@ -451,16 +628,18 @@ pub struct SdkRow {
     pub name: String,
     /// Legal entity (vendor), in `lang` where known.
     pub legal_entity: Option<String>,
-    /// Version, when the scan has it.
+    /// Version and where it was read, when the scan has it ([`version_text`]).
     pub version: Option<String>,
+    /// Known problems of that version, and the SDK it came bundled in.
+    pub version_notes: Vec<String>,
     /// Category (`ads`, `push`, ...).
     pub category: String,
     /// Privacy-policy link.
     pub privacy_url: Option<String>,
     /// How sure the identification is.
     pub confidence: String,
-    /// Data types seen read: (label, call sites, one example `caller → api`).
-    pub data_read: Vec<(String, usize, Option<String>)>,
+    /// Data types seen read.
+    pub data_read: Vec<DataRead>,
     /// Data types the SDK's documentation says it collects (not observed).
     pub documented: Vec<String>,
 }
@@ -480,21 +659,16 @@ pub fn sdk_rows(scan: &ScanReport, k: &Knowledge, lang: Lang) -> Vec<SdkRow> {
                 .iter()
                 .filter(|a| a.owner == f.id)
                 .flat_map(|a| a.data_types.iter())
-                .map(|d| {
-                    (
-                        data_label(k, &d.data_type, lang),
-                        d.count,
-                        d.call_sites
-                            .first()
-                            .map(|c| format!("{} → {}", cap(&c.caller, 160), c.api)),
-                    )
-                })
+                .map(|d| DataRead::of(k, d, lang))
                 .collect();
+            let mut version_notes = version_issue_lines(f, lang);
+            version_notes.extend(bundled_line(k, f, lang));
             SdkRow {
                 id: f.id.clone(),
                 name: sdk_label(k, &f.id, lang),
                 legal_entity,
-                version: None,
+                version: version_text(f, lang),
+                version_notes,
                 category: f.category.to_string(),
                 privacy_url: sig.and_then(|s| s.privacy_url.clone()),
                 confidence: f.confidence.clone(),
@@ -512,12 +686,8 @@ pub fn sdk_rows(scan: &ScanReport, k: &Knowledge, lang: Lang) -> Vec<SdkRow> {
         .collect()
 }
 
-/// Data read by code that is not an SDK's: (owner label, data label, call sites, example).
-pub fn other_data_rows(
-    scan: &ScanReport,
-    k: &Knowledge,
-    lang: Lang,
-) -> Vec<(String, String, usize, Option<String>)> {
+/// Data read by code that is not an SDK's: (owner label, what it read).
+pub fn other_data_rows(scan: &ScanReport, k: &Knowledge, lang: Lang) -> Vec<(String, DataRead)> {
     let sdk_ids: std::collections::HashSet<&str> =
         scan.sdks.iter().map(|s| s.id.as_str()).collect();
     scan.data_access
@@ -525,22 +695,12 @@ pub fn other_data_rows(
         .filter(|a| !sdk_ids.contains(a.owner.as_str()))
         .flat_map(|a| {
             let owner = match a.owner.as_str() {
-                "app" => pick(lang, "the app's own code", "应用自身代码").to_string(),
-                "unknown" => {
-                    pick(lang, "code not attributed to an SDK", "未归属的代码").to_string()
-                }
+                "app" | "unknown" | "android-jetpack" => owner_label(k, &a.owner, lang),
                 o => a.name.clone().unwrap_or_else(|| o.to_string()),
             };
-            a.data_types.iter().map(move |d| {
-                (
-                    owner.clone(),
-                    data_label(k, &d.data_type, lang),
-                    d.count,
-                    d.call_sites
-                        .first()
-                        .map(|c| format!("{} → {}", cap(&c.caller, 160), c.api)),
-                )
-            })
+            a.data_types
+                .iter()
+                .map(move |d| (owner.clone(), DataRead::of(k, d, lang)))
         })
         .collect()
 }

@@ -28,6 +28,18 @@ const CASES: &[(&str, &[&str])] = &[
             "json",
         ],
     ),
+    ("scan-demo.txt", &["scan", "samples/demo.apk"]),
+    (
+        "audit-demo.md",
+        &[
+            "audit",
+            "samples/demo.apk",
+            "--policy",
+            "samples/demo-policy.md",
+            "--format",
+            "markdown",
+        ],
+    ),
     (
         "policy-demo.json",
         &["policy", "samples/demo-policy.md", "--format", "json"],
@@ -56,6 +68,9 @@ fn run(args: &[&str]) -> String {
     let out = Command::new(BIN)
         .args(args)
         .current_dir(ROOT)
+        // the terminal table's width and colour come from the environment: fix them
+        .env_remove("COLUMNS")
+        .env("NO_COLOR", "1")
         .output()
         .expect("run apkaudit");
     assert!(

@@ -234,3 +234,86 @@ fn closed_pipe_ends_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.status.code().is_some_and(|c| c <= 1), "{err}");
 }
+
+/// The demo scan with JPush's version read from meta-data (with a known issue) and one of
+/// Youlianghui's call sites a conditional, possible read: what every human report must show.
+fn demo_with_version_and_possible_read() -> (ScanReport, AuditReport) {
+    use apkaudit::detect::data_access::ReadCertainty;
+    use apkaudit::detect::sdk::FoundVersionIssue;
+    let (mut scan, _) = demo();
+    let j = scan.sdks.iter_mut().find(|s| s.id == "jpush").unwrap();
+    j.version = Some("4.8.1".into());
+    j.version_source = Some("meta_data JPUSH_VERSION".into());
+    j.version_issues = vec![FoundVersionIssue {
+        range: "< 5.0.0".into(),
+        problem: "reads the device id before consent".into(),
+        source: "https://example.org/notice".into(),
+    }];
+    let gdt = scan
+        .data_access
+        .iter_mut()
+        .find(|a| a.owner == "gdt")
+        .unwrap();
+    let imsi = gdt
+        .data_types
+        .iter_mut()
+        .find(|d| d.data_type == "imsi")
+        .unwrap();
+    imsi.certainty = ReadCertainty::Possible;
+    for c in &mut imsi.call_sites {
+        c.certainty = ReadCertainty::Possible;
+    }
+    let text = std::fs::read_to_string(format!("{ROOT}/samples/demo-policy.md")).unwrap();
+    let policy = parse_policy(&text, Kind::Markdown, &Vocabulary::embedded());
+    let r = audit(Knowledge::embedded(), &scan, policy);
+    (scan, r)
+}
+
+#[test]
+fn every_human_report_shows_sdk_version_certainty_and_attribution() {
+    let (scan, r) = demo_with_version_and_possible_read();
+    let k = Knowledge::embedded();
+    let version = "4.8.1 (from meta-data JPUSH_VERSION)";
+    let issue = "version issue (< 5.0.0): reads the device id before consent";
+    let table = audit_table(&r, &scan, k, style(220, Lang::En));
+    let md = audit_markdown(&r, &scan, k, Lang::En);
+    let html = apkaudit::report::audit_html(&r, &scan, k, Lang::En, Err("none".into()));
+    let esc = apkaudit::report::html::esc;
+    for (name, out) in [("table", &table), ("markdown", &md), ("html", &html)] {
+        assert!(out.contains(version), "{name}: version\n{out}");
+        let issue = if name == "html" {
+            esc(issue)
+        } else {
+            issue.to_string()
+        };
+        assert!(out.contains(&issue), "{name}: version issue\n{out}");
+        assert!(out.contains("class-prefix"), "{name}: attribution\n{out}");
+        assert!(out.contains("high confidence"), "{name}: confidence\n{out}");
+        assert!(out.contains("possible"), "{name}: certainty\n{out}");
+    }
+    // the scan table (its cells wrap at 100 columns)
+    let st = apkaudit::report::scan_table(&scan);
+    for want in ["4.8.1", "class-prefix", "(possible)", "version issue"] {
+        assert!(st.contains(want), "scan table: {want}\n{st}");
+    }
+    // the audit evidence marks the possible call site itself, in the table and Markdown
+    let site = "[possible read] Lcom/qq/e/comm/managers/status/DeviceStatus;.getUid:()V calls telephony.getSubscriberId";
+    assert!(table.contains("[possible read]"), "{table}");
+    assert!(md.contains(site), "{md}");
+    assert!(html.contains(&esc(site)), "{html}");
+    // the SDK-01 finding of JPush says its version
+    let sdk01 = r
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::Sdk01 && f.sdk.as_deref() == Some("jpush"))
+        .unwrap();
+    let ev = apkaudit::report::text::finding_evidence(&scan, k, sdk01, Lang::En);
+    assert!(
+        ev.iter().any(|l| l == &format!("version: {version}")),
+        "{ev:?}"
+    );
+    // in Chinese too
+    let zh = audit_markdown(&r, &scan, k, Lang::Zh);
+    assert!(zh.contains("4.8.1（来自 meta-data JPUSH_VERSION）"), "{zh}");
+    assert!(zh.contains("可能读取") && zh.contains("置信度高"), "{zh}");
+}
