@@ -476,6 +476,19 @@ fn identify_stage(report: &mut ScanReport, evidence: Evidence, opts: &ScanOption
         }
     }
     report.incomplete = super::completeness(report);
+    // split parts are judged as the merged app, not one by one
+    if matches!(report.kind, InputKind::Apk | InputKind::Aab) && opts.split_depth == 0 {
+        let classes: std::collections::HashSet<&str> = evidence
+            .app
+            .classes
+            .iter()
+            .chain(evidence.nested.iter().flat_map(|n| &n.classes))
+            .map(String::as_str)
+            .collect();
+        report
+            .incomplete
+            .extend(super::components_without_code(report, &classes));
+    }
     if opts.keep_evidence {
         report.evidence = Some(std::sync::Arc::new(evidence));
     }

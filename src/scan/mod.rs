@@ -243,13 +243,73 @@ pub enum Incomplete {
         /// One English sentence.
         message: String,
     },
+    /// Most of the manifest's components have no class in the code read: the code is
+    /// hidden or loaded at run time (a packer the database does not know, a payload
+    /// downloaded later), so SDK and data findings are incomplete.
+    ComponentsWithoutCode {
+        /// Activities, services, receivers and providers the manifest declares.
+        components: usize,
+        /// How many of them have no class in the code read.
+        missing: usize,
+        /// A few of the missing ones.
+        examples: Vec<String>,
+        /// Classes the scan could read.
+        classes_read: usize,
+        /// One English sentence.
+        message: String,
+    },
+}
+
+/// [`Incomplete::ComponentsWithoutCode`] is said when the manifest declares at least this
+/// many components (activities, services, receivers, providers) …
+pub const MIN_COMPONENTS_CHECKED: usize = 4;
+/// … and at least this share of them (in percent) has no class in the code read.
+pub const MISSING_COMPONENTS_PERCENT: usize = 75;
+
+/// The `components_without_code` warning of an APK or AAB whose code is `classes` (root and
+/// nested), if most of its manifest components have no class there.
+pub fn components_without_code(
+    report: &ScanReport,
+    classes: &std::collections::HashSet<&str>,
+) -> Option<Incomplete> {
+    let declared: Vec<&str> = report
+        .components
+        .iter()
+        .filter(|c| c.kind != "activity-alias")
+        .map(|c| c.name.as_str())
+        .collect();
+    let missing: Vec<&str> = declared
+        .iter()
+        .copied()
+        .filter(|n| !classes.contains(n))
+        .collect();
+    let enough = declared.len() >= MIN_COMPONENTS_CHECKED
+        && missing.len() * 100 >= declared.len() * MISSING_COMPONENTS_PERCENT;
+    enough.then(|| {
+        let nested: usize = report.nested_code.iter().map(|n| n.class_count).sum();
+        let classes_read = report.class_count + nested;
+        Incomplete::ComponentsWithoutCode {
+            components: declared.len(),
+            missing: missing.len(),
+            examples: missing.iter().take(5).map(|s| s.to_string()).collect(),
+            classes_read,
+            message: format!(
+                "{} of the {} components the manifest declares have no class in the code read \
+                 ({classes_read} classes): the code is hidden or loaded at run time, so SDK and \
+                 data findings are incomplete",
+                missing.len(),
+                declared.len()
+            ),
+        }
+    })
 }
 
 impl Incomplete {
     /// The English sentence of this warning.
     pub fn message(&self) -> &str {
         match self {
-            Incomplete::CodeHiddenByPacker { message, .. } => message,
+            Incomplete::CodeHiddenByPacker { message, .. }
+            | Incomplete::ComponentsWithoutCode { message, .. } => message,
         }
     }
 }
