@@ -129,9 +129,10 @@ pub enum Command {
     Audit {
         /// APK (or AAB, split set) to audit.
         file: PathBuf,
-        /// The app's privacy policy or declared table.
-        #[arg(long)]
-        policy: PathBuf,
+        /// The app's privacy policy or declared table; repeat for a policy published as
+        /// several pages (SDK list, permission list, collected data): they are merged.
+        #[arg(long, required = true)]
+        policy: Vec<PathBuf>,
         /// Report format.
         #[arg(long, value_enum, default_value = "table")]
         format: ReportFormat,

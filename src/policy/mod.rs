@@ -4,6 +4,7 @@
 //! `docs/policy-formats.md`.
 
 pub mod html;
+pub mod merge;
 pub mod recognize;
 pub mod sections;
 pub mod structured;
@@ -11,6 +12,7 @@ pub mod text;
 pub mod vocab;
 
 use crate::error::{Error, Format, ParseError};
+pub use merge::merge;
 pub use sections::UnreadSection;
 use serde::Serialize;
 use std::path::Path;
@@ -26,6 +28,9 @@ pub struct Source {
     pub line: usize,
     /// The row or sentence, trimmed to about 300 characters.
     pub text: String,
+    /// The policy file, when several were merged ([`merge::merge`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 impl Source {
@@ -34,6 +39,15 @@ impl Source {
         Source {
             line,
             text: crate::text::clip(text.trim(), 300),
+            file: None,
+        }
+    }
+
+    /// Where, for reports: `file:line` when the file is known, else the line number.
+    pub fn at(&self) -> String {
+        match &self.file {
+            Some(f) => format!("{f}:{}", self.line),
+            None => self.line.to_string(),
         }
     }
 }
@@ -59,6 +73,9 @@ pub struct DeclaredSdk {
     pub link: Option<String>,
     /// Origin.
     pub source: Source,
+    /// Other rows declaring the same SDK, from other files of a merged policy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Source>,
 }
 
 /// A permission declared by the policy.

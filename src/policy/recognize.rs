@@ -806,6 +806,7 @@ fn sdks(
             n
         };
         pol.sdks.push(DeclaredSdk {
+            also: Vec::new(),
             id: Some(id),
             name: crate::text::clip(&name, 120),
             company: None,
@@ -859,6 +860,7 @@ fn unknown_rows(
         known_names.insert(f);
         let orig = orig_lines.get(k).copied().unwrap_or("");
         pol.sdks.push(DeclaredSdk {
+            also: Vec::new(),
             id: None,
             name,
             company: None,

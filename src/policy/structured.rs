@@ -152,6 +152,7 @@ pub fn parse_json(text: &str, vocab: &Vocabulary) -> Result<DeclaredPolicy, Pars
             });
         }
         pol.sdks.push(DeclaredSdk {
+            also: Vec::new(),
             id: s(e, &["id"]).or_else(|| vocab.resolve_sdk(&name, &pkgs, company.as_deref())),
             name,
             company,

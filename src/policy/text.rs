@@ -332,6 +332,7 @@ fn numbered_row(
     let data_text = get("data");
     let perm_text = get("permissions");
     let mut sdk = DeclaredSdk {
+        also: Vec::new(),
         id: vocab.resolve_sdk(&bare, &pkgs, None),
         name,
         company: None,
@@ -575,6 +576,7 @@ pub fn table_rows(
                 .map(|(_, v)| v)
         });
         let sdk = DeclaredSdk {
+            also: Vec::new(),
             id: vocab.resolve_sdk(&bare, &pkgs, company.as_deref()),
             name,
             company,
@@ -924,6 +926,7 @@ fn kv_blocks(lines: &[&str], in_table: &[bool], vocab: &Vocabulary, pol: &mut De
         let company = get("company");
         let data_text = get("data_collected");
         let sdk = DeclaredSdk {
+            also: Vec::new(),
             id: vocab.resolve_sdk(&bare, &pkgs, company.as_deref()),
             name,
             company,
@@ -990,6 +993,7 @@ fn prose(lines: &[&str], vocab: &Vocabulary, pol: &mut DeclaredPolicy) {
             .and_then(|p| block.get(p..))
             .map(|s| clip(s.trim(), 300));
         let sdk = DeclaredSdk {
+            also: Vec::new(),
             id: vocab.resolve_sdk(&name, &[], company.as_deref()),
             name,
             company,

@@ -311,12 +311,12 @@ fn policy_lines(g: &text::Group<'_>, lang: Lang) -> Vec<String> {
     g.findings
         .iter()
         .filter_map(|f| f.policy_source.as_ref())
-        .filter(|s| seen.insert(s.line))
+        .filter(|s| seen.insert(s.at()))
         .map(|s| {
             format!(
                 "{} {}: {}",
                 pick(lang, "policy line", "政策第"),
-                s.line,
+                s.at(),
                 cap(&s.text, 100)
             )
         })

@@ -241,7 +241,7 @@ pub fn audit_html(
                 Some(s) => o.push_str(&format!(
                     "<div>{} {}</div><blockquote>{}</blockquote>",
                     pick(lang, "line", "第"),
-                    s.line,
+                    esc(&s.at()),
                     esc(&cap(&s.text, 1000))
                 )),
                 None => o.push_str(&format!(

@@ -115,7 +115,7 @@ pub fn audit_markdown(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: L
                 .map(|e| cell(e))
                 .collect();
             let pol = match &f.policy_source {
-                Some(s) => format!("{} {}: {}", pick(lang, "line", "第"), s.line, cell(&s.text)),
+                Some(s) => format!("{} {}: {}", pick(lang, "line", "第"), s.at(), cell(&s.text)),
                 None => pick(lang, "(not mentioned)", "（未提及）").to_string(),
             };
             o.push_str(&format!(

@@ -216,7 +216,11 @@ pub fn audit_sarif(r: &AuditReport, policy: &Path, base_dir: &Path) -> serde_jso
                 "level": sarif_level(f.severity),
                 "message": {"text": text},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": policy_loc,
+                    "artifactLocation": f
+                        .policy_source
+                        .as_ref()
+                        .and_then(|s| s.file.as_deref())
+                        .map_or_else(|| policy_loc.clone(), |file| artifact_location(Path::new(file), &base)),
                     "region": {"startLine": line}
                 }}],
                 "relatedLocations": [{

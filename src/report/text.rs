@@ -386,7 +386,10 @@ pub fn understood_lines(u: &PolicyUnderstood, lang: Lang) -> Vec<String> {
         v.push(format!(
             "{} {}: {}",
             pick(lang, "not understood: line", "未能读懂：第"),
-            s.line,
+            match &s.file {
+                Some(f) => format!("{f}:{}", s.line),
+                None => s.line.to_string(),
+            },
             cap(&s.text, 120)
         ));
     }

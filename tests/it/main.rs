@@ -33,6 +33,7 @@ mod policy_accuracy;
 mod policy_corpus;
 mod policy_coverage;
 mod policy_linear;
+mod policy_merge;
 mod policy_malformed;
 mod parquet;
 mod policy_seeds;

@@ -91,6 +91,7 @@ fn repeated_findings_are_grouped() {
         f.policy_source = Some(Source {
             line: 10 + i,
             text: format!("x{i} |"),
+            file: None,
         });
         r.findings.push(f);
     }
@@ -156,6 +157,7 @@ fn audit_table_is_linear_in_cell_length_a_1mb_sdk_name_under_a_second() {
     f.policy_source = Some(Source {
         line: 3,
         text: huge.clone(),
+        file: None,
     });
     r.findings.push(f);
     let k = Knowledge::embedded();

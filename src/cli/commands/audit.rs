@@ -8,10 +8,11 @@ use apkaudit::knowledge::Knowledge;
 use apkaudit::scan::{scan_file, ScanOptions};
 use std::path::Path;
 
-/// Audit `file` against `policy`; exit 1 when a finding reaches `fail_on`.
+/// Audit `file` against its policy (several files are merged); exit 1 when a finding
+/// reaches `fail_on`.
 pub fn run(
     file: &Path,
-    policy: &Path,
+    policy: &[std::path::PathBuf],
     format: ReportFormat,
     fail_on: Option<Severity>,
     signatures: Option<&Path>,
@@ -31,7 +32,14 @@ pub fn run(
     let k: &Knowledge = opts.knowledge();
     let scan = scan_file(file, &opts)?;
     let vocab = apkaudit::policy::Vocabulary::from_knowledge(k);
-    let declared = apkaudit::policy::read_policy_with(policy, &vocab)?;
+    let mut parts = Vec::with_capacity(policy.len());
+    for p in policy {
+        parts.push((
+            p.display().to_string(),
+            apkaudit::policy::read_policy_with(p, &vocab)?,
+        ));
+    }
+    let declared = apkaudit::policy::merge(parts);
     let report = apkaudit::audit::audit(k, &scan, declared);
 
     match format {
@@ -44,7 +52,8 @@ pub fn run(
         ReportFormat::Json => emit_json(&report, true)?,
         ReportFormat::Sarif => {
             let base = base_dir.unwrap_or(Path::new("."));
-            emit_json(&apkaudit::report::audit_sarif(&report, policy, base), true)?
+            let first = policy.first().map_or(Path::new(""), |p| p.as_path());
+            emit_json(&apkaudit::report::audit_sarif(&report, first, base), true)?
         }
         ReportFormat::Markdown => emit(&apkaudit::report::audit_markdown(&report, &scan, k, lang))?,
         ReportFormat::Html => {
