@@ -86,7 +86,7 @@ pub(super) fn scan_archive(
     if matches!(kind, ZipKind::Aar | ZipKind::Jar) {
         let (classes, strings, hits) = java_classes(archive, opts, &mut report.errors);
         raw_hits.extend(hits);
-        report.class_count = classes.len();
+        report.class_count += classes.len();
         ev.classes.extend(classes);
         ev.strings.extend(strings);
     }

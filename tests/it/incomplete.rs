@@ -190,6 +190,38 @@ fn nested_plugin_in_aar_assets_is_opened() {
 }
 
 #[test]
+fn nested_plugin_in_jar_assets_is_opened_and_own_dex_stays_own() {
+    // a JAR whose own code is a root classes.dex and whose plugin sits under assets/
+    let mut own = DexBuilder::new();
+    own.class("Lcom/qq/e/ads/ADActivity;", Some("Landroid/app/Activity;"))
+        .constructor();
+    let own = own.build().unwrap();
+    let aar = plugin_aar();
+    let z = apkaudit::formats::zip::Archive::parse(&aar, Default::default()).unwrap();
+    let plugin = z
+        .read_name("assets/gdt_plugin/gdtadv2.jar")
+        .unwrap()
+        .unwrap()
+        .into_owned();
+    let jar = write_zip(&[
+        ("classes.dex", &own),
+        ("assets/gdt_plugin/gdtadv2.jar", &plugin),
+    ])
+    .unwrap();
+    let scan = scan_bytes("sdk.jar", &jar, &ScanOptions::default()).unwrap();
+    assert_eq!(scan.kind, apkaudit::scan::InputKind::Jar);
+    assert_eq!(scan.class_count, 1, "own dex only");
+    let n = &scan.nested_code;
+    assert_eq!(n.len(), 1, "{n:?}");
+    assert_eq!(n[0].path, "assets/gdt_plugin/gdtadv2.jar");
+    assert_eq!(n[0].class_count, 1);
+    assert!(scan
+        .data_access
+        .iter()
+        .any(|d| d.owner == "gdt" && d.data_types.iter().any(|t| t.data_type == "imei")));
+}
+
+#[test]
 #[cfg_attr(not(shared), ignore = "needs ../shared/corpus")]
 fn nested_gdt_aar_plugin_from_the_corpus() {
     let f = std::path::Path::new(ROOT)
