@@ -86,16 +86,39 @@ fn dexdump_pairs(
 ) -> BTreeMap<(String, String), String> {
     let data = std::fs::read(apk).unwrap();
     let z = apkaudit::formats::zip::Archive::parse(&data, Default::default()).unwrap();
-    let dexes: Vec<(String, Vec<u8>)> = z
-        .entries()
-        .iter()
-        .filter(|e| apkaudit::scan::is_root_dex(&e.name))
-        .map(|e| (e.name.clone(), z.read(e).unwrap().into_owned()))
-        .collect();
+    let mut dexes: Vec<(String, Vec<u8>)> = Vec::new();
+    if apk.extension().is_some_and(|x| x == "apk") {
+        dexes.extend(
+            z.entries()
+                .iter()
+                .filter(|e| apkaudit::scan::is_root_dex(&e.name))
+                .map(|e| (e.name.clone(), z.read(e).unwrap().into_owned())),
+        );
+    } else {
+        // an SDK artefact: its dex entries and the dex inside jars under assets/
+        for e in z.entries() {
+            if e.name.ends_with(".dex") {
+                dexes.push((e.name.clone(), z.read(e).unwrap().into_owned()));
+            } else if e.name.starts_with("assets/") && e.name.ends_with(".jar") {
+                let jar = z.read(e).unwrap().into_owned();
+                let inner =
+                    apkaudit::formats::zip::Archive::parse(&jar, Default::default()).unwrap();
+                for ie in inner.entries().iter().filter(|x| x.name.ends_with(".dex")) {
+                    dexes.push((
+                        format!("{}!{}", e.name, ie.name),
+                        inner.read(ie).unwrap().into_owned(),
+                    ));
+                }
+            }
+        }
+    }
     let mut out = BTreeMap::new();
     for (n, bytes) in dexes {
-        let tmp =
-            std::env::temp_dir().join(format!("apkaudit-recall-{}-{}", std::process::id(), n));
+        let tmp = std::env::temp_dir().join(format!(
+            "apkaudit-recall-{}-{}",
+            std::process::id(),
+            n.replace(['/', '!'], "_")
+        ));
         std::fs::write(&tmp, &bytes).unwrap();
         let dump = Command::new("dexdump")
             .arg("-d")
@@ -202,4 +225,37 @@ fn dexdump_sdk_data_pairs_are_all_in_the_scan() {
     assert!(apps >= 5 && pairs >= 50, "{apps} apps, {pairs} pairs");
     assert!(running > 0, "no running-process call site in the truth");
     assert!(missing.is_empty(), "{} pairs missing", missing.len());
+}
+
+#[test]
+#[cfg_attr(not(all(shared, has_dexdump)), ignore = "needs ../shared and dexdump")]
+fn dexdump_sdk_artefact_pairs_are_all_in_the_scan() {
+    // SDK artefacts with dex code: GDT's AAR (its ad code is the dex inside
+    // assets/gdt_plugin/gdtadv2.jar) and a pre-dexed XG push jar
+    let apis = sensitive_methods();
+    let prefixes = prefixes();
+    let c = Path::new(ROOT).join("../shared/corpus");
+    let mut pairs = 0;
+    let mut missing = Vec::new();
+    for rel in [
+        "sdk/gdt__GDTSDK.unionNormal.4.492.1362.aar",
+        "edge/jar-with-dex__xg-sdk-v2.38-dexed.jar",
+    ] {
+        let f = c.join(rel);
+        let r = scan_file(&f, &ScanOptions::default()).unwrap();
+        let truth = dexdump_pairs(&f, &apis, &prefixes, None);
+        assert!(!truth.is_empty(), "{rel}: no pair in dexdump");
+        let got = scanned_pairs(&r);
+        for ((sdk, dt), example) in &truth {
+            pairs += 1;
+            if !got.contains(&(sdk.clone(), dt.clone())) {
+                missing.push(format!("{rel}: ({sdk}, {dt}) e.g. {example}"));
+            }
+        }
+    }
+    println!(
+        "dexdump recall on SDK artefacts: {} of {pairs} pairs",
+        pairs - missing.len()
+    );
+    assert!(missing.is_empty(), "{missing:#?}");
 }
