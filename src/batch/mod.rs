@@ -103,6 +103,8 @@ pub struct BatchStats {
 /// A record for an input that could not be scanned.
 #[derive(Serialize)]
 struct ErrorRecord<'a> {
+    /// The scan JSON layout's version, as in scanned records.
+    schema_version: u32,
     file: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     file_raw: Option<String>,
@@ -159,6 +161,7 @@ fn error_line(
     provenance: &Provenance,
 ) -> Outcome {
     let rec = ErrorRecord {
+        schema_version: crate::scan::SCAN_SCHEMA_VERSION,
         file: &input.display,
         file_raw: input.raw_name(),
         sha256,

@@ -36,6 +36,9 @@ pub struct Count {
     pub total: usize,
 }
 
+/// Version of the `summary --format json` layout (and of `summary --stale --format json`).
+pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
+
 /// The aggregate of a batch.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
@@ -357,13 +360,17 @@ pub fn stale_records(
     }
 }
 
-/// Render stale records: `table` one path a line (an `@LIST` for a rescan), `json` an
-/// array, `csv` `file,sha256,differs,apkaudit,knowledge` rows.
+/// Render stale records: `table` one path a line (an `@LIST` for a rescan), `json`
+/// `{schema_version, stale: [...]}`, `csv` `file,sha256,differs,apkaudit,knowledge` rows.
 pub fn render_stale(list: &[Stale], format: SummaryFormat) -> String {
     match format {
         SummaryFormat::Table => list.iter().map(|s| format!("{}\n", s.file)).collect(),
         SummaryFormat::Json => {
-            let mut t = serde_json::to_string_pretty(list).unwrap_or_default();
+            let v = serde_json::json!({
+                "schema_version": SUMMARY_SCHEMA_VERSION,
+                "stale": list,
+            });
+            let mut t = serde_json::to_string_pretty(&v).unwrap_or_default();
             t.push('\n');
             t
         }
@@ -442,11 +449,52 @@ impl Summary {
         ]
     }
 
-    /// Render in the chosen format.
+    /// Render in the chosen format (tables in English).
     pub fn render(&self, format: SummaryFormat) -> String {
+        self.render_in(format, crate::knowledge::Lang::En)
+    }
+
+    /// The display name of a counted item in `lang`, from the knowledge tables: SDK
+    /// names, permission labels, `owner: data type` pairs.
+    fn label(section: &str, c: &Count, lang: crate::knowledge::Lang) -> String {
+        use crate::report::text;
+        let k = crate::knowledge::Knowledge::embedded();
+        match section {
+            "sdk" if k.signatures.get(&c.id).is_some() => text::sdk_label(k, &c.id, lang),
+            "permission" => text::permission_label(k, &c.id, lang),
+            "data_access" => match c.id.split_once(':') {
+                Some((owner, dt)) => format!(
+                    "{}: {} [{}]",
+                    text::owner_label(k, owner, lang),
+                    text::data_label(k, dt, lang),
+                    text::cap(dt, 80)
+                ),
+                None => c.id.clone(),
+            },
+            _ => match &c.name {
+                Some(n) if n != &c.id => format!("{} ({n})", c.id),
+                _ => c.id.clone(),
+            },
+        }
+    }
+
+    /// Render in the chosen format, the table's titles and names in `lang`. JSON carries
+    /// `schema_version` ([`SUMMARY_SCHEMA_VERSION`]).
+    pub fn render_in(&self, format: SummaryFormat, lang: crate::knowledge::Lang) -> String {
+        use crate::report::text::pick;
         match format {
             SummaryFormat::Json => {
-                let mut t = serde_json::to_string_pretty(self).unwrap_or_default();
+                #[derive(Serialize)]
+                struct Versioned<'a> {
+                    schema_version: u32,
+                    #[serde(flatten)]
+                    summary: &'a Summary,
+                }
+                let v = Versioned {
+                    schema_version: SUMMARY_SCHEMA_VERSION,
+                    summary: self,
+                };
+                let mut t = serde_json::to_string_pretty(&v).unwrap_or_default();
                 t.push('\n');
                 t
             }
@@ -475,25 +523,46 @@ impl Summary {
                     .unwrap_or_default()
             }
             SummaryFormat::Table => {
-                let mut t = format!(
-                    "{} records: {} scanned, {} with error{}\n",
-                    self.records,
-                    self.scanned,
-                    self.errors,
-                    if self.invalid_lines > 0 {
-                        format!(", {} invalid lines skipped", self.invalid_lines)
-                    } else {
-                        String::new()
-                    }
-                );
+                let mut t = match lang {
+                    crate::knowledge::Lang::En => format!(
+                        "{} records: {} scanned, {} with error{}\n",
+                        self.records,
+                        self.scanned,
+                        self.errors,
+                        if self.invalid_lines > 0 {
+                            format!(", {} invalid lines skipped", self.invalid_lines)
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    crate::knowledge::Lang::Zh => format!(
+                        "{} 条记录：{} 个已扫描，{} 个出错{}\n",
+                        self.records,
+                        self.scanned,
+                        self.errors,
+                        if self.invalid_lines > 0 {
+                            format!("，跳过 {} 行无效内容", self.invalid_lines)
+                        } else {
+                            String::new()
+                        }
+                    ),
+                };
                 let titles = [
-                    "Input kinds",
+                    pick(lang, "Input kinds", "输入类型"),
                     "SDKs",
-                    "Permissions",
-                    "Who reads which personal data (owner:data type, from call sites)",
-                    "Audit findings",
-                    "Errors by reason",
-                    "Provenance (apkaudit version, knowledge digest, result-changing options)",
+                    pick(lang, "Permissions", "权限"),
+                    pick(
+                        lang,
+                        "Who reads which personal data (owner:data type, from call sites)",
+                        "谁读取哪些个人信息（代码归属：信息类型，来自调用点）",
+                    ),
+                    pick(lang, "Audit findings", "审计发现"),
+                    pick(lang, "Errors by reason", "错误原因"),
+                    pick(
+                        lang,
+                        "Provenance (apkaudit version, knowledge digest, result-changing options)",
+                        "来源（apkaudit 版本、知识库摘要、影响结果的选项）",
+                    ),
                 ];
                 for ((sec, list), title) in self.sections().into_iter().zip(titles) {
                     if list.is_empty() {
@@ -502,16 +571,17 @@ impl Summary {
                     let mut table = comfy_table::Table::new();
                     table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
                     let total_col = sec == "finding";
-                    let mut header = vec![sec.to_string(), "apps".into(), "%".into()];
+                    let mut header = vec![
+                        sec.to_string(),
+                        pick(lang, "apps", "应用数").into(),
+                        "%".into(),
+                    ];
                     if total_col {
-                        header.push("findings".into());
+                        header.push(pick(lang, "findings", "发现数").into());
                     }
                     table.set_header(header);
                     for c in list {
-                        let id = match &c.name {
-                            Some(n) if n != &c.id => format!("{} ({n})", c.id),
-                            _ => c.id.clone(),
-                        };
+                        let id = Self::label(sec, c, lang);
                         let mut row = vec![id, c.apps.to_string(), format!("{:.1}", c.percent)];
                         if total_col {
                             row.push(c.total.to_string());

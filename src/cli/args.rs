@@ -53,6 +53,17 @@ pub enum DraftFormat {
     Json,
 }
 
+/// `manifest --format`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ManifestFormat {
+    /// Text XML, as aapt prints it.
+    Xml,
+    /// JSON with a schema version.
+    Json,
+    /// Terminal table.
+    Table,
+}
+
 /// `--lang`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum LangArg {
@@ -91,6 +102,9 @@ pub enum Command {
         /// without it); a file that does not match the app is a warning and not used.
         #[arg(long, value_name = "FILE")]
         mapping: Option<PathBuf>,
+        /// Language of names and labels in the table.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
         #[command(flatten)]
         batch: BatchArgs,
     },
@@ -113,6 +127,9 @@ pub enum Command {
         /// Write to this file instead of stdout (needed for --format parquet).
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
+        /// Language of titles and names in the table.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
     },
     /// Show what was understood from a privacy policy (JSON, CSV, text, Markdown, HTML).
     Policy {
@@ -185,6 +202,12 @@ pub enum Command {
     Manifest {
         /// Input file.
         file: PathBuf,
+        /// Output format: text XML, JSON (`{schema_version, file, manifest}`) or a table.
+        #[arg(long, value_enum, default_value = "xml")]
+        format: ManifestFormat,
+        /// Language of the table's headers and permission names.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
         #[command(flatten)]
         budget: BudgetArgs,
     },

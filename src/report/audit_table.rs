@@ -39,7 +39,7 @@ impl Default for TableStyle {
 }
 
 /// Display width of a string (wide CJK characters count two).
-fn width_of(s: &str) -> usize {
+pub(crate) fn width_of(s: &str) -> usize {
     s.chars()
         .map(|c| {
             if (c as u32) >= 0x1100 && is_wide(c) {
@@ -105,7 +105,10 @@ pub fn wrap(text: &str, width: usize) -> String {
                     }
                     c += cw;
                     fit_end = i + ch.len_utf8();
-                    if matches!(ch, '/' | '.' | ';' | ',' | '$' | '(' | '>' | '-' | '_') {
+                    if matches!(
+                        ch,
+                        '/' | '.' | ';' | ',' | '$' | '(' | '>' | '-' | '_' | '=' | ':'
+                    ) {
                         last_sep = Some(fit_end);
                     }
                 }

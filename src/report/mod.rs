@@ -6,6 +6,7 @@
 mod audit_table;
 pub mod disclose;
 pub mod html;
+pub mod json;
 mod markdown;
 pub mod model;
 mod sarif;
@@ -16,4 +17,4 @@ pub use audit_table::{audit_table, finding_subject, wrap, TableStyle, MIN_TABLE_
 pub use html::audit_html;
 pub use markdown::audit_markdown;
 pub use sarif::audit_sarif;
-pub use table::{policy_table, scan_table, signatures_table};
+pub use table::{fit_table, manifest_table, policy_table, scan_table, signatures_table};

@@ -731,7 +731,8 @@ no_match = ["class:com.probe.sdkx.Main"]
         String::from_utf8_lossy(&out.stderr)
     );
     let stale: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let got: BTreeMap<String, Vec<String>> = stale
+    assert_eq!(stale["schema_version"], 1);
+    let got: BTreeMap<String, Vec<String>> = stale["stale"]
         .as_array()
         .unwrap()
         .iter()

@@ -75,7 +75,57 @@ fn every_json_output_has_a_schema_version() {
         "json",
     ]);
     let (_, draft, _) = run(&["disclose", "samples/demo.apk", "--format", "json"]);
-    for (name, text) in [("scan", scan), ("audit", audit), ("disclose", draft)] {
+    let (_, manifest, _) = run(&["manifest", "samples/demo.apk", "--format", "json"]);
+    let (_, sigs, _) = run(&["signatures", "--format", "json"]);
+    // a batch of the demo app and a missing file: both records are versioned
+    let dir = std::env::temp_dir().join(format!("apkaudit-schema-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let jsonl = dir.join("batch.jsonl");
+    let missing = dir.join("missing.apk");
+    let (code, _, err) = run(&[
+        "scan",
+        "samples/demo.apk",
+        missing.to_str().unwrap(),
+        "-o",
+        jsonl.to_str().unwrap(),
+    ]);
+    assert!(code.is_some_and(|c| c <= 2), "{err}");
+    let records = std::fs::read_to_string(&jsonl).unwrap();
+    assert_eq!(records.lines().count(), 2, "{records}");
+    for line in records.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["schema_version"], 1, "batch record {line}");
+    }
+    let (_, summary, _) = run(&["summary", jsonl.to_str().unwrap(), "--format", "json"]);
+    let (_, stale, _) = run(&[
+        "summary",
+        jsonl.to_str().unwrap(),
+        "--stale",
+        "--format",
+        "json",
+    ]);
+    // several files in one `scan --format jsonl`: the unreadable one's line too
+    let (_, lines, _) = run(&[
+        "scan",
+        "samples/demo.apk",
+        missing.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
+    for line in lines.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["schema_version"], 1, "jsonl line {line}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    for (name, text) in [
+        ("scan", scan),
+        ("audit", audit),
+        ("disclose", draft),
+        ("manifest", manifest),
+        ("signatures", sigs),
+        ("summary", summary),
+        ("summary --stale", stale),
+    ] {
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["schema_version"], 1, "{name}");
     }

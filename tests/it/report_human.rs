@@ -293,9 +293,14 @@ fn every_human_report_shows_sdk_version_certainty_and_attribution() {
         assert!(out.contains("high confidence"), "{name}: confidence\n{out}");
         assert!(out.contains("possible"), "{name}: certainty\n{out}");
     }
-    // the scan table (its cells wrap at 100 columns)
-    let st = apkaudit::report::scan_table(&scan);
-    for want in ["4.8.1", "class-prefix", "(possible)", "version issue"] {
+    // the scan table, wide enough not to wrap these
+    let st = apkaudit::report::scan_table(&scan, k, style(220, Lang::En));
+    for want in [
+        version,
+        issue,
+        "class-prefix, high confidence",
+        "1 (possible)",
+    ] {
         assert!(st.contains(want), "scan table: {want}\n{st}");
     }
     // the audit evidence marks the possible call site itself, in the table and Markdown
@@ -318,4 +323,155 @@ fn every_human_report_shows_sdk_version_certainty_and_attribution() {
     let zh = audit_markdown(&r, &scan, k, Lang::Zh);
     assert!(zh.contains("4.8.1（来自 meta-data JPUSH_VERSION）"), "{zh}");
     assert!(zh.contains("可能读取") && zh.contains("置信度高"), "{zh}");
+}
+
+/// Runs the binary from the project root with `COLUMNS` set (and no colour).
+fn run_cols(cols: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(BIN)
+        .current_dir(ROOT)
+        .env("COLUMNS", cols)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A batch JSONL of the demo app, for `summary`.
+fn demo_jsonl(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("apkaudit-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let jsonl = dir.join("batch.jsonl");
+    let (code, _, err) = run_cols(
+        "100",
+        &[
+            "scan",
+            "samples/demo.apk",
+            "samples",
+            "-o",
+            jsonl.to_str().unwrap(),
+        ],
+    );
+    assert!(code.is_some_and(|c| c <= 2), "{err}");
+    jsonl
+}
+
+#[test]
+fn scan_manifest_and_summary_tables_take_lang_with_names_from_the_data_files() {
+    let k = Knowledge::embedded();
+    let (scan, _) = demo();
+    let zh = apkaudit::report::scan_table(&scan, k, style(160, Lang::Zh));
+    let en = apkaudit::report::scan_table(&scan, k, style(160, Lang::En));
+    let jpush = k.signatures.get("jpush").unwrap();
+    let camera = "android.permission.CAMERA";
+    for (out, lang, name) in [
+        (&zh, Lang::Zh, jpush.name_zh.clone().unwrap()),
+        (&en, Lang::En, jpush.name.clone()),
+    ] {
+        assert!(out.contains(&name), "{name}\n{out}");
+        let label = k.permissions.display(camera, lang);
+        assert!(out.contains(&label), "{label}\n{out}");
+        let data = k.data_types.display("imei", lang);
+        assert!(out.contains(data), "{data}\n{out}");
+    }
+    assert!(zh.contains("项目") && zh.contains("保护级别"), "{zh}");
+    assert!(!has_cjk(&en.replace(|c: char| c == '（', "")) || en.contains("腾讯"));
+    // manifest table
+    let (code, out, err) = run_cols(
+        "160",
+        &[
+            "manifest",
+            "samples/demo.apk",
+            "--format",
+            "table",
+            "--lang",
+            "zh",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("元素") && out.contains(&k.permissions.display(camera, Lang::Zh)),
+        "{out}"
+    );
+    assert!(
+        out.contains("android:name=android.permission.CAMERA"),
+        "{out}"
+    );
+    // summary table
+    let jsonl = demo_jsonl("sumlang");
+    let (code, out, err) = run_cols("160", &["summary", jsonl.to_str().unwrap(), "--lang", "zh"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("条记录") && out.contains("权限"), "{out}");
+    assert!(
+        out.contains(&format!("{} [jpush]", jpush.name_zh.as_deref().unwrap())),
+        "{out}"
+    );
+    let (_, en_out, _) = run_cols("160", &["summary", jsonl.to_str().unwrap()]);
+    assert!(
+        en_out.contains("records:") && en_out.contains("JPush [jpush]"),
+        "{en_out}"
+    );
+    let _ = std::fs::remove_dir_all(jsonl.parent().unwrap());
+}
+
+/// Bad input of issue 13: a terminal of 20 columns. Every table renders without a panic,
+/// within 20 columns, and short tokens stay whole on one line.
+#[test]
+fn a_20_column_terminal_renders_every_table_within_its_width() {
+    let jsonl = demo_jsonl("cols20");
+    let j = jsonl.to_str().unwrap();
+    let cases: [&[&str]; 6] = [
+        &["scan", "samples/demo.apk"],
+        &["scan", "samples/demo.apk", "--lang", "zh"],
+        &["manifest", "samples/demo.apk", "--format", "table"],
+        &[
+            "audit",
+            "samples/demo.apk",
+            "--policy",
+            "samples/demo-policy.md",
+        ],
+        &["summary", j],
+        &["signatures"],
+    ];
+    for args in cases {
+        let (code, out, err) = run_cols("20", args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(!out.is_empty(), "{args:?}");
+        if args[0] != "summary" && args[0] != "signatures" {
+            for l in out.lines() {
+                let w: usize = l
+                    .chars()
+                    .map(|c| {
+                        if ('\u{2e80}'..='\u{ffe6}').contains(&c) {
+                            2
+                        } else {
+                            1
+                        }
+                    })
+                    .sum();
+                assert!(w <= 20, "{args:?}: {w} columns: {l:?}");
+            }
+        }
+        if args[0] == "scan" {
+            assert!(
+                out.lines().any(|l| l.contains("com.example.demo")),
+                "{args:?}: the package split\n{out}"
+            );
+        }
+        if args[0] == "manifest" {
+            // `package=com.example.demo` is wider than the column: broken after a separator,
+            // nothing lost
+            let joined: String = out.lines().map(str::trim_start).collect();
+            assert!(
+                joined.contains("package=com.example.demo"),
+                "{args:?}\n{out}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(jsonl.parent().unwrap());
 }

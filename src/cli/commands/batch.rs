@@ -204,6 +204,7 @@ pub fn summary(
     files: &[PathBuf],
     format: SummaryFormat,
     output: Option<&std::path::Path>,
+    lang: apkaudit::knowledge::Lang,
 ) -> Result<Outcome, Failure> {
     use apkaudit::batch::summary::Summary;
     let s = if files.len() == 1 && files[0].as_os_str() == "-" {
@@ -225,12 +226,12 @@ pub fn summary(
             Ok(Outcome::Clean)
         }
         (_, Some(path)) => {
-            std::fs::write(path, s.render(format))
+            std::fs::write(path, s.render_in(format, lang))
                 .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?;
             Ok(Outcome::Clean)
         }
         (_, None) => {
-            emit(&s.render(format))?;
+            emit(&s.render_in(format, lang))?;
             Ok(Outcome::Clean)
         }
     }

@@ -12,6 +12,7 @@ pub fn scan(
     files: &[PathBuf],
     format: OutputFormat,
     opts: &ScanOptions,
+    lang: apkaudit::knowledge::Lang,
 ) -> Result<Outcome, Failure> {
     use apkaudit::batch::provenance::{Provenance, ResultOptions, WithProvenance};
     let mut outcome = Outcome::Clean;
@@ -27,7 +28,11 @@ pub fn scan(
                     };
                     emit_json(&rec, single && format == OutputFormat::Json)?
                 }
-                OutputFormat::Table => emit(&apkaudit::report::scan_table(&r))?,
+                OutputFormat::Table => emit(&apkaudit::report::scan_table(
+                    &r,
+                    opts.knowledge(),
+                    crate::cli::output::table_style(lang),
+                ))?,
                 OutputFormat::Parquet => {
                     return Err(Failure::Input(
                         "--format parquet writes a batch: give --output FILE".into(),
@@ -38,7 +43,11 @@ pub fn scan(
                 eprintln!("apkaudit: {e}");
                 outcome = Outcome::SomeUnreadable;
                 if !single && format != OutputFormat::Table {
-                    let rec = serde_json::json!({"file": f.display().to_string(), "error": e.to_string()});
+                    let rec = serde_json::json!({
+                        "schema_version": apkaudit::scan::SCAN_SCHEMA_VERSION,
+                        "file": f.display().to_string(),
+                        "error": e.to_string(),
+                    });
                     emit(&format!("{rec}\n"))?;
                 }
             }
@@ -47,10 +56,27 @@ pub fn scan(
     Ok(outcome)
 }
 
-/// The decoded manifest as text XML.
-pub fn manifest(file: &Path, budget: &apkaudit::input::budget::Budget) -> Result<Outcome, Failure> {
+/// The decoded manifest as text XML, JSON or a table.
+pub fn manifest(
+    file: &Path,
+    format: crate::cli::args::ManifestFormat,
+    lang: apkaudit::knowledge::Lang,
+    budget: &apkaudit::input::budget::Budget,
+) -> Result<Outcome, Failure> {
+    use crate::cli::args::ManifestFormat;
     let root = apkaudit::scan::named_manifest(file, budget)?;
-    emit(&apkaudit::formats::xml::to_text_xml(&root))?;
+    match format {
+        ManifestFormat::Xml => emit(&apkaudit::formats::xml::to_text_xml(&root))?,
+        ManifestFormat::Json => emit_json(
+            &apkaudit::report::json::manifest_json(&file.display().to_string(), &root),
+            true,
+        )?,
+        ManifestFormat::Table => emit(&apkaudit::report::manifest_table(
+            &root,
+            apkaudit::knowledge::Knowledge::embedded(),
+            crate::cli::output::table_style(lang),
+        ))?,
+    }
     Ok(Outcome::Clean)
 }
 
@@ -89,7 +115,7 @@ pub fn signatures(check: Option<&Path>, format: OutputFormat) -> Result<Outcome,
     let db = SignatureDb::embedded();
     match format {
         OutputFormat::Table => emit(&apkaudit::report::signatures_table(db.all()))?,
-        _ => emit_json(&db.all(), true)?,
+        _ => emit_json(&apkaudit::report::json::signatures_json(db.all()), true)?,
     }
     Ok(Outcome::Clean)
 }

@@ -18,6 +18,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             format,
             signatures,
             mapping,
+            lang,
             batch,
         } => {
             let mut opts = apkaudit::scan::ScanOptions {
@@ -43,7 +44,12 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
                             .into(),
                     ));
                 }
-                return inspect::scan(&files, format.unwrap_or(OutputFormat::Table), &opts);
+                return inspect::scan(
+                    &files,
+                    format.unwrap_or(OutputFormat::Table),
+                    &opts,
+                    lang.into(),
+                );
             }
             if format == Some(OutputFormat::Table) {
                 return Err(Failure::Input(
@@ -58,6 +64,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             stale,
             signatures,
             output,
+            lang,
         } => {
             if stale {
                 if output.is_some() || format == args::SummaryFormat::Parquet {
@@ -72,9 +79,14 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
                 };
                 return batch::stale(&files, format.into(), k);
             }
-            batch::summary(&files, format.into(), output.as_deref())
+            batch::summary(&files, format.into(), output.as_deref(), lang.into())
         }
-        Command::Manifest { file, budget } => inspect::manifest(&file, &budget.budget()),
+        Command::Manifest {
+            file,
+            format,
+            lang,
+            budget,
+        } => inspect::manifest(&file, format, lang.into(), &budget.budget()),
         Command::Policy {
             file,
             format,
