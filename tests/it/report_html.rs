@@ -221,3 +221,87 @@ fn html_renders_in_headless_chromium_and_fetches_nothing() {
     assert!(png.starts_with(b"\x89PNG"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Bad input of issue 13: icons that are missing, huge or not images. Apps built here with
+/// a launcher icon of each kind are audited by the binary; the HTML report has no broken
+/// image, says why in the icon box and the app facts, and the run neither fails nor panics.
+#[test]
+fn missing_huge_and_non_image_icons_are_a_note_in_the_html_report() {
+    use apkaudit::testkit::{s, write_axml, write_zip, Node};
+    let dir = std::env::temp_dir().join(format!("apkaudit-icons-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let app = |icon: Option<&str>| {
+        let mut a = Node::new("application").android("label", s("Icons"));
+        if let Some(i) = icon {
+            a = a.android("icon", s(i));
+        }
+        write_axml(
+            &Node::new("manifest")
+                .plain("package", s("com.example.icons"))
+                .child(a),
+        )
+    };
+    let icon = "res/mipmap-xxhdpi/ic_launcher.png";
+    let mut huge = PNG_1X1.to_vec();
+    huge.resize(600 * 1024, 0);
+    let no_icon = app(None);
+    let with_icon = app(Some(icon));
+    let cases: [(&str, Vec<(&str, &[u8])>, Option<&str>); 5] = [
+        (
+            "missing",
+            vec![("AndroidManifest.xml", &no_icon)],
+            Some("the manifest names no icon"),
+        ),
+        (
+            "absent-file",
+            vec![("AndroidManifest.xml", &with_icon)],
+            Some("is not a raster image"),
+        ),
+        (
+            "huge",
+            vec![("AndroidManifest.xml", &with_icon), (icon, &huge)],
+            Some("over the 512 KiB cap"),
+        ),
+        (
+            "not-image",
+            vec![
+                ("AndroidManifest.xml", &with_icon),
+                (icon, b"<svg xmlns='x'/>"),
+            ],
+            Some("is not a PNG, WebP or JPEG image"),
+        ),
+        (
+            "good",
+            vec![("AndroidManifest.xml", &with_icon), (icon, PNG_1X1)],
+            None,
+        ),
+    ];
+    for (name, entries, why) in cases {
+        let apk = dir.join(format!("{name}.apk"));
+        std::fs::write(&apk, write_zip(&entries).unwrap()).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_apkaudit"))
+            .current_dir(ROOT)
+            .args([
+                "audit",
+                apk.to_str().unwrap(),
+                "--policy",
+                "samples/demo-policy.md",
+            ])
+            .args(["--format", "html"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        let html = String::from_utf8_lossy(&out.stdout);
+        match why {
+            Some(why) => {
+                assert!(!html.contains("base64,"), "{name}: no image embedded");
+                assert!(html.contains("id=\"icon-note\""), "{name}: the no-icon box");
+                assert!(html.contains(why), "{name}: says why ({why})\n{html}");
+            }
+            None => assert!(html.contains("src=\"data:image/png;base64,"), "{name}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -475,3 +475,58 @@ fn a_20_column_terminal_renders_every_table_within_its_width() {
     }
     let _ = std::fs::remove_dir_all(jsonl.parent().unwrap());
 }
+
+/// Bad input of issue 13: output to a closed pipe (`| head -1`). Every command that prints
+/// a report reads one line, then the reader goes away: the command ends quietly (exit 0 or
+/// its own outcome, no panic, no error message).
+#[test]
+fn output_to_a_closed_pipe_after_one_line_is_a_quiet_exit() {
+    use std::io::{BufRead, BufReader};
+    // the signature list is larger than a pipe's buffer, so its writes do meet the
+    // closed pipe; the smaller outputs check that nothing is said on the way out
+    let cases: [&[&str]; 8] = [
+        &["signatures", "--format", "json"],
+        &["scan", "samples/demo.apk"],
+        &["scan", "samples/demo.apk", "--format", "json"],
+        &["manifest", "samples/demo.apk", "--format", "table"],
+        &[
+            "audit",
+            "samples/demo.apk",
+            "--policy",
+            "samples/demo-policy.md",
+        ],
+        &[
+            "audit",
+            "samples/demo.apk",
+            "--policy",
+            "samples/demo-policy.md",
+            "--format",
+            "html",
+        ],
+        &["disclose", "samples/demo.apk"],
+        &["signatures"],
+    ];
+    for args in cases {
+        let mut child = Command::new(BIN)
+            .current_dir(ROOT)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty(), "{args:?}: a first line");
+        // the reader is dropped here, like `head -1` exiting
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.is_empty(), "{args:?}: quiet, got {err}");
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{args:?}: {:?}",
+            out.status
+        );
+    }
+}
