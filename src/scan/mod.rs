@@ -245,7 +245,8 @@ pub enum Incomplete {
     },
     /// Most of the manifest's components have no class in the code read: the code is
     /// hidden or loaded at run time (a packer the database does not know, a payload
-    /// downloaded later), so SDK and data findings are incomplete.
+    /// downloaded later, an odexed system APK) or in split APKs not given (a base APK
+    /// scanned alone), so SDK and data findings are incomplete.
     ComponentsWithoutCode {
         /// Activities, services, receivers and providers the manifest declares.
         components: usize,
@@ -295,8 +296,8 @@ pub fn components_without_code(
             classes_read,
             message: format!(
                 "{} of the {} components the manifest declares have no class in the code read \
-                 ({classes_read} classes): the code is hidden or loaded at run time, so SDK and \
-                 data findings are incomplete",
+                 ({classes_read} classes): the code is hidden, loaded at run time or in split \
+                 APKs not given, so SDK and data findings are incomplete",
                 missing.len(),
                 declared.len()
             ),
