@@ -95,6 +95,10 @@ fn contexts(orig: &[&str], norm: &[&str]) -> Vec<Ctx> {
                     perm: true,
                 };
                 level = at;
+            } else if super::sections::list_kind(o, n) == Some("data") {
+                // a collected-data list ("个人信息收集清单"): its data names are no labels
+                cur = Ctx::default();
+                level = at;
             } else if md > 0 && (md <= level || level == 7) {
                 // a sibling or parent heading ends the section; a subsection keeps it
                 cur = Ctx::default();
@@ -105,8 +109,12 @@ fn contexts(orig: &[&str], norm: &[&str]) -> Vec<Ctx> {
         } else if !cur.perm
             && (has_any(n, &cues.permission) || has_any(n, &cues.permission_context))
             && n.chars().count() <= 80
+            && !n.contains([':', '：'])
+            && !has_any(n, &cues.sdk)
         {
-            // a short line such as "权限名称 业务功能 场景说明" (a flattened header)
+            // a short line such as "权限名称 业务功能 场景说明" (a flattened header); not a
+            // "所需权限：…" field of an SDK block, nor an SDK table's header with a
+            // permission column ("| SDK名称 | … | 所需权限 |")
             cur.perm = true;
         }
         out.push(cur);

@@ -49,7 +49,7 @@ fn has_any(s: &str, words: &[String]) -> bool {
 }
 
 /// The kind of list a heading announces, if any.
-fn list_kind(orig: &str, norm: &str) -> Option<&'static str> {
+pub(crate) fn list_kind(orig: &str, norm: &str) -> Option<&'static str> {
     if !heading_like(orig, norm) {
         return None;
     }

@@ -7,6 +7,7 @@ mod architecture;
 mod arsc_corpus;
 mod audit_e2e;
 mod audit_rules;
+mod audit_trust;
 mod batch;
 mod bounds_budget;
 mod bounds_common;
