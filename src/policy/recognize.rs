@@ -1047,29 +1047,16 @@ fn permissions(
     for (k, line) in norm_lines.iter().enumerate() {
         let c = ctx.get(k).copied().unwrap_or_default();
         // prefixed constants
-        for pre in ["android.permission.", "manifest.permission."] {
-            let mut from = 0usize;
-            while let Some(p) = line.get(from..).and_then(|x| x.find(pre)) {
-                let at = from + p + pre.len();
-                let tok: String = line
-                    .get(at..)
-                    .unwrap_or("")
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .take(80)
-                    .collect();
-                from = at + tok.len();
-                if tok.len() >= 3 {
-                    let full =
-                        names.constants.get(&tok).cloned().unwrap_or_else(|| {
-                            format!("android.permission.{}", tok.to_uppercase())
-                        });
-                    if let Some(w) = with_constants.get_mut(k) {
-                        *w = true;
-                    }
-                    push(pol, full, k);
-                }
+        for tok in super::vocab::permission_tokens(line) {
+            let full = names
+                .constants
+                .get(tok)
+                .cloned()
+                .unwrap_or_else(|| format!("android.permission.{}", tok.to_uppercase()));
+            if let Some(w) = with_constants.get_mut(k) {
+                *w = true;
             }
+            push(pol, full, k);
         }
         // bare constants, on the original line (case matters)
         let orig = orig_lines.get(k).copied().unwrap_or("");

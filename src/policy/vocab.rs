@@ -619,24 +619,35 @@ impl Vocabulary {
 /// `android.permission.X`, in order, without repeats.
 pub fn explicit_constants(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    for tok in permission_tokens(text) {
+        let c = format!("android.permission.{}", tok.to_ascii_uppercase());
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The names after `android.permission.` / `Manifest.permission.` (prefix in any case) in
+/// `text`, as written, at least 3 characters: first every `android.permission.` one, then
+/// every `Manifest.permission.` one, each in order. Linear in the text.
+pub fn permission_tokens(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
     let lower = text.to_ascii_lowercase();
     for pre in ["android.permission.", "manifest.permission."] {
         let mut from = 0usize;
         while let Some(p) = lower.get(from..).and_then(|x| x.find(pre)) {
             let at = from + p + pre.len();
-            let tok: String = text
-                .get(at..)
-                .unwrap_or("")
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .take(80)
-                .collect();
-            from = at + tok.len().max(1);
-            if tok.len() >= 3 {
-                let c = format!("android.permission.{}", tok.to_ascii_uppercase());
-                if !out.contains(&c) {
-                    out.push(c);
-                }
+            let rest = text.get(at..).unwrap_or("");
+            let len = rest
+                .char_indices()
+                .take_while(|(i, c)| *i < 80 && (c.is_ascii_alphanumeric() || *c == '_'))
+                .map(|(i, c)| i + c.len_utf8())
+                .last()
+                .unwrap_or(0);
+            from = at + len.max(1);
+            if len >= 3 {
+                out.push(rest.get(..len).unwrap_or(""));
             }
         }
     }
@@ -714,12 +725,12 @@ pub fn collect_verbs() -> (&'static [String], &'static [String]) {
     (&terms().verbs, &terms().negations)
 }
 
+/// (field, synonyms) pairs of one table kind.
+pub type ColumnTerms = [(String, Vec<String>)];
+
 /// Column-header synonyms from `data/policy_terms.toml`: (field, synonyms) for SDK and
 /// permission tables, each synonym normalised as [`squash_header`] does.
-pub fn column_terms() -> (
-    &'static [(String, Vec<String>)],
-    &'static [(String, Vec<String>)],
-) {
+pub fn column_terms() -> (&'static ColumnTerms, &'static ColumnTerms) {
     (&terms().sdk_columns, &terms().permission_columns)
 }
 
