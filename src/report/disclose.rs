@@ -12,7 +12,9 @@
 //! keys, so `audit APP --policy draft.json` reads it back exactly: an app audited against its
 //! own draft has no `undeclared_*` finding.
 
-use super::html::esc;
+use super::html::{esc, table_html};
+use super::markdown::table_markdown;
+use super::model::{code, text, Cell, Part, TableModel};
 use super::text::{cap, data_label, pick};
 use crate::knowledge::signatures::Category;
 use crate::knowledge::{Knowledge, Lang};
@@ -535,138 +537,201 @@ fn md_cell(s: &str) -> String {
     cap(s, 600).replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-/// The draft as Markdown.
-pub fn disclosure_markdown(d: &Disclosure, k: &Knowledge, lang: Lang) -> String {
-    let mut o = format!(
-        "# {}: {}\n\n{}\n\n",
-        pick(lang, "Draft disclosures", "披露草稿"),
-        md_cell(
+/// A cell of items to fill in or check by hand (drawn as such in HTML).
+fn to_fill(items: &[String]) -> Cell {
+    if items.is_empty() {
+        Vec::new()
+    } else {
+        vec![vec![Part::ToFill(items.join("; "))]]
+    }
+}
+
+/// The draft's tables, one model for every format: the 第三方SDK清单, the permission table
+/// and the Data safety draft.
+fn draft_tables(d: &Disclosure, k: &Knowledge, lang: Lang) -> [TableModel; 3] {
+    let fill = || {
+        vec![vec![Part::ToFill(
+            pick(lang, "(to fill in)", "（待填写）").into(),
+        )]]
+    };
+    let headers = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let sdks = TableModel {
+        id: "sdk-list",
+        title: pick(
+            lang,
+            "Third-party SDK list (第三方SDK清单)",
+            "第三方SDK清单",
+        )
+        .into(),
+        level: 2,
+        headers: headers(&[
+            pick(lang, "SDK name", "SDK名称"),
+            pick(lang, "legal entity", "开发者名称"),
+            pick(lang, "purpose", "使用目的"),
+            pick(lang, "personal data", "收集个人信息类型"),
+            pick(lang, "permissions", "所需权限"),
+            pick(lang, "privacy policy", "隐私政策链接"),
+            pick(lang, "to fill in by hand", "待人工填写"),
+        ]),
+        rows: d
+            .sdks
+            .iter()
+            .map(|s| {
+                vec![
+                    text(s.name.clone()),
+                    s.company.clone().map(text).unwrap_or_else(fill),
+                    text(s.purpose.clone()),
+                    data_cell(k, s, lang)
+                        .into_iter()
+                        .map(|l| vec![Part::Text(l)])
+                        .collect(),
+                    s.permissions
+                        .iter()
+                        .map(|p| vec![Part::Code(p.clone())])
+                        .collect(),
+                    s.privacy_url
+                        .clone()
+                        .map(|u| vec![vec![Part::Link(u)]])
+                        .unwrap_or_else(fill),
+                    to_fill(&s.to_fill),
+                ]
+            })
+            .collect(),
+    };
+    let permissions = TableModel {
+        id: "permission-list",
+        title: pick(lang, "Permissions", "权限说明").into(),
+        level: 2,
+        headers: headers(&[
+            pick(lang, "permission", "权限"),
+            "中文名称",
+            "English name",
+            pick(lang, "used by", "使用代码"),
+            pick(lang, "purpose", "用途"),
+            pick(lang, "to fill in by hand", "待人工填写"),
+        ]),
+        rows: d
+            .permissions
+            .iter()
+            .map(|p| {
+                vec![
+                    code(p.name.clone()),
+                    text(p.name_zh.clone()),
+                    text(p.name_en.clone()),
+                    text(p.used_by.join(", ")),
+                    vec![vec![Part::ToFill(p.purpose.clone())]],
+                    to_fill(&p.to_fill),
+                ]
+            })
+            .collect(),
+    };
+    let safety = TableModel {
+        id: "data-safety",
+        title: pick(
+            lang,
+            "Google Play Data safety (draft)",
+            "Google Play 数据安全表单（草稿）",
+        )
+        .into(),
+        level: 2,
+        headers: headers(&[
+            pick(lang, "data type", "数据类型"),
+            pick(lang, "Play category / type", "Play 类别 / 类型"),
+            pick(lang, "collected by", "收集方"),
+            pick(lang, "basis", "依据"),
+            pick(lang, "to answer by hand", "待人工回答"),
+        ]),
+        rows: d
+            .data_safety
+            .iter()
+            .map(|r| {
+                vec![
+                    text(data_label(k, &r.data_type, lang)),
+                    if r.play_category.is_empty() {
+                        Vec::new()
+                    } else {
+                        text(format!("{} / {}", r.play_category, r.play_type))
+                    },
+                    text(r.collected_by.join(", ")),
+                    text(if r.observed {
+                        pick(lang, "observed", "已观察")
+                    } else {
+                        pick(lang, "documented", "文档所列")
+                    }),
+                    to_fill(&r.to_fill),
+                ]
+            })
+            .collect(),
+    };
+    [sdks, permissions, safety]
+}
+
+/// The app's name, package and version as the drafts head them.
+fn app_head(d: &Disclosure) -> (String, &str, &str, String) {
+    (
+        cap(
             d.app
                 .label
                 .as_deref()
                 .or(d.app.package.as_deref())
-                .unwrap_or("-")
-        ),
-        md_cell(&d.notes.join(" "))
-    );
-    o.push_str(&format!(
-        "{}: `{}` · {} {} ({})\n\n",
-        pick(lang, "Package", "包名"),
-        md_cell(d.app.package.as_deref().unwrap_or("-")),
-        pick(lang, "version", "版本"),
-        md_cell(d.app.version_name.as_deref().unwrap_or("-")),
+                .unwrap_or("-"),
+            200,
+        )
+        .into_owned(),
+        d.app.package.as_deref().unwrap_or("-"),
+        d.app.version_name.as_deref().unwrap_or("-"),
         d.app
             .version_code
             .map(|c| c.to_string())
-            .unwrap_or_else(|| "-".into())
-    ));
-    o.push_str(&format!(
-        "## {}\n\n| {} | {} | {} | {} | {} | {} | {} |\n|---|---|---|---|---|---|---|\n",
-        pick(
-            lang,
-            "Third-party SDK list (第三方SDK清单)",
-            "第三方SDK清单"
-        ),
-        pick(lang, "SDK name", "SDK名称"),
-        pick(lang, "legal entity", "开发者名称"),
-        pick(lang, "purpose", "使用目的"),
-        pick(lang, "personal data", "收集个人信息类型"),
-        pick(lang, "permissions", "所需权限"),
-        pick(lang, "privacy policy", "隐私政策链接"),
-        pick(lang, "to fill in by hand", "待人工填写"),
-    ));
-    for s in &d.sdks {
-        o.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n",
-            md_cell(&s.name),
-            md_cell(
-                s.company
-                    .as_deref()
-                    .unwrap_or(pick(lang, "(to fill in)", "（待填写）"))
-            ),
-            md_cell(&s.purpose),
-            md_cell(&data_cell(k, s, lang).join("<br>")),
-            md_cell(&s.permissions.join("<br>")),
-            md_cell(
-                s.privacy_url
-                    .as_deref()
-                    .unwrap_or(pick(lang, "(to fill in)", "（待填写）"))
-            ),
-            md_cell(&s.to_fill.join("; ")),
-        ));
-    }
-    if !d.collected.is_empty() {
-        o.push_str(&format!(
-            "\n{}: {}\n",
+            .unwrap_or_else(|| "-".into()),
+    )
+}
+
+/// The data read by code that is not an SDK's, as one sentence; `None` when none.
+fn collected_line(d: &Disclosure, k: &Knowledge, lang: Lang) -> Option<(&'static str, String)> {
+    (!d.collected.is_empty()).then(|| {
+        (
             pick(
                 lang,
                 "Personal data read by the app's own code (or code not attributed to an SDK)",
-                "应用自身代码（或未归属到 SDK 的代码）读取的个人信息"
+                "应用自身代码（或未归属到 SDK 的代码）读取的个人信息",
             ),
-            md_cell(
-                &d.collected
-                    .iter()
-                    .map(|c| data_label(k, c, lang))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        ));
+            d.collected
+                .iter()
+                .map(|c| data_label(k, c, lang))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+    })
+}
+
+/// The draft as Markdown.
+pub fn disclosure_markdown(d: &Disclosure, k: &Knowledge, lang: Lang) -> String {
+    let (name, package, version, code) = app_head(d);
+    let mut o = format!(
+        "# {}: {}\n\n{}\n\n{}: `{}` · {} {} ({code})\n",
+        pick(lang, "Draft disclosures", "披露草稿"),
+        md_cell(&name),
+        md_cell(&d.notes.join(" ")),
+        pick(lang, "Package", "包名"),
+        md_cell(package),
+        pick(lang, "version", "版本"),
+        md_cell(version),
+    );
+    let [sdks, permissions, safety] = draft_tables(d, k, lang);
+    o.push_str(&table_markdown(&sdks));
+    if let Some((what, list)) = collected_line(d, k, lang) {
+        o.push_str(&format!("\n{what}: {}\n", md_cell(&list)));
     }
-    o.push_str(&format!(
-        "\n## {}\n\n| {} | 中文名称 | English name | {} | {} | {} |\n|---|---|---|---|---|---|\n",
-        pick(lang, "Permissions", "权限说明"),
-        pick(lang, "permission", "权限"),
-        pick(lang, "used by", "使用代码"),
-        pick(lang, "purpose", "用途"),
-        pick(lang, "to fill in by hand", "待人工填写"),
-    ));
-    for p in &d.permissions {
-        o.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            md_cell(&p.name),
-            md_cell(&p.name_zh),
-            md_cell(&p.name_en),
-            md_cell(&p.used_by.join(", ")),
-            md_cell(&p.purpose),
-            md_cell(&p.to_fill.join("; ")),
-        ));
-    }
-    o.push_str(&format!(
-        "\n## {}\n\n| {} | {} | {} | {} | {} |\n|---|---|---|---|---|\n",
-        pick(
-            lang,
-            "Google Play Data safety (draft)",
-            "Google Play 数据安全表单（草稿）"
-        ),
-        pick(lang, "data type", "数据类型"),
-        pick(lang, "Play category / type", "Play 类别 / 类型"),
-        pick(lang, "collected by", "收集方"),
-        pick(lang, "basis", "依据"),
-        pick(lang, "to answer by hand", "待人工回答"),
-    ));
-    for r in &d.data_safety {
-        o.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            md_cell(&data_label(k, &r.data_type, lang)),
-            if r.play_category.is_empty() {
-                "-".to_string()
-            } else {
-                md_cell(&format!("{} / {}", r.play_category, r.play_type))
-            },
-            md_cell(&r.collected_by.join(", ")),
-            if r.observed {
-                pick(lang, "observed", "已观察")
-            } else {
-                pick(lang, "documented", "文档所列")
-            },
-            md_cell(&r.to_fill.join("; ")),
-        ));
-    }
+    o.push_str(&table_markdown(&permissions));
+    o.push_str(&table_markdown(&safety));
     o
 }
 
 /// The draft as one self-contained HTML page (the Markdown tables, no external resource).
 pub fn disclosure_html(d: &Disclosure, k: &Knowledge, lang: Lang) -> String {
+    let (name, package, version, code) = app_head(d);
+    let title = pick(lang, "Draft disclosures", "披露草稿");
     let mut o = format!(
         "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
@@ -674,129 +739,26 @@ pub fn disclosure_html(d: &Disclosure, k: &Knowledge, lang: Lang) -> String {
 table{{border-collapse:collapse;width:100%}}th,td{{border:1px solid #ccd;padding:4px 8px;text-align:left;vertical-align:top}}\
 th{{background:#eef}}.fill{{color:#a15c00}}</style></head><body>\n",
         pick(lang, "en", "zh-CN"),
-        esc(pick(lang, "Draft disclosures", "披露草稿"))
+        esc(title)
     );
     o.push_str(&format!(
-        "<h1>{}: {}</h1><p>{}</p><p>{} <code>{}</code> · {} {}</p>\n",
-        esc(pick(lang, "Draft disclosures", "披露草稿")),
-        esc(&cap(
-            d.app
-                .label
-                .as_deref()
-                .or(d.app.package.as_deref())
-                .unwrap_or("-"),
-            200
-        )),
+        "<h1>{}: {}</h1><p>{}</p><p>{} <code>{}</code> · {} {} ({code})</p>\n",
+        esc(title),
+        esc(&name),
         esc(&d.notes.join(" ")),
         esc(pick(lang, "Package", "包名")),
-        esc(d.app.package.as_deref().unwrap_or("-")),
+        esc(package),
         esc(pick(lang, "version", "版本")),
-        esc(d.app.version_name.as_deref().unwrap_or("-")),
+        esc(version),
     ));
-    let row = |cells: &[String]| -> String {
-        let mut r = String::from("<tr>");
-        for c in cells {
-            r.push_str(&format!("<td>{c}</td>"));
-        }
-        r.push_str("</tr>\n");
-        r
-    };
-    let head = |cells: &[&str]| -> String {
-        let mut r = String::from("<tr>");
-        for c in cells {
-            r.push_str(&format!("<th>{}</th>", esc(c)));
-        }
-        r.push_str("</tr>\n");
-        r
-    };
-    let fill_txt = pick(lang, "(to fill in)", "（待填写）");
-    o.push_str(&format!(
-        "<h2>{}</h2><table>",
-        esc(pick(
-            lang,
-            "Third-party SDK list (第三方SDK清单)",
-            "第三方SDK清单"
-        ))
-    ));
-    o.push_str(&head(&[
-        pick(lang, "SDK name", "SDK名称"),
-        pick(lang, "legal entity", "开发者名称"),
-        pick(lang, "purpose", "使用目的"),
-        pick(lang, "personal data", "收集个人信息类型"),
-        pick(lang, "permissions", "所需权限"),
-        pick(lang, "privacy policy", "隐私政策链接"),
-        pick(lang, "to fill in by hand", "待人工填写"),
-    ]));
-    for s in &d.sdks {
-        o.push_str(&row(&[
-            esc(&s.name),
-            esc(s.company.as_deref().unwrap_or(fill_txt)),
-            esc(&s.purpose),
-            data_cell(k, s, lang)
-                .iter()
-                .map(|x| esc(x))
-                .collect::<Vec<_>>()
-                .join("<br>"),
-            esc(&s.permissions.join(", ")),
-            esc(s.privacy_url.as_deref().unwrap_or(fill_txt)),
-            format!("<span class=\"fill\">{}</span>", esc(&s.to_fill.join("; "))),
-        ]));
+    let [sdks, permissions, safety] = draft_tables(d, k, lang);
+    o.push_str(&table_html(&sdks));
+    if let Some((what, list)) = collected_line(d, k, lang) {
+        o.push_str(&format!("<p>{}: {}</p>\n", esc(what), esc(&list)));
     }
-    o.push_str("</table>\n");
-    o.push_str(&format!(
-        "<h2>{}</h2><table>",
-        esc(pick(lang, "Permissions", "权限说明"))
-    ));
-    o.push_str(&head(&[
-        pick(lang, "permission", "权限"),
-        "中文名称",
-        "English name",
-        pick(lang, "used by", "使用代码"),
-        pick(lang, "purpose", "用途"),
-    ]));
-    for p in &d.permissions {
-        o.push_str(&row(&[
-            esc(&p.name),
-            esc(&p.name_zh),
-            esc(&p.name_en),
-            esc(&p.used_by.join(", ")),
-            format!("<span class=\"fill\">{}</span>", esc(&p.purpose)),
-        ]));
-    }
-    o.push_str("</table>\n");
-    o.push_str(&format!(
-        "<h2>{}</h2><table>",
-        esc(pick(
-            lang,
-            "Google Play Data safety (draft)",
-            "Google Play 数据安全表单（草稿）"
-        ))
-    ));
-    o.push_str(&head(&[
-        pick(lang, "data type", "数据类型"),
-        pick(lang, "Play category / type", "Play 类别 / 类型"),
-        pick(lang, "collected by", "收集方"),
-        pick(lang, "basis", "依据"),
-        pick(lang, "to answer by hand", "待人工回答"),
-    ]));
-    for r in &d.data_safety {
-        o.push_str(&row(&[
-            esc(&data_label(k, &r.data_type, lang)),
-            if r.play_category.is_empty() {
-                "-".into()
-            } else {
-                esc(&format!("{} / {}", r.play_category, r.play_type))
-            },
-            esc(&r.collected_by.join(", ")),
-            esc(if r.observed {
-                pick(lang, "observed", "已观察")
-            } else {
-                pick(lang, "documented", "文档所列")
-            }),
-            format!("<span class=\"fill\">{}</span>", esc(&r.to_fill.join("; "))),
-        ]));
-    }
-    o.push_str("</table></body></html>\n");
+    o.push_str(&table_html(&permissions));
+    o.push_str(&table_html(&safety));
+    o.push_str("</body></html>\n");
     o
 }
 

@@ -8,7 +8,6 @@
 //! the APK evidence and the policy excerpt side by side and the rule explained with the
 //! regulation it rests on, the SDK table and the permission table.
 
-use super::markdown::by_sdk;
 use super::model::{self, Part, TableModel};
 use super::text::{self, cap, pick, severity_label};
 use crate::audit::{AuditReport, Severity};
@@ -125,7 +124,7 @@ pub fn audit_html(
         },
         Err(why) => o.push_str(&format!(
             "<div class=\"noicon\" id=\"icon-note\" title=\"{}\">{}</div>",
-            e(&why),
+            e(why),
             pick(lang, "no icon", "无图标")
         )),
     }
@@ -145,7 +144,7 @@ pub fn audit_html(
         o.push_str(&format!(
             "<p class=\"mono\">{}: {}</p>",
             pick(lang, "icon", "图标"),
-            e(&why)
+            e(why)
         ));
     }
     o.push_str("</section>\n");
@@ -194,55 +193,43 @@ pub fn audit_html(
             pick(lang, "No findings.", "没有发现。")
         ));
     }
-    for (sdk, fs) in by_sdk(&r.findings) {
-        let head = match sdk {
-            Some(s) => text::sdk_label(k, s, lang),
-            None => pick(lang, "App and permissions", "应用与权限").to_string(),
-        };
-        let vendor = sdk
-            .and_then(|s| k.signatures.get(s))
-            .and_then(|s| match lang {
-                Lang::Zh => s.vendor_zh.clone().or(s.vendor.clone()),
-                Lang::En => s.vendor.clone().or(s.vendor_zh.clone()),
-            });
+    for sec in model::finding_sections(r, scan, k, lang) {
         o.push_str(&format!(
             "<section class=\"sdk\"><h3>{}{}</h3>",
-            e(&head),
-            vendor
+            e(&sec.title),
+            sec.vendor
                 .map(|v| format!(" <small>— {}</small>", e(&v)))
                 .unwrap_or_default()
         ));
-        for f in fs {
-            let t = f.rule.text();
+        for f in sec.findings {
             o.push_str(&format!(
                 "<div class=\"finding {}\"><div>{} <strong>{}</strong> {} — {}</div>",
                 f.severity.as_str(),
                 sev_badge(f.severity, lang),
                 f.rule,
-                esc(text::rule_short(f.rule, lang)),
-                e(&text::subject(k, f, lang))
+                esc(f.short),
+                e(&f.subject)
             ));
             o.push_str(&format!(
                 "<div class=\"side\"><div><h4>{}</h4><ul class=\"ev\">",
                 pick(lang, "APK evidence", "APK 证据")
             ));
-            let evidence = text::finding_evidence(scan, k, f, lang);
-            if evidence.is_empty() {
+            if f.evidence.is_empty() {
                 o.push_str("<li>-</li>");
             }
-            for ev in &evidence {
+            for ev in &f.evidence {
                 o.push_str(&format!("<li class=\"mono\">{}</li>", e(ev)));
             }
             o.push_str(&format!(
                 "</ul></div><div><h4>{}</h4>",
                 pick(lang, "Privacy policy", "隐私政策")
             ));
-            match &f.policy_source {
-                Some(s) => o.push_str(&format!(
+            match &f.policy {
+                Some((at, t)) => o.push_str(&format!(
                     "<div>{} {}</div><blockquote>{}</blockquote>",
                     pick(lang, "line", "第"),
-                    esc(&s.at()),
-                    esc(&cap(&s.text, 1000))
+                    esc(at),
+                    esc(t)
                 )),
                 None => o.push_str(&format!(
                     "<div>{}</div>",
@@ -261,11 +248,11 @@ pub fn audit_html(
                 "<details><summary>{} {}</summary><p>{}</p><p><strong>{}:</strong> {}</p><p><strong>{}:</strong> {}</p></details></div>\n",
                 pick(lang, "Rule", "规则"),
                 f.rule,
-                esc(t.full),
+                esc(f.full),
                 pick(lang, "How to fix", "整改建议"),
-                esc(text::rule_help(f.rule, lang)),
+                esc(f.help),
                 pick(lang, "Rests on", "依据"),
-                esc(t.basis)
+                esc(f.basis)
             ));
         }
         o.push_str("</section>\n");
@@ -303,27 +290,17 @@ pub fn table_html(t: &TableModel) -> String {
     for row in &t.rows {
         o.push_str("<tr>");
         for c in row {
-            let lines: Vec<String> = c
-                .iter()
-                .map(|line| {
-                    line.iter()
-                        .map(|p| match p {
-                            Part::Text(s) => e(s),
-                            Part::Code(s) => format!("<code>{}</code>", e(s)),
-                            Part::Link(u) => link(u),
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect();
-            o.push_str(&format!(
-                "<td>{}</td>",
-                if lines.is_empty() {
-                    "-".to_string()
-                } else {
-                    lines.join("<br>")
-                }
-            ));
+            let cell = model::draw_cell(
+                c,
+                |p| match p {
+                    Part::Text(s) => e(s),
+                    Part::Code(s) => format!("<code>{}</code>", e(s)),
+                    Part::Link(u) => link(u),
+                    Part::ToFill(s) => format!("<span class=\"fill\">{}</span>", e(s)),
+                },
+                "<br>",
+            );
+            o.push_str(&format!("<td>{cell}</td>"));
         }
         o.push_str("</tr>\n");
     }

@@ -4,7 +4,7 @@
 
 use super::model::{self, Part, TableModel};
 use super::text::{self, cap, pick, severity_label, Group};
-use crate::audit::{AuditReport, Finding};
+use crate::audit::AuditReport;
 use crate::knowledge::{Knowledge, Lang};
 use crate::scan::ScanReport;
 
@@ -29,21 +29,6 @@ fn inline(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
-}
-
-/// Findings grouped by the SDK they concern; the rest (permissions, the app's own code)
-/// last. Each section keeps report order (most severe first).
-pub fn by_sdk(findings: &[Finding]) -> Vec<(Option<&str>, Vec<&Finding>)> {
-    let mut out: Vec<(Option<&str>, Vec<&Finding>)> = Vec::new();
-    for f in findings {
-        let key = f.sdk.as_deref();
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, v)) => v.push(f),
-            None => out.push((key, vec![f])),
-        }
-    }
-    out.sort_by_key(|(k, _)| k.is_none());
     out
 }
 
@@ -90,32 +75,28 @@ pub fn audit_markdown(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: L
     if r.findings.is_empty() {
         o.push_str(pick(lang, "No findings.\n", "没有发现。\n"));
     }
-    for (sdk, fs) in by_sdk(&r.findings) {
-        let head = match sdk {
-            Some(s) => text::sdk_label(k, s, lang),
-            None => pick(lang, "App and permissions", "应用与权限").to_string(),
-        };
-        o.push_str(&format!("### {}\n\n", inline(&head)));
-        for f in fs {
-            let t = f.rule.text();
+    for sec in model::finding_sections(r, scan, k, lang) {
+        o.push_str(&format!("### {}", inline(&sec.title)));
+        if let Some(v) = &sec.vendor {
+            o.push_str(&format!(" — {}", inline(v)));
+        }
+        o.push_str("\n\n");
+        for f in sec.findings {
             o.push_str(&format!(
-                "#### {} · {} · {}\n\n",
+                "#### {} · {} · {}\n\n{}\n\n",
                 severity_label(f.severity, lang),
                 f.rule,
-                inline(&text::subject(k, f, lang))
+                inline(&f.subject),
+                f.short
             ));
-            o.push_str(&format!("{}\n\n", text::rule_short(f.rule, lang)));
             o.push_str(&format!(
                 "| {} | {} |\n|---|---|\n",
                 pick(lang, "APK evidence", "APK 证据"),
                 pick(lang, "policy", "隐私政策")
             ));
-            let ev: Vec<String> = text::finding_evidence(scan, k, f, lang)
-                .iter()
-                .map(|e| cell(e))
-                .collect();
-            let pol = match &f.policy_source {
-                Some(s) => format!("{} {}: {}", pick(lang, "line", "第"), s.at(), cell(&s.text)),
+            let ev: Vec<String> = f.evidence.iter().map(|e| cell(e)).collect();
+            let pol = match &f.policy {
+                Some((at, t)) => format!("{} {at}: {}", pick(lang, "line", "第"), cell(t)),
                 None => pick(lang, "(not mentioned)", "（未提及）").to_string(),
             };
             o.push_str(&format!(
@@ -137,10 +118,10 @@ pub fn audit_markdown(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: L
             o.push_str(&format!(
                 "*{}*: {} {} *{}*: {}\n\n",
                 pick(lang, "Rule", "规则"),
-                inline(t.full),
-                text::rule_help(f.rule, lang),
+                inline(f.full),
+                f.help,
                 pick(lang, "Rests on", "依据"),
-                t.basis
+                f.basis
             ));
         }
     }
@@ -190,24 +171,15 @@ pub fn table_markdown(t: &TableModel) -> String {
     for row in &t.rows {
         o.push('|');
         for c in row {
-            let lines: Vec<String> = c
-                .iter()
-                .map(|line| {
-                    line.iter()
-                        .map(|p| match p {
-                            Part::Text(s) | Part::Link(s) => cell(s),
-                            Part::Code(s) => format!("`{}`", cell(s).replace('`', "'")),
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect();
-            let text = if lines.is_empty() {
-                "-".to_string()
-            } else {
-                lines.join("<br>")
-            };
-            o.push_str(&format!(" {text} |"));
+            let cell = model::draw_cell(
+                c,
+                |p| match p {
+                    Part::Text(s) | Part::Link(s) | Part::ToFill(s) => cell(s),
+                    Part::Code(s) => format!("`{}`", cell(s).replace('`', "'")),
+                },
+                "<br>",
+            );
+            o.push_str(&format!(" {cell} |"));
         }
         o.push('\n');
     }

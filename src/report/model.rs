@@ -1,9 +1,10 @@
-//! The tables the human reports share, as one model each format renders: the SDK table,
-//! the table of data read by code outside SDKs, and the permission table. Markdown and
-//! HTML (and the `disclose` drafts) draw the same [`TableModel`], so a column added here
-//! appears in every format.
+//! What the Markdown and HTML reports show, as one model each format renders: the tables
+//! (SDKs, data read by code outside SDKs, permissions; the `disclose` drafts' tables) as
+//! [`TableModel`], and the findings by SDK as [`FindingSection`]s. A column or a line added
+//! here appears in every format.
 
-use super::text::{self, pick, DataRead};
+use super::text::{self, cap, pick, DataRead};
+use crate::audit::{AuditReport, Finding, Rule, Severity};
 use crate::knowledge::{Knowledge, Lang};
 use crate::scan::ScanReport;
 
@@ -16,6 +17,8 @@ pub enum Part {
     Code(String),
     /// A URL: a link in HTML when it is http(s), else text.
     Link(String),
+    /// What must be filled in or checked by hand (the drafts of `disclose`), marked as such.
+    ToFill(String),
 }
 
 /// A cell: lines, each made of parts. An empty cell is drawn as `-`.
@@ -34,6 +37,18 @@ pub struct TableModel {
     pub headers: Vec<String>,
     /// Rows, one cell per header.
     pub rows: Vec<Vec<Cell>>,
+}
+
+/// A cell as one string: each part drawn by `part`, parts of a line joined by a space,
+/// lines joined by `br`; an empty cell is `-`.
+pub fn draw_cell(c: &Cell, part: impl Fn(&Part) -> String, br: &str) -> String {
+    if c.is_empty() {
+        return "-".into();
+    }
+    c.iter()
+        .map(|line| line.iter().map(&part).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(br)
 }
 
 /// A one-line text cell (`-` when empty).
@@ -182,4 +197,105 @@ pub fn permission_table(scan: &ScanReport, k: &Knowledge, lang: Lang) -> TableMo
         .to_vec(),
         rows,
     }
+}
+
+/// One finding as the Markdown and HTML reports show it.
+#[derive(Debug, Clone)]
+pub struct FindingView {
+    /// Severity.
+    pub severity: Severity,
+    /// The rule.
+    pub rule: Rule,
+    /// The rule's one-line statement in the report's language.
+    pub short: &'static str,
+    /// What the finding is about.
+    pub subject: String,
+    /// The APK evidence with what the scan adds ([`text::finding_evidence`]).
+    pub evidence: Vec<String>,
+    /// The policy excerpt: where (`line` or `file:line`) and the text; `None` when the
+    /// policy does not mention it.
+    pub policy: Option<(String, String)>,
+    /// Why the finding could not be judged.
+    pub unjudged: Option<String>,
+    /// When the rule fires.
+    pub full: &'static str,
+    /// How to fix it, in the report's language.
+    pub help: &'static str,
+    /// The regulation clause it rests on.
+    pub basis: &'static str,
+}
+
+/// The findings about one SDK (or the app and its permissions, last).
+#[derive(Debug, Clone)]
+pub struct FindingSection {
+    /// The SDK's name, or "App and permissions".
+    pub title: String,
+    /// The SDK's legal entity, where known.
+    pub vendor: Option<String>,
+    /// Its findings, most severe first (report order).
+    pub findings: Vec<FindingView>,
+}
+
+/// Findings grouped by the SDK they concern; the rest (permissions, the app's own code)
+/// last. Each section keeps report order (most severe first).
+pub fn by_sdk(findings: &[Finding]) -> Vec<(Option<&str>, Vec<&Finding>)> {
+    let mut out: Vec<(Option<&str>, Vec<&Finding>)> = Vec::new();
+    let mut index: std::collections::HashMap<Option<&str>, usize> = Default::default();
+    for f in findings {
+        let key = f.sdk.as_deref();
+        match index.get(&key) {
+            Some(&i) => out[i].1.push(f),
+            None => {
+                index.insert(key, out.len());
+                out.push((key, vec![f]));
+            }
+        }
+    }
+    out.sort_by_key(|(k, _)| k.is_none());
+    out
+}
+
+/// The findings sections of an audit, for every format that lists findings by SDK.
+pub fn finding_sections(
+    r: &AuditReport,
+    scan: &ScanReport,
+    k: &Knowledge,
+    lang: Lang,
+) -> Vec<FindingSection> {
+    by_sdk(&r.findings)
+        .into_iter()
+        .map(|(sdk, fs)| FindingSection {
+            title: match sdk {
+                Some(s) => text::sdk_label(k, s, lang),
+                None => pick(lang, "App and permissions", "应用与权限").to_string(),
+            },
+            vendor: sdk
+                .and_then(|s| k.signatures.get(s))
+                .and_then(|s| match lang {
+                    Lang::Zh => s.vendor_zh.clone().or(s.vendor.clone()),
+                    Lang::En => s.vendor.clone().or(s.vendor_zh.clone()),
+                }),
+            findings: fs
+                .into_iter()
+                .map(|f| {
+                    let t = f.rule.text();
+                    FindingView {
+                        severity: f.severity,
+                        rule: f.rule,
+                        short: text::rule_short(f.rule, lang),
+                        subject: text::subject(k, f, lang),
+                        evidence: text::finding_evidence(scan, k, f, lang),
+                        policy: f
+                            .policy_source
+                            .as_ref()
+                            .map(|s| (s.at(), cap(&s.text, 1000).into_owned())),
+                        unjudged: f.unjudged.clone(),
+                        full: t.full,
+                        help: text::rule_help(f.rule, lang),
+                        basis: t.basis,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
 }

@@ -133,26 +133,23 @@ impl Group<'_> {
         match self.owner {
             Some(o) => owner_label(k, o, lang),
             None if self.findings.len() == 1 => subject(k, self.findings[0], lang),
-            None => {
-                let what = match self.rule {
-                    Rule::Perm01 | Rule::Perm02 => count(
-                        self.findings.len(),
-                        lang,
-                        "permission",
-                        "permissions",
-                        "项权限",
-                    ),
-                    Rule::Data01 | Rule::Data02 | Rule::Data03 => count(
-                        self.findings.len(),
-                        lang,
-                        "data type",
-                        "data types",
-                        "类信息",
-                    ),
-                    _ => count(self.findings.len(), lang, "SDK", "SDKs", "个 SDK"),
-                };
-                what
-            }
+            None => match self.rule {
+                Rule::Perm01 | Rule::Perm02 => count(
+                    self.findings.len(),
+                    lang,
+                    "permission",
+                    "permissions",
+                    "项权限",
+                ),
+                Rule::Data01 | Rule::Data02 | Rule::Data03 => count(
+                    self.findings.len(),
+                    lang,
+                    "data type",
+                    "data types",
+                    "类信息",
+                ),
+                _ => count(self.findings.len(), lang, "SDK", "SDKs", "个 SDK"),
+            },
         }
     }
 }
@@ -742,7 +739,7 @@ pub fn permission_rows(scan: &ScanReport, k: &Knowledge, lang: Lang) -> Vec<Perm
                 .filter(|s| {
                     k.signatures
                         .get(&s.id)
-                        .is_some_and(|g| g.permissions.iter().any(|x| *x == p.name))
+                        .is_some_and(|g| g.permissions.contains(&p.name))
                 })
                 .map(|s| sdk_label(k, &s.id, lang))
                 .collect(),
