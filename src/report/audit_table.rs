@@ -144,8 +144,8 @@ fn header(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: Lang) -> Vec<
         .map(|(k, val)| format!("{k}: {val}"))
         .collect();
     v.extend(text::signing_lines(scan, lang));
-    if let Some(p) = text::packer_warning(k, scan, lang) {
-        v.push(format!("{}: {p}", pick(lang, "warning", "警告")));
+    for w in text::incomplete_warnings(k, scan, lang) {
+        v.push(format!("{}: {w}", pick(lang, "warning", "警告")));
     }
     v.push(String::new());
     v.push(format!(

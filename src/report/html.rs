@@ -157,12 +157,17 @@ pub fn audit_html(
         o.push_str(&format!("<li class=\"mono\">{}</li>", e(&l)));
     }
     o.push_str("</ul></section>\n");
-    if let Some(p) = text::packer_warning(k, scan, lang) {
-        o.push_str(&format!(
-            "<section class=\"warn\" id=\"packer\"><strong>{}:</strong> {}</section>\n",
-            pick(lang, "Warning", "警告"),
-            e(&p)
-        ));
+    let warnings = text::incomplete_warnings(k, scan, lang);
+    if !warnings.is_empty() {
+        o.push_str("<section class=\"warn\" id=\"packer\">");
+        for w in warnings {
+            o.push_str(&format!(
+                "<p><strong>{}:</strong> {}</p>",
+                pick(lang, "Warning", "警告"),
+                e(&w)
+            ));
+        }
+        o.push_str("</section>\n");
     }
     // summary
     o.push_str(&format!(

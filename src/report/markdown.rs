@@ -52,11 +52,11 @@ pub fn audit_markdown(r: &AuditReport, scan: &ScanReport, k: &Knowledge, lang: L
     for l in text::signing_lines(scan, lang) {
         o.push_str(&format!("- {}\n", inline(&l)));
     }
-    if let Some(p) = text::packer_warning(k, scan, lang) {
+    for w in text::incomplete_warnings(k, scan, lang) {
         o.push_str(&format!(
             "\n> **{}**: {}\n",
             pick(lang, "Warning", "警告"),
-            inline(&p)
+            inline(&w)
         ));
     }
     o.push_str(&format!("\n## {}\n\n", pick(lang, "Summary", "概要")));

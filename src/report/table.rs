@@ -210,6 +210,9 @@ pub fn scan_table(r: &ScanReport, k: &Knowledge, style: TableStyle) -> String {
                 .unwrap_or(pick(lang, "not set", "未设置"))
         ),
     );
+    for w in text::incomplete_warnings(k, r, lang) {
+        fields.push((pick(lang, "warning", "警告").to_string(), w));
+    }
     let rows: Vec<Vec<String>> = fields.into_iter().map(|(f, v)| vec![f, v]).collect();
     let mut out = fit_table(
         &[pick(lang, "field", "项目"), pick(lang, "value", "值")],

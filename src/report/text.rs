@@ -552,24 +552,85 @@ pub fn signing_lines(scan: &ScanReport, lang: Lang) -> Vec<String> {
     v
 }
 
-/// SDKs that hide code (packers): findings from code may be incomplete.
-pub fn packer_warning(k: &Knowledge, scan: &ScanReport, lang: Lang) -> Option<String> {
-    let packers: Vec<String> = scan
-        .sdks
+/// Why findings from code may be incomplete, one line each in `lang`: the scan's typed
+/// `incomplete` warnings (a packer hides the code; most manifest components have no class
+/// in the code read), else a packer SDK found. Empty when the scan saw all the code.
+pub fn incomplete_warnings(k: &Knowledge, scan: &ScanReport, lang: Lang) -> Vec<String> {
+    use crate::scan::Incomplete;
+    let mut v: Vec<String> = scan
+        .incomplete
         .iter()
-        .filter(|s| s.category == crate::knowledge::signatures::Category::Packer)
-        .map(|s| sdk_label(k, &s.id, lang))
+        .map(|i| match i {
+            Incomplete::CodeHiddenByPacker {
+                packer,
+                classes_read,
+                payloads,
+                ..
+            } => {
+                let payloads: Vec<String> = payloads
+                    .iter()
+                    .take(3)
+                    .map(|p| cap(p, 80).into_owned())
+                    .collect();
+                let payloads = if payloads.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}: {}", pick(lang, "payloads", "载荷"), payloads.join(", "))
+                };
+                match lang {
+                    Lang::En => format!(
+                        "packed with {}: the app's real code is encrypted in a payload the scan cannot read ({classes_read} classes read{payloads}), so SDKs and data reads in it are missing",
+                        sdk_label(k, packer, lang)
+                    ),
+                    Lang::Zh => format!(
+                        "应用经 {} 加固：真实代码加密在扫描无法读取的载荷中（已读取 {classes_read} 个类{payloads}），其中的 SDK 和数据读取缺失",
+                        sdk_label(k, packer, lang)
+                    ),
+                }
+            }
+            Incomplete::ComponentsWithoutCode {
+                components,
+                missing,
+                examples,
+                classes_read,
+                ..
+            } => {
+                let eg = examples
+                    .first()
+                    .map(|e| cap(e, 120).into_owned())
+                    .unwrap_or_default();
+                match lang {
+                    Lang::En => format!(
+                        "{missing} of the {components} components the manifest declares have no class in the code read ({classes_read} classes; e.g. {eg}): the code is hidden, loaded at run time or in split APKs not given, so SDK and data findings are incomplete"
+                    ),
+                    Lang::Zh => format!(
+                        "清单声明的 {components} 个组件中有 {missing} 个在已读取的代码中没有对应的类（已读取 {classes_read} 个类；例如 {eg}）：代码被隐藏、在运行时加载或在未提供的拆分 APK 中，SDK 和数据相关发现不完整"
+                    ),
+                }
+            }
+        })
         .collect();
-    (!packers.is_empty()).then(|| match lang {
-        Lang::En => format!(
-            "packed with {}: code hidden by the packer was not read, so SDKs and data reads in it are missing",
-            packers.join(", ")
-        ),
-        Lang::Zh => format!(
-            "应用经 {} 加固：加固隐藏的代码未被读取，其中的 SDK 和数据读取可能缺失",
-            packers.join("、")
-        ),
-    })
+    if v.is_empty() {
+        let packers: Vec<String> = scan
+            .sdks
+            .iter()
+            .filter(|s| s.category == crate::knowledge::signatures::Category::Packer)
+            .map(|s| sdk_label(k, &s.id, lang))
+            .collect();
+        if !packers.is_empty() {
+            v.push(match lang {
+                Lang::En => format!(
+                    "packed with {}: code hidden by the packer was not read, so SDKs and data reads in it are missing",
+                    packers.join(", ")
+                ),
+                Lang::Zh => format!(
+                    "应用经 {} 加固：加固隐藏的代码未被读取，其中的 SDK 和数据读取可能缺失",
+                    packers.join("、")
+                ),
+            });
+        }
+    }
+    v
 }
 
 /// One data type read by one owner, as the SDK and code tables show it.

@@ -530,3 +530,56 @@ fn output_to_a_closed_pipe_after_one_line_is_a_quiet_exit() {
         );
     }
 }
+
+/// The scan's typed `incomplete` warnings (a packer hides the code; most components have
+/// no class in the code read) open every human report, in both languages.
+#[test]
+fn incomplete_code_warnings_are_in_every_human_report() {
+    use apkaudit::scan::Incomplete;
+    let (mut scan, _) = demo();
+    scan.incomplete = vec![
+        Incomplete::CodeHiddenByPacker {
+            packer: "jiagu-360".into(),
+            evidence: vec!["native_libs (1): libjiagu.so".into()],
+            classes_read: 12,
+            payloads: vec!["assets/jiagu.dex".into()],
+            message: "packed".into(),
+        },
+        Incomplete::ComponentsWithoutCode {
+            components: 8,
+            missing: 7,
+            examples: vec!["com.example.demo.Hidden".into()],
+            classes_read: 12,
+            message: "missing".into(),
+        },
+    ];
+    let text = std::fs::read_to_string(format!("{ROOT}/samples/demo-policy.md")).unwrap();
+    let policy = parse_policy(&text, Kind::Markdown, &Vocabulary::embedded());
+    let k = Knowledge::embedded();
+    let r = audit(k, &scan, policy);
+    for (lang, packed, components) in [
+        (Lang::En, "real code is encrypted", "7 of the 8 components"),
+        (Lang::Zh, "真实代码加密", "清单声明的 8 个组件中有 7 个"),
+    ] {
+        let outs = [
+            ("table", audit_table(&r, &scan, k, style(400, lang))),
+            ("markdown", audit_markdown(&r, &scan, k, lang)),
+            (
+                "html",
+                apkaudit::report::audit_html(&r, &scan, k, lang, Err("none".into())),
+            ),
+            (
+                "scan",
+                apkaudit::report::scan_table(&scan, k, style(400, lang)),
+            ),
+        ];
+        for (name, out) in outs {
+            assert!(out.contains(packed), "{name} {lang:?}: packer\n{out}");
+            assert!(
+                out.contains(components),
+                "{name} {lang:?}: components\n{out}"
+            );
+            assert!(out.contains("com.example.demo.Hidden"), "{name}: example");
+        }
+    }
+}
