@@ -441,3 +441,43 @@ fn signatures_check_rejects_paths_of_a_development_machine() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// docs/sdk-coverage.md is generated (tools/gen_sdk_coverage.py): its table lists every
+/// signature once, with the signature's category, so the page an auditor cites cannot fall
+/// behind the database.
+#[test]
+fn sdk_coverage_page_lists_every_signature() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/sdk-coverage.md"))
+        .expect("docs/sdk-coverage.md");
+    let rows: std::collections::HashMap<&str, Vec<&str>> = doc
+        .lines()
+        .skip_while(|l| !l.starts_with("| id | name |"))
+        .skip(2)
+        .take_while(|l| l.starts_with("| "))
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+            (cells[0], cells)
+        })
+        .collect();
+    let db = SignatureDb::embedded();
+    let mut missing = Vec::new();
+    for s in db.all() {
+        match rows.get(s.id.as_str()) {
+            Some(cells) if cells.get(3) == Some(&s.category.as_str()) => {}
+            Some(cells) => {
+                missing.push(format!("{}: category {:?} on the page", s.id, cells.get(3)))
+            }
+            None => missing.push(format!("{}: not on the page", s.id)),
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "run tools/gen_sdk_coverage.py: {}",
+        missing.join(", ")
+    );
+    assert_eq!(
+        rows.len(),
+        db.all().len(),
+        "the page lists signatures the database lacks"
+    );
+}
