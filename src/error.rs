@@ -4,11 +4,11 @@
 //! problem was seen and a short reason. The scan layer wraps it with the file and the
 //! part (zip entry) it came from, so a user always sees *where* a file is broken.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The input format a [`ParseError`] belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// ZIP container (APK, JAR, AAR, AAB, APKS, XAPK).
@@ -108,7 +108,7 @@ pub enum Error {
 }
 
 /// A non-fatal problem recorded in a scan result (`errors` in JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     /// Part of the input (zip entry, `manifest`, `resources.arsc`, ...), if any.
     pub part: Option<String>,

@@ -8,6 +8,7 @@
 pub mod input;
 pub mod parquet;
 pub mod provenance;
+pub mod rematch;
 pub mod resume;
 pub mod summary;
 
@@ -58,6 +59,9 @@ pub struct BatchOptions {
     pub done: Option<Done>,
     /// Draw a progress bar on stderr (only when stderr is a terminal).
     pub progress: bool,
+    /// Write each scanned input's evidence file here (`--evidence DIR`,
+    /// [`crate::scan::evidence`]); `scan.keep_evidence` must be set.
+    pub evidence_dir: Option<PathBuf>,
 }
 
 impl Default for BatchOptions {
@@ -71,6 +75,7 @@ impl Default for BatchOptions {
             policy_dir: None,
             done: None,
             progress: false,
+            evidence_dir: None,
         }
     }
 }
@@ -119,8 +124,15 @@ struct ErrorRecord<'a> {
 type ErrLine<'a> = dyn Fn(Option<String>, Option<u64>, String, &str) -> Outcome + 'a;
 
 enum Outcome {
-    Skip { done: bool },
-    Line { text: String, error: bool },
+    Skip {
+        done: bool,
+    },
+    Line {
+        text: String,
+        error: bool,
+    },
+    /// The batch cannot go on (an evidence file could not be written).
+    Stop(std::io::Error),
 }
 
 /// Lowercase hex SHA-256.
@@ -225,7 +237,19 @@ fn process(
         scan_bytes(&input.display, &data, &scan_opts)
     }));
     match result {
-        Ok(Ok(report)) => report_line(input, &report, opts, prov, &err_line),
+        Ok(Ok(report)) => {
+            if let Some(e) = keep_evidence(input, &report, opts, &scan_opts) {
+                return e;
+            }
+            report_line(
+                input.raw_name(),
+                &report,
+                opts.policy_dir.as_deref(),
+                opts.scan.knowledge(),
+                prov,
+                &err_line,
+            )
+        }
         Ok(Err(e)) => {
             let kind = error_kind(&e, &guard);
             let h = sha.unwrap_or_else(|| sha_hex(&data));
@@ -242,6 +266,38 @@ fn process(
         }
     }
 }
+
+/// Write the evidence file of a scanned input under `--evidence DIR`; `Some` stops the
+/// batch when it cannot be written (a later `rematch` would miss the input).
+fn keep_evidence(
+    input: &Input,
+    report: &crate::scan::ScanReport,
+    opts: &BatchOptions,
+    scan_opts: &ScanOptions,
+) -> Option<Outcome> {
+    let dir = opts.evidence_dir.as_ref()?;
+    crate::scan::evidence::write_evidence(dir, &input.path, report, scan_opts)
+        .err()
+        .map(|e| {
+            Outcome::Stop(std::io::Error::new(
+                e.kind(),
+                EvidenceWriteFailed(e.to_string()),
+            ))
+        })
+}
+
+/// The error a batch stops with when an evidence file cannot be written (it names the
+/// file); other errors of [`run`] are the output's.
+#[derive(Debug)]
+pub struct EvidenceWriteFailed(pub String);
+
+impl std::fmt::Display for EvidenceWriteFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot write evidence: {}", self.0)
+    }
+}
+
+impl std::error::Error for EvidenceWriteFailed {}
 
 /// Scan options carrying a fresh per-file guard.
 fn guarded_options(
@@ -263,11 +319,13 @@ fn panic_message(file: &str, panic: Box<dyn std::any::Any + Send>) -> String {
     format!("{file}: internal error (panic): {msg}")
 }
 
-/// The record of a scanned input: the report's JSON plus `error: null` (and `audit`).
+/// The record of a scanned input: the report's JSON, `file_raw` when the path is not
+/// UTF-8, `provenance`, `error: null` (and `audit` under a policy directory).
 fn report_line(
-    input: &Input,
+    raw_name: Option<String>,
     report: &crate::scan::ScanReport,
-    opts: &BatchOptions,
+    policy_dir: Option<&Path>,
+    k: &crate::knowledge::Knowledge,
     prov: &Provenance,
     err_line: &ErrLine<'_>,
 ) -> Outcome {
@@ -284,15 +342,15 @@ fn report_line(
     };
     if text.ends_with('}') {
         text.pop();
-        if let Some(raw) = input.raw_name() {
+        if let Some(raw) = raw_name {
             text.push_str(",\"file_raw\":");
             text.push_str(&serde_json::to_string(&raw).unwrap_or_else(|_| "null".into()));
         }
         text.push_str(",\"provenance\":");
         text.push_str(&serde_json::to_string(prov).unwrap_or_else(|_| "null".into()));
         text.push_str(",\"error\":null");
-        if let Some(dir) = &opts.policy_dir {
-            let audit = audit_record(dir, report, opts.scan.knowledge());
+        if let Some(dir) = policy_dir {
+            let audit = audit_record(dir, report, k);
             text.push_str(",\"audit\":");
             text.push_str(&serde_json::to_string(&audit).unwrap_or_else(|_| "null".into()));
         }
@@ -328,7 +386,17 @@ fn process_folder(
             if done.is_some_and(|d| d.contains(&input.display, Some(&report.sha256))) {
                 return Outcome::Skip { done: true };
             }
-            report_line(input, &report, opts, prov, &err_line)
+            if let Some(e) = keep_evidence(input, &report, opts, &scan_opts) {
+                return e;
+            }
+            report_line(
+                input.raw_name(),
+                &report,
+                opts.policy_dir.as_deref(),
+                opts.scan.knowledge(),
+                prov,
+                &err_line,
+            )
         }
         Ok(Err(e)) => {
             if done.is_some_and(|d| d.contains(&input.display, None)) {
@@ -484,6 +552,10 @@ impl Sink<'_> {
     }
 
     fn write(&mut self, o: Outcome) -> bool {
+        if let Outcome::Stop(e) = o {
+            self.failed = Some(e);
+            return false;
+        }
         if let Outcome::Line { mut text, error } = o {
             text.push('\n');
             if let Err(e) = self
@@ -553,7 +625,7 @@ pub fn run(
                 match o {
                     Outcome::Skip { done: true } => skipped_done.fetch_add(1, Ordering::Relaxed),
                     Outcome::Skip { done: false } => skipped_shard.fetch_add(1, Ordering::Relaxed),
-                    Outcome::Line { .. } => 0,
+                    Outcome::Line { .. } | Outcome::Stop(_) => 0,
                 };
                 pb.inc(1);
                 let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());

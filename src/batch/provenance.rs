@@ -18,6 +18,21 @@ pub struct Provenance {
     pub knowledge: String,
     /// The options that change results.
     pub options: ResultOptions,
+    /// Set on records made by `apkaudit rematch` from an evidence file: what scanned the
+    /// input (absent on records made by a scan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rematch: Option<RematchOf>,
+}
+
+/// Where a rematched record's evidence came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RematchOf {
+    /// The evidence file, as given.
+    pub evidence: String,
+    /// The apkaudit version that scanned the input and wrote the evidence.
+    pub scanned_by: String,
+    /// `Knowledge::digest` of that scan (its sensitive-API table found the call sites).
+    pub scan_knowledge: String,
 }
 
 /// The options that change what a record says (others, such as `-j`, `--sorted` or the
@@ -52,6 +67,7 @@ impl Provenance {
             apkaudit: VERSION.to_string(),
             knowledge: knowledge.digest.clone(),
             options,
+            rematch: None,
         }
     }
 

@@ -105,8 +105,35 @@ pub enum Command {
         /// Language of names and labels in the table.
         #[arg(long, value_enum, default_value = "en")]
         lang: LangArg,
+        /// Write each input's evidence file into DIR, for `apkaudit rematch`
+        /// (docs/evidence.md).
+        #[arg(long, value_name = "DIR")]
+        evidence: Option<PathBuf>,
         #[command(flatten)]
         batch: BatchArgs,
+    },
+    /// Recompute SDKs, attribution and audits from evidence files (`scan --evidence DIR`)
+    /// with the knowledge in use now, without opening any app (docs/evidence.md).
+    Rematch {
+        /// Evidence files, or directories holding them (`*.evidence.jsonl.gz`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Extra signature folder (adds or overrides SDKs of the embedded database).
+        #[arg(long)]
+        signatures: Option<PathBuf>,
+        /// Audit each app against DIR/<package>.{json,csv,md,txt,html,htm}.
+        #[arg(long, value_name = "DIR")]
+        policy_dir: Option<PathBuf>,
+        /// Output format: jsonl (default; the records `scan` writes for a batch), json
+        /// (pretty, one object per record) or parquet (needs --output).
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: OutputFormat,
+        /// Write to this file instead of stdout.
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
     },
     /// Aggregate a batch JSONL file: prevalence of SDKs, permissions, finding kinds;
     /// errors by reason.

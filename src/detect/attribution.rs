@@ -23,11 +23,11 @@ use super::graph::ClassGraph;
 use super::sdk::SdkFinding;
 use crate::formats::proguard_map::ClassMap;
 use crate::knowledge::signatures::Matcher;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
 /// How a class was tied to its owner.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum Attribution {
     /// The owner's package prefix names the class.
@@ -82,7 +82,7 @@ impl Confidence {
 }
 
 /// How sure an attribution is.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// Inferred from partial evidence (some referencing classes are unknown).

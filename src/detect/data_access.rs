@@ -14,7 +14,7 @@ use crate::formats::dex::code::{walk_refs, RefKind};
 use crate::formats::dex::Dex;
 use crate::knowledge::sensitive_apis::{ApiKind, Certainty, SensitiveApi, SensitiveApiDb};
 use crate::knowledge::signatures::Matcher;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Call sites kept as evidence per (owner, data type).
@@ -23,7 +23,7 @@ const MAX_CALL_SITES: usize = 5;
 const MAX_METHOD_ERRORS: usize = 5;
 
 /// One sensitive call site in dex code.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct CallSite {
     /// Calling method as dexdump prints it (`Lcom/foo/Bar;.name:(args)ret`).
     pub caller: String,
@@ -43,7 +43,7 @@ pub struct CallSite {
 }
 
 /// Whether a call site certainly reads the data.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum ReadCertainty {
     /// A conditional call (its arguments decide what it reads), not confirmed.
@@ -89,7 +89,7 @@ pub struct DataTypeAccess {
 }
 
 /// A raw hit in one dex, before attribution.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RawHit {
     /// Dotted class name of the caller.
     pub class: String,

@@ -11,7 +11,7 @@ use crate::knowledge::Knowledge;
 use std::collections::HashSet;
 
 /// Code read outside the root dex (a plugin or packer payload), matched on its own.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct NestedEvidence {
     /// Path of the payload in the archive.
     pub path: String,

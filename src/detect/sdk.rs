@@ -4,11 +4,11 @@
 //! this module holds what is matched ([`AppEvidence`]) and what comes out ([`SdkFinding`]).
 
 use crate::knowledge::signatures::{Category, Matcher, TestItem};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What an app (or SDK artefact) contains, as the matcher sees it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AppEvidence {
     /// The app's own package (its classes are first-party).
     pub package: Option<String>,

@@ -31,7 +31,7 @@ struct MavenLibrary {
 }
 
 /// One Maven library of the app.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MavenDependency {
     /// `groupId`.
     pub group: String,

@@ -4,10 +4,10 @@
 //! references resolved through resources.arsc where a table is given.
 
 use crate::formats::xml::{Element, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A requested permission (`<uses-permission>` or `<uses-permission-sdk-23>`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsesPermission {
     /// Permission name.
     pub name: String,
@@ -21,7 +21,7 @@ pub struct UsesPermission {
 }
 
 /// A permission the app declares (`<permission>`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeclaredPermission {
     /// Permission name.
     pub name: String,
@@ -30,7 +30,7 @@ pub struct DeclaredPermission {
 }
 
 /// An `<intent-filter>`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IntentFilter {
     /// Actions.
     pub actions: Vec<String>,
@@ -41,7 +41,7 @@ pub struct IntentFilter {
 }
 
 /// An application component.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Component {
     /// `activity`, `activity-alias`, `service`, `receiver` or `provider`.
     pub kind: String,
@@ -62,7 +62,7 @@ pub struct Component {
 }
 
 /// A `<meta-data>` entry (application or component level).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetaData {
     /// `android:name`.
     pub name: String,
@@ -71,7 +71,7 @@ pub struct MetaData {
 }
 
 /// `<queries>` content (Android 11 package visibility).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Queries {
     /// `<package android:name>` entries.
     pub packages: Vec<String>,
@@ -82,7 +82,7 @@ pub struct Queries {
 }
 
 /// Application-level flags that matter for privacy and security.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationFlags {
     /// Application class.
     pub name: Option<String>,
@@ -99,7 +99,7 @@ pub struct ApplicationFlags {
 }
 
 /// The manifest facts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// Package name.
     pub package: Option<String>,

@@ -9,7 +9,7 @@ use crate::error::{Format, ParseError};
 use std::collections::HashMap;
 
 /// Obfuscated class name → original class name (both dotted).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClassMap {
     map: HashMap<String, String>,
 }

@@ -20,7 +20,7 @@
 //! loop consumes input on each turn (or is capped), nothing panics on any input. Whatever cannot
 //! be read becomes a line in [`SigningInfo::warnings`] naming the byte offset and the reason.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -59,7 +59,7 @@ const MAX_WARNINGS: usize = 200;
 const FIRST_SDK_WITH_V2: u32 = 24;
 
 /// Everything read about an APK's signatures.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SigningInfo {
     /// Which schemes are present (not: which verify).
     pub schemes: SchemesPresent,
@@ -95,7 +95,7 @@ pub struct SigningInfo {
 }
 
 /// Presence of each scheme.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemesPresent {
     /// A `META-INF/*.SF` file with its signature block file (`.RSA`, `.DSA` or `.EC`).
     pub v1: bool,
@@ -112,7 +112,7 @@ pub struct SchemesPresent {
 }
 
 /// Where the APK Signing Block sits and what it holds.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SigningBlock {
     /// File offset of the block's first byte.
     pub offset: u64,
@@ -123,7 +123,7 @@ pub struct SigningBlock {
 }
 
 /// One id-value pair of the APK Signing Block.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BlockEntry {
     /// Block id, as `0x` and 8 hex digits.
     pub id: String,
@@ -136,7 +136,7 @@ pub struct BlockEntry {
 }
 
 /// A v2 / v3 / v3.1 signer.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SchemeSigner {
     /// The certificates in signed data; the first is the signer's own.
     pub certificates: Vec<CertInfo>,
@@ -155,7 +155,7 @@ pub struct SchemeSigner {
 }
 
 /// A v1 (JAR) signature: one signature block file and its `.SF`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct V1Signature {
     /// The signature block file (`META-INF/CERT.RSA`).
     pub block_file: String,
@@ -171,7 +171,7 @@ pub struct V1Signature {
 }
 
 /// A v4 signature (`<apk>.idsig`).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct V4Signature {
     /// Format version (2 is the current one).
     pub version: u32,
@@ -196,7 +196,7 @@ pub struct V4Signature {
 }
 
 /// One X.509 certificate.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertInfo {
     /// SHA-256 of the DER encoding, lower-case hex (apksigner's "certificate SHA-256 digest").
     pub sha256: String,
@@ -229,7 +229,7 @@ pub struct CertInfo {
     pub error: Option<String>,
     /// Observations on a readable certificate: expired or not yet valid, key algorithm or
     /// curve without a known size (the latter also in the warnings, with the offset).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 

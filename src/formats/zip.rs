@@ -6,7 +6,7 @@
 //! [`Quirk`] instead of failing the file. Inflation is capped ([`Limits`]) against zip bombs.
 
 use crate::error::{Format, ParseError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::Read;
@@ -33,7 +33,7 @@ impl Default for Limits {
 }
 
 /// The kind of a container oddity; serialised as a stable kebab-case id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum QuirkKind {
     /// Bytes before the first local header (a stub or a polyglot).
@@ -78,7 +78,7 @@ impl std::fmt::Display for QuirkKind {
 }
 
 /// A container oddity worth reporting (Android accepts it; many tools do not).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quirk {
     /// What kind of oddity.
     pub kind: QuirkKind,

@@ -4,11 +4,11 @@
 
 use crate::error::{Error, Format, ParseError};
 use crate::formats::zip::Archive;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// What the set's own metadata says, and the files that are not APKs.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct BundleInfo {
     /// `apks` (bundletool), `xapk`, `apkm`, `split-folder`, or `zip` (APKs in a plain zip).
     pub format: String,
@@ -29,7 +29,7 @@ pub struct BundleInfo {
 }
 
 /// One split APK of a set.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SplitPart {
     /// Path inside the set (or file name in a split folder).
     pub file: String,
@@ -44,7 +44,7 @@ pub struct SplitPart {
 }
 
 /// An OBB expansion file shipped with an `.xapk`.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ObbFile {
     /// Path inside the set.
     pub path: String,

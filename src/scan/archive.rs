@@ -15,6 +15,7 @@ use crate::formats::proguard_map::ClassMap;
 use crate::formats::zip::{Archive, Entry};
 use crate::input::kind::ZipKind;
 use crate::input::reader::{guard_check, guarded_read};
+use crate::knowledge::Knowledge;
 use rayon::prelude::*;
 
 /// Scan an opened archive (APK, AAB, AAR, JAR or split set).
@@ -357,7 +358,7 @@ fn dex_stage(
                     && !crate::input::kind::is_artefact_payload(&e.name))
         })
         .collect();
-    let want_strings = k.matcher.has_string_patterns();
+    let want_strings = k.matcher.has_string_patterns() || opts.keep_evidence;
     let results: Vec<Result<DexResult, Diagnostic>> = dex_entries
         .par_iter()
         .map(|e| {
@@ -463,7 +464,28 @@ fn nested_stage(
 /// Identify SDKs and attribute the sensitive call sites ([`identify`]), and put the
 /// result in the report.
 fn identify_stage(report: &mut ScanReport, evidence: Evidence, opts: &ScanOptions) {
-    let id = identify(&evidence, opts.knowledge());
+    let base = opts.keep_evidence.then(|| report.clone());
+    apply_identification(report, &evidence, opts.knowledge(), opts.split_depth == 0);
+    if let Some(base) = base {
+        let evidence = std::sync::Arc::new(evidence);
+        report.retained = Some(std::sync::Arc::new(super::evidence::Retained::App {
+            base,
+            evidence: evidence.clone(),
+        }));
+        report.evidence = Some(evidence);
+    }
+}
+
+/// Identify SDKs in `evidence` with `k` and put the result in `report` (a report of the
+/// same input before identification): the scan's last stage, and `rematch`'s only one.
+/// `top_level`: the input itself, not a split of a set.
+pub(crate) fn apply_identification(
+    report: &mut ScanReport,
+    evidence: &Evidence,
+    k: &Knowledge,
+    top_level: bool,
+) {
+    let id = identify(evidence, k);
     report.sdks = id.sdks;
     report.data_access = id.data_access;
     report.warnings.extend(id.warnings.iter().cloned());
@@ -477,7 +499,7 @@ fn identify_stage(report: &mut ScanReport, evidence: Evidence, opts: &ScanOption
     }
     report.incomplete = super::completeness(report);
     // split parts are judged as the merged app, not one by one
-    if matches!(report.kind, InputKind::Apk | InputKind::Aab) && opts.split_depth == 0 {
+    if matches!(report.kind, InputKind::Apk | InputKind::Aab) && top_level {
         let classes: std::collections::HashSet<&str> = evidence
             .app
             .classes
@@ -488,8 +510,5 @@ fn identify_stage(report: &mut ScanReport, evidence: Evidence, opts: &ScanOption
         report
             .incomplete
             .extend(super::components_without_code(report, &classes));
-    }
-    if opts.keep_evidence {
-        report.evidence = Some(std::sync::Arc::new(evidence));
     }
 }

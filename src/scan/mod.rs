@@ -8,9 +8,10 @@ use crate::formats::axml;
 use crate::formats::manifest::{Component, Manifest, UsesPermission};
 use crate::formats::xml::Element;
 use crate::formats::zip::{Limits, Quirk};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 mod archive;
+pub mod evidence;
 pub mod icon;
 mod nested;
 pub mod splits;
@@ -100,7 +101,7 @@ impl ScanOptions {
 }
 
 /// What kind of input was scanned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum InputKind {
     /// An APK (or any ZIP with a binary manifest at its root).
@@ -121,7 +122,7 @@ pub enum InputKind {
 pub const SCAN_SCHEMA_VERSION: u32 = 1;
 
 /// The scan result; its JSON form is documented in `docs/scan-json.md`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScanReport {
     /// Version of this JSON layout ([`SCAN_SCHEMA_VERSION`]).
     pub schema_version: u32,
@@ -162,9 +163,11 @@ pub struct ScanReport {
     /// single APK.
     pub bundle: Option<crate::input::split_set::BundleInfo>,
     /// Third-party SDKs found, with their evidence.
+    #[serde(skip_deserializing)]
     pub sdks: Vec<crate::detect::sdk::SdkFinding>,
     /// Personal data read by sensitive API calls in the dex code, per owner (SDK, app,
     /// unknown), with call sites as evidence.
+    #[serde(skip_deserializing)]
     pub data_access: Vec<crate::detect::data_access::DataAccess>,
     /// Native libraries (`lib/<abi>/*.so`).
     pub native_libs: Vec<NativeLibInfo>,
@@ -174,6 +177,7 @@ pub struct ScanReport {
     pub warnings: Vec<String>,
     /// Typed warnings that the scan could not see all of the app's code (a packer hides
     /// it): SDK and data findings are then incomplete.
+    #[serde(skip_deserializing)]
     pub incomplete: Vec<Incomplete>,
     /// Problems with parts of the input; empty when clean.
     pub errors: Vec<Diagnostic>,
@@ -183,13 +187,17 @@ pub struct ScanReport {
     /// The evidence identification ran on, when [`ScanOptions::keep_evidence`] is set.
     #[serde(skip)]
     pub evidence: Option<std::sync::Arc<crate::detect::identify::Evidence>>,
+    /// What `scan --evidence` writes, when [`ScanOptions::keep_evidence`] is set: the
+    /// report before identification with its evidence ([`evidence::Retained`]).
+    #[serde(skip)]
+    pub retained: Option<std::sync::Arc<evidence::Retained>>,
     /// Signing facts of an APK (schemes, signers' certificates, debug certificate, Janus
     /// exposure; docs/signing.md); `None` for other inputs.
     pub signing: Option<crate::formats::signing::SigningInfo>,
 }
 
 /// A native library in the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NativeLibInfo {
     /// Path in the archive.
     pub path: String,
@@ -209,7 +217,7 @@ pub struct NativeLibInfo {
 /// Code shipped outside the root dex: a dex, jar or APK under `assets/`, `res/raw/`,
 /// a plugin folder or a packer payload. Its classes are matched like the root dex, and
 /// SDK evidence from it names its path.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct NestedCode {
     /// Path in the archive.
     pub path: String,
@@ -478,6 +486,7 @@ pub(crate) fn empty_report(name: &str, kind: InputKind) -> ScanReport {
         errors: Vec::new(),
         mapping: None,
         evidence: None,
+        retained: None,
         signing: None,
     }
 }

@@ -145,12 +145,14 @@ pub fn scan_split_folder(dir: &Path, opts: &ScanOptions) -> Result<ScanReport, E
 
 /// Merge scanned splits into `report`: the base manifest, the union of permissions,
 /// components, dex, native libraries and SDK evidence; every piece names its split.
-fn merge_parts(
+pub(crate) fn merge_parts(
     name: &str,
     report: &mut ScanReport,
     mut parts: Vec<ScanReport>,
     mut info: BundleInfo,
 ) -> Result<(), Error> {
+    let before = (!parts.is_empty() && parts.iter().all(|p| p.retained.is_some()))
+        .then(|| (report.clone(), info.clone()));
     // base first: the part without a `split` attribute, then by name
     parts.sort_by(|a, b| {
         let split = |p: &ScanReport| p.manifest.as_ref().and_then(|m| m.split.clone());
@@ -241,6 +243,10 @@ fn merge_parts(
     }
     report.bundle = Some(info);
     report.incomplete = crate::scan::completeness(report);
+    if let Some((outer, bundle)) = before {
+        report.retained = crate::scan::evidence::Retained::split_set(outer, bundle, &parts)
+            .map(std::sync::Arc::new);
+    }
     Ok(())
 }
 

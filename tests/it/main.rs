@@ -41,6 +41,7 @@ mod policy_seeds;
 mod report_html;
 mod report_ci;
 mod report_human;
+mod rematch;
 mod report_sarif;
 mod robustness;
 mod sdk_corpus;

@@ -12,6 +12,7 @@ pub fn run(
     files: &[PathBuf],
     args: BatchArgs,
     mut scan: ScanOptions,
+    evidence: Option<PathBuf>,
     parquet: bool,
 ) -> Result<Outcome, Failure> {
     use apkaudit::batch::{BatchOptions, Done};
@@ -41,6 +42,7 @@ pub fn run(
         policy_dir: args.policy_dir,
         done: None,
         progress: !args.no_progress,
+        evidence_dir: evidence,
     };
     if parquet {
         return run_parquet(files, args.output, args.resume, &opts, &pool);
@@ -93,6 +95,7 @@ pub fn run(
             }
             Ok(Outcome::Clean)
         }
+        Err(e) if is_evidence_failure(&e) => Err(Failure::Input(e.to_string())),
         // an output file that cannot be written is named; a closed stdout stays quiet
         Err(e) => match &args.output {
             Some(path) => Err(Failure::Input(format!(
@@ -102,6 +105,13 @@ pub fn run(
             None => Err(e.into()),
         },
     }
+}
+
+/// Whether a batch stopped because an evidence file could not be written (the error
+/// names that file, not the output).
+fn is_evidence_failure(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|x| x.is::<apkaudit::batch::EvidenceWriteFailed>())
 }
 
 /// Passes records through and notes whether an `audit` member has a finding at or above
@@ -189,7 +199,13 @@ fn run_parquet(
             "--resume appends to JSONL; a Parquet file is written whole (resume a JSONL run, then convert)".into(),
         ));
     }
-    let shown = |e: std::io::Error| Failure::Input(format!("{}: {e}", path.display()));
+    let shown = |e: std::io::Error| {
+        if is_evidence_failure(&e) {
+            Failure::Input(e.to_string())
+        } else {
+            Failure::Input(format!("{}: {e}", path.display()))
+        }
+    };
     let mut w = RecordWriter::create(path).map_err(shown)?;
     let inputs = apkaudit::batch::collect_inputs(files);
     let stats = apkaudit::batch::run(&inputs, opts, Some(pool), &mut w).map_err(shown)?;
@@ -197,6 +213,164 @@ fn run_parquet(
     file.commit().map_err(shown)?;
     report_stats(&stats);
     Ok(Outcome::Clean)
+}
+
+/// `rematch`: records made again from evidence files.
+pub fn rematch(
+    files: &[PathBuf],
+    opts: &apkaudit::batch::rematch::RematchOptions,
+    format: crate::cli::args::OutputFormat,
+    output: Option<&std::path::Path>,
+    jobs: Option<usize>,
+) -> Result<Outcome, Failure> {
+    use crate::cli::args::OutputFormat;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| Failure::Input(format!("cannot start worker threads: {e}")))?;
+    let files = apkaudit::batch::rematch::collect_evidence(files);
+    let run = |out: &mut (dyn std::io::Write + Send)| {
+        apkaudit::batch::rematch::run(&files, opts, Some(&pool), out)
+    };
+    let stats = match (format, output) {
+        (OutputFormat::Table, _) => return Err(Failure::Input(
+            "rematch writes records (jsonl, json or parquet); use `apkaudit summary` for a table"
+                .into(),
+        )),
+        (OutputFormat::Parquet, None) => {
+            return Err(Failure::Input(
+                "--format parquet needs --output FILE".into(),
+            ))
+        }
+        (OutputFormat::Parquet, Some(path)) => {
+            let shown = |e: std::io::Error| Failure::Input(format!("{}: {e}", path.display()));
+            let mut w = apkaudit::batch::parquet::RecordWriter::create(path).map_err(shown)?;
+            let stats = run(&mut w).map_err(shown)?;
+            let (file, _rows) = w.finish().map_err(shown)?;
+            file.commit().map_err(shown)?;
+            stats
+        }
+        (f, out) => {
+            let mut sink: Box<dyn std::io::Write + Send> = match out {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .map_err(|e| Failure::Input(format!("{}: {e}", path.display())))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+            };
+            let result = if f == OutputFormat::Json {
+                let mut p = Pretty {
+                    inner: sink,
+                    line: Vec::new(),
+                };
+                let r = run(&mut p);
+                r.and_then(|s| p.inner.flush().map(|_| s))
+            } else {
+                let r = run(&mut sink);
+                r.and_then(|s| sink.flush().map(|_| s))
+            };
+            match (result, out) {
+                (Ok(s), _) => s,
+                (Err(e), Some(path)) => {
+                    return Err(Failure::Input(format!(
+                        "{}: cannot write output: {e}",
+                        path.display()
+                    )))
+                }
+                (Err(e), None) => return Err(e.into()),
+            }
+        }
+    };
+    report_stats(&stats);
+    if stats.errors > 0 {
+        return Ok(Outcome::SomeUnreadable);
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Re-indents each JSON line it is given (members kept in their order).
+struct Pretty {
+    inner: Box<dyn std::io::Write + Send>,
+    line: Vec<u8>,
+}
+
+impl std::io::Write for Pretty {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(i) = rest.iter().position(|b| *b == b'\n') {
+            self.line.extend_from_slice(&rest[..i]);
+            let line = std::mem::take(&mut self.line);
+            let mut text = indent_json(&line);
+            text.push(b'\n');
+            self.inner.write_all(&text)?;
+            rest = &rest[i + 1..];
+        }
+        self.line.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Compact JSON text re-indented as `serde_json`'s pretty printer writes it (two spaces,
+/// `": "`, empty `{}` and `[]` kept), in one pass; members keep their order.
+fn indent_json(compact: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut escaped = false;
+    let newline = |out: &mut Vec<u8>, depth: usize| {
+        out.push(b'\n');
+        out.extend(std::iter::repeat(b' ').take(depth * 2));
+    };
+    let mut i = 0;
+    while i < compact.len() {
+        let c = compact[i];
+        if in_str {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == b'\\' {
+                escaped = true;
+            } else if c == b'"' {
+                in_str = false;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => {
+                in_str = true;
+                out.push(c);
+            }
+            b'{' | b'[' => {
+                let close = if c == b'{' { b'}' } else { b']' };
+                if compact.get(i + 1) == Some(&close) {
+                    out.extend_from_slice(&[c, close]);
+                    i += 2;
+                    continue;
+                }
+                out.push(c);
+                depth += 1;
+                newline(&mut out, depth);
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            b',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            b':' => out.extend_from_slice(b": "),
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Aggregate batch JSONL files (the shards of one run merge into one summary).

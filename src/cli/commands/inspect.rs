@@ -13,6 +13,7 @@ pub fn scan(
     format: OutputFormat,
     opts: &ScanOptions,
     lang: apkaudit::knowledge::Lang,
+    evidence: Option<&Path>,
 ) -> Result<Outcome, Failure> {
     use apkaudit::batch::provenance::{Provenance, ResultOptions, WithProvenance};
     let mut outcome = Outcome::Clean;
@@ -20,25 +21,31 @@ pub fn scan(
     let provenance = Provenance::current(opts.knowledge(), ResultOptions::of_budget(&opts.budget));
     for f in files {
         match scan_file(f, opts) {
-            Ok(r) => match format {
-                OutputFormat::Json | OutputFormat::Jsonl => {
-                    let rec = WithProvenance {
-                        report: &r,
-                        provenance: &provenance,
-                    };
-                    emit_json(&rec, single && format == OutputFormat::Json)?
+            Ok(r) => {
+                if let Some(dir) = evidence {
+                    apkaudit::scan::evidence::write_evidence(dir, f, &r, opts)
+                        .map_err(|e| Failure::Input(format!("cannot write evidence: {e}")))?;
                 }
-                OutputFormat::Table => emit(&apkaudit::report::scan_table(
-                    &r,
-                    opts.knowledge(),
-                    crate::cli::output::table_style(lang),
-                ))?,
-                OutputFormat::Parquet => {
-                    return Err(Failure::Input(
-                        "--format parquet writes a batch: give --output FILE".into(),
-                    ))
+                match format {
+                    OutputFormat::Json | OutputFormat::Jsonl => {
+                        let rec = WithProvenance {
+                            report: &r,
+                            provenance: &provenance,
+                        };
+                        emit_json(&rec, single && format == OutputFormat::Json)?
+                    }
+                    OutputFormat::Table => emit(&apkaudit::report::scan_table(
+                        &r,
+                        opts.knowledge(),
+                        crate::cli::output::table_style(lang),
+                    ))?,
+                    OutputFormat::Parquet => {
+                        return Err(Failure::Input(
+                            "--format parquet writes a batch: give --output FILE".into(),
+                        ))
+                    }
                 }
-            },
+            }
             Err(e) => {
                 eprintln!("apkaudit: {e}");
                 outcome = Outcome::SomeUnreadable;

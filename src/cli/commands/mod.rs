@@ -19,13 +19,19 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             signatures,
             mapping,
             lang,
+            evidence,
             batch,
         } => {
             let mut opts = apkaudit::scan::ScanOptions {
                 budget: batch.budget.budget(),
                 mapping,
+                keep_evidence: evidence.is_some(),
                 ..Default::default()
             };
+            if let Some(dir) = &evidence {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| Failure::Input(format!("{}: {e}", dir.display())))?;
+            }
             if let Some(dir) = &signatures {
                 opts.knowledge = Some(load_knowledge(dir)?);
             }
@@ -49,6 +55,7 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
                     format.unwrap_or(OutputFormat::Table),
                     &opts,
                     lang.into(),
+                    evidence.as_deref(),
                 );
             }
             if format == Some(OutputFormat::Table) {
@@ -56,7 +63,13 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
                     "batch output is JSONL; use `apkaudit summary` for a table".into(),
                 ));
             }
-            batch::run(&files, batch, opts, format == Some(OutputFormat::Parquet))
+            batch::run(
+                &files,
+                batch,
+                opts,
+                evidence,
+                format == Some(OutputFormat::Parquet),
+            )
         }
         Command::Summary {
             files,
@@ -87,6 +100,21 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             lang,
             budget,
         } => inspect::manifest(&file, format, lang.into(), &budget.budget()),
+        Command::Rematch {
+            files,
+            signatures,
+            policy_dir,
+            format,
+            output,
+            jobs,
+        } => {
+            let knowledge = signatures.as_deref().map(load_knowledge).transpose()?;
+            let opts = apkaudit::batch::rematch::RematchOptions {
+                knowledge,
+                policy_dir,
+            };
+            batch::rematch(&files, &opts, format, output.as_deref(), jobs)
+        }
         Command::Policy {
             file,
             format,
