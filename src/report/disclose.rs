@@ -105,6 +105,10 @@ pub struct DraftSdk {
     pub permissions: Vec<String>,
     /// Privacy-policy link.
     pub privacy_url: Option<String>,
+    /// The SDK version the app carries and where it was read (`4.8.1 (from meta-data
+    /// JPUSH_VERSION)`), when the scan found it; the version's known issues follow.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub version: Vec<String>,
     /// What must be filled in or checked by hand.
     pub to_fill: Vec<String>,
 }
@@ -369,6 +373,10 @@ pub fn disclosure(scan: &ScanReport, k: &Knowledge, lang: Lang) -> Disclosure {
             permission_data_types: via_permission,
             permissions,
             privacy_url,
+            version: super::text::version_text(f, lang)
+                .into_iter()
+                .chain(super::text::version_issue_lines(f, lang))
+                .collect(),
             to_fill,
         });
     }
@@ -578,7 +586,11 @@ fn draft_tables(d: &Disclosure, k: &Knowledge, lang: Lang) -> [TableModel; 3] {
             .iter()
             .map(|s| {
                 vec![
-                    text(s.name.clone()),
+                    // the name, then the version found and its known issues
+                    std::iter::once(&s.name)
+                        .chain(&s.version)
+                        .map(|l| vec![Part::Text(l.clone())])
+                        .collect(),
                     s.company.clone().map(text).unwrap_or_else(fill),
                     text(s.purpose.clone()),
                     data_cell(k, s, lang)

@@ -319,6 +319,22 @@ fn every_human_report_shows_sdk_version_certainty_and_attribution() {
         ev.iter().any(|l| l == &format!("version: {version}")),
         "{ev:?}"
     );
+    // the disclose drafts name the version too
+    let d = apkaudit::report::disclose::disclosure(&scan, k, Lang::En);
+    let draft = apkaudit::report::disclose::disclosure_markdown(&d, k, Lang::En);
+    assert!(
+        draft.contains(&format!("JPush<br>{version}<br>{issue}")),
+        "{draft}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&apkaudit::report::disclose::disclosure_json(&d)).unwrap();
+    let jp = json["sdks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "jpush")
+        .unwrap();
+    assert_eq!(jp["version"][0], version);
     // in Chinese too
     let zh = audit_markdown(&r, &scan, k, Lang::Zh);
     assert!(zh.contains("4.8.1（来自 meta-data JPUSH_VERSION）"), "{zh}");
