@@ -246,7 +246,8 @@ fn missing_huge_and_non_image_icons_are_a_note_in_the_html_report() {
     huge.resize(600 * 1024, 0);
     let no_icon = app(None);
     let with_icon = app(Some(icon));
-    let cases: [(&str, Vec<(&str, &[u8])>, Option<&str>); 5] = [
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a [u8])>, Option<&'a str>);
+    let cases: [Case<'_>; 5] = [
         (
             "missing",
             vec![("AndroidManifest.xml", &no_icon)],
