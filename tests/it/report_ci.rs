@@ -82,10 +82,13 @@ fn every_json_output_has_a_schema_version() {
     std::fs::create_dir_all(&dir).unwrap();
     let jsonl = dir.join("batch.jsonl");
     let missing = dir.join("missing.apk");
+    let evidence = dir.join("evidence");
     let (code, _, err) = run(&[
         "scan",
         "samples/demo.apk",
         missing.to_str().unwrap(),
+        "--evidence",
+        evidence.to_str().unwrap(),
         "-o",
         jsonl.to_str().unwrap(),
     ]);
@@ -95,6 +98,14 @@ fn every_json_output_has_a_schema_version() {
     for line in records.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(v["schema_version"], 1, "batch record {line}");
+    }
+    // rematch writes the same records from the evidence
+    let (code, rematched, err) = run(&["rematch", evidence.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(rematched.lines().count() >= 1, "{rematched}");
+    for line in rematched.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["schema_version"], 1, "rematch record {line}");
     }
     let (_, summary, _) = run(&["summary", jsonl.to_str().unwrap(), "--format", "json"]);
     let (_, stale, _) = run(&[
