@@ -60,6 +60,12 @@ impl Input {
     pub fn raw_name(&self) -> Option<String> {
         raw_name(&self.path)
     }
+
+    /// The key `--resume` knows this input by: its exact path bytes (see
+    /// [`super::resume::done_key`]), so names that differ only in invalid UTF-8 stay apart.
+    pub fn done_key(&self) -> String {
+        super::resume::done_key(&self.display, self.raw_name().as_deref())
+    }
 }
 
 /// The escaped bytes of `path` when it is not valid UTF-8.

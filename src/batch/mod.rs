@@ -201,7 +201,7 @@ fn process(
     };
     let done = opts.done.as_ref();
     if let Some(e) = &input.error {
-        if done.is_some_and(|d| d.contains(&input.display, None)) {
+        if done.is_some_and(|d| d.contains(&input.done_key(), None)) {
             return Outcome::Skip { done: true };
         }
         return err_line(None, None, e.clone(), "io");
@@ -213,21 +213,21 @@ fn process(
     let data = match open_input(&input.path, opts) {
         Ok(d) => d,
         Err(e) => {
-            if done.is_some_and(|d| d.contains(&input.display, None)) {
+            if done.is_some_and(|d| d.contains(&input.done_key(), None)) {
                 return Outcome::Skip { done: true };
             }
             return err_line(None, None, e.to_string(), "io");
         }
     };
     let mut sha = None;
-    if content_shard.is_some() || done.is_some_and(|d| d.has_path(&input.display)) {
+    if content_shard.is_some() || done.is_some_and(|d| d.has_path(&input.done_key())) {
         let h = sha_hex(&data);
         if let Some(s) = content_shard {
             if !s.contains(Shard::of_sha256_hex(&h, s.n)) {
                 return Outcome::Skip { done: false };
             }
         }
-        if done.is_some_and(|d| d.contains(&input.display, Some(&h))) {
+        if done.is_some_and(|d| d.contains(&input.done_key(), Some(&h))) {
             return Outcome::Skip { done: true };
         }
         sha = Some(h);
@@ -383,7 +383,7 @@ fn process_folder(
                     return Outcome::Skip { done: false };
                 }
             }
-            if done.is_some_and(|d| d.contains(&input.display, Some(&report.sha256))) {
+            if done.is_some_and(|d| d.contains(&input.done_key(), Some(&report.sha256))) {
                 return Outcome::Skip { done: true };
             }
             if let Some(e) = keep_evidence(input, &report, opts, &scan_opts) {
@@ -399,7 +399,7 @@ fn process_folder(
             )
         }
         Ok(Err(e)) => {
-            if done.is_some_and(|d| d.contains(&input.display, None)) {
+            if done.is_some_and(|d| d.contains(&input.done_key(), None)) {
                 return Outcome::Skip { done: true };
             }
             err_line(None, None, e.to_string(), &error_kind(&e, &guard))

@@ -1,5 +1,8 @@
 //! `--resume`: read what an earlier (possibly killed) run wrote, drop a truncated or
-//! otherwise unreadable line, and remember which inputs are done by (path, sha256).
+//! otherwise unreadable line, and remember which inputs are done by (path, sha256). The
+//! path is the exact one: a record's `file_raw` (the path's bytes, escaped) when it has
+//! one, else its `file`, so two names that differ only in invalid UTF-8 (and show as the
+//! same lossy `file`) are resumed apart.
 //!
 //! The output is streamed line by line (it can be many gigabytes); only the (path,
 //! sha256) pairs are kept in memory.
@@ -35,7 +38,19 @@ enum Repair {
 struct Key {
     file: String,
     #[serde(default)]
+    file_raw: Option<String>,
+    #[serde(default)]
     sha256: Option<String>,
+}
+
+/// The exact key of a path: `raw:` and the escaped bytes when the path is not UTF-8
+/// (`file_raw`), else `utf8:` and the path (the prefixes keep a UTF-8 name that spells
+/// `\xff` apart from a name holding the byte 0xff).
+pub fn done_key(file: &str, file_raw: Option<&str>) -> String {
+    match file_raw {
+        Some(raw) => format!("raw:{raw}"),
+        None => format!("utf8:{file}"),
+    }
 }
 
 /// The key of a complete record line, or `None` when the line is not one.
@@ -49,15 +64,16 @@ fn blank(line: &[u8]) -> bool {
 }
 
 impl Done {
-    /// True when some record has this path (the content must still be compared).
-    pub fn has_path(&self, file: &str) -> bool {
-        self.by_path.contains_key(file)
+    /// True when some record has this path (the content must still be compared); `key`
+    /// is [`done_key`] of the path.
+    pub fn has_path(&self, key: &str) -> bool {
+        self.by_path.contains_key(key)
     }
 
-    /// True when a record has this path and content hash.
-    pub fn contains(&self, file: &str, sha256: Option<&str>) -> bool {
+    /// True when a record has this path ([`done_key`]) and content hash.
+    pub fn contains(&self, key: &str, sha256: Option<&str>) -> bool {
         self.by_path
-            .get(file)
+            .get(key)
             .is_some_and(|s| s.contains(&sha256.map(str::to_string)))
     }
 
@@ -85,7 +101,10 @@ impl Done {
             }
             match line_key(&buf) {
                 Some(k) => {
-                    done.by_path.entry(k.file).or_default().insert(k.sha256);
+                    done.by_path
+                        .entry(done_key(&k.file, k.file_raw.as_deref()))
+                        .or_default()
+                        .insert(k.sha256);
                     done.records += 1;
                     if bad_seen {
                         repair = Repair::Rewrite;
@@ -165,10 +184,10 @@ mod tests {
         let (d, repair) = Done::read(text.as_bytes()).unwrap();
         assert_eq!(d.records, 2);
         assert_eq!(d.dropped, 1);
-        assert!(d.contains("a", Some("11")));
-        assert!(!d.contains("a", Some("12")));
-        assert!(d.contains("b", None));
-        assert!(!d.has_path("c"));
+        assert!(d.contains(&done_key("a", None), Some("11")));
+        assert!(!d.contains(&done_key("a", None), Some("12")));
+        assert!(d.contains(&done_key("b", None), None));
+        assert!(!d.has_path(&done_key("c", None)));
         let cut = text.rfind('\n').unwrap() as u64 + 1;
         assert_eq!(repair, Repair::Truncate(cut));
         // a complete-looking last line without newline is still dropped

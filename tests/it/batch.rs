@@ -270,6 +270,73 @@ fn resume_after_simulated_kill() {
     std::fs::remove_dir_all(&tmp).ok();
 }
 
+/// Two inputs whose names differ only in invalid UTF-8 bytes (both shown as the same lossy
+/// `file`) and hold the same bytes: a run killed after the first record resumes the
+/// second, and a complete output resumes nothing.
+#[test]
+fn resume_keys_inputs_by_their_exact_name() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempdir("resume-raw");
+    let apps = dir.join("apps");
+    std::fs::create_dir_all(&apps).unwrap();
+    let apk = apk_with_package("com.example.same", &[]);
+    for b in [0xfeu8, 0xff] {
+        let name = [b"app-".as_slice(), &[b], b".apk"].concat();
+        std::fs::write(apps.join(std::ffi::OsStr::from_bytes(&name)), &apk).unwrap();
+    }
+    let out_path = dir.join("out.jsonl");
+    let out = run(&[
+        "scan",
+        "--sorted",
+        "-o",
+        out_path.to_str().unwrap(),
+        apps.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(&out_path).unwrap();
+    let full = records(&text);
+    assert_eq!(full.len(), 2);
+    assert_eq!(full[0]["file"], full[1]["file"], "the same lossy name");
+    assert_eq!(full[0]["sha256"], full[1]["sha256"], "the same content");
+    let raws: BTreeSet<String> = full
+        .iter()
+        .map(|r| r["file_raw"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(raws.len(), 2, "the exact names differ");
+    // killed after the first record
+    let first = text.lines().next().unwrap();
+    std::fs::write(&out_path, format!("{first}\n")).unwrap();
+    let resume = || {
+        let out = run(&[
+            "scan",
+            "--resume",
+            "-o",
+            out_path.to_str().unwrap(),
+            apps.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        read_records(&out_path)
+    };
+    let got = resume();
+    assert_eq!(
+        got.len(),
+        2,
+        "the second name is scanned, the first is not again"
+    );
+    let got_raws: BTreeSet<String> = got
+        .iter()
+        .map(|r| r["file_raw"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got_raws, raws);
+    assert_eq!(resume().len(), 2, "a complete output resumes nothing");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 fn check_shards(input: &str, by: &str) {
     let all = records(&String::from_utf8_lossy(&run(&["scan", input]).stdout));
     let mut union = BTreeMap::new();
