@@ -1116,6 +1116,10 @@ fn permissions(
         };
         let base = starts.get(k).copied().unwrap_or(0);
         let (s, e) = (h.start - base, h.end - base);
+        // a name inside a link is part of its address (".../apps/photos/android/...")
+        if in_url(line, s, e) {
+            continue;
+        }
         let (a, b) = unit_bounds(line, s, e);
         let prefix = line.get(a..s).unwrap_or("");
         let suffix = line.get(e..b).unwrap_or("").trim_start();

@@ -1155,6 +1155,28 @@ fn prose_permissions(
         }
         mentions += at.len();
         for (pos, marker) in at {
+            // a marker inside a link is part of its address (".../android/permissions.md")
+            // (looked for at most 300 bytes each side, so a huge line stays linear)
+            let mut lo = pos.saturating_sub(300);
+            while lo > 0 && !ascii_lower.is_char_boundary(lo) {
+                lo -= 1;
+            }
+            let mut hi = (pos + 300).min(ascii_lower.len());
+            while hi < ascii_lower.len() && !ascii_lower.is_char_boundary(hi) {
+                hi += 1;
+            }
+            let tok_start = ascii_lower
+                .get(lo..pos)
+                .and_then(|x| x.rfind(char::is_whitespace))
+                .map_or(lo, |p| lo + p + 1);
+            let tok_end = ascii_lower
+                .get(pos..hi)
+                .and_then(|x| x.find(char::is_whitespace))
+                .map_or(hi, |p| pos + p);
+            let tok = ascii_lower.get(tok_start..tok_end).unwrap_or("");
+            if tok.contains("://") || tok.contains("www.") {
+                continue;
+            }
             // Only the last ~120 bytes before the marker matter (names are short); bounding
             // the window keeps a huge single line linear.
             let mut start = pos.saturating_sub(120);

@@ -184,3 +184,23 @@ fn policy_json_has_schema_version_and_coverage() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("junk.bin"));
 }
+
+#[test]
+fn a_permission_name_inside_a_link_is_not_a_permission() {
+    // "photos" is a display name of READ_MEDIA_IMAGES; here it is part of an address
+    let text = "Source: https://example.com/mobile/apps/photos/android/permissions.md\n\n\
+                ## Permissions\n\n\
+                > android.permission.CAMERA\n\n\
+                **Photos**: pick pictures to upload\n";
+    let p = read(text, Kind::Markdown);
+    let names: Vec<(&str, usize)> = p
+        .permissions
+        .iter()
+        .map(|x| (x.name.as_str(), x.source.line))
+        .collect();
+    assert!(!names.iter().any(|(_, l)| *l == 1), "{names:?}");
+    assert!(
+        names.contains(&("android.permission.CAMERA", 5)),
+        "{names:?}"
+    );
+}
