@@ -58,10 +58,10 @@ fn from_zip(seeds: &mut Seeds, data: &[u8], depth: u8) {
         }
         let Ok(b) = a.read(e) else { continue };
         let n = e.name.as_str();
-        if n == "AndroidManifest.xml" || (n.ends_with(".xml") && n.starts_with("res/")) {
-            if apkaudit::formats::axml::looks_like_axml(&b) {
-                seeds.add("axml", &b);
-            }
+        if (n == "AndroidManifest.xml" || (n.ends_with(".xml") && n.starts_with("res/")))
+            && apkaudit::formats::axml::looks_like_axml(&b)
+        {
+            seeds.add("axml", &b);
         }
         if n.starts_with("base/") && n.ends_with(".xml") {
             seeds.add("aapt_pb", &b);

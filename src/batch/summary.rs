@@ -296,12 +296,15 @@ fn last_records(read: &mut Source<'_>, mut on: impl FnMut(Rec)) -> std::io::Resu
     Ok(invalid)
 }
 
+/// A consumer of numbered lines.
+type LineSink<'s> = &'s mut dyn FnMut(usize, &[u8]);
+
 /// The lines of several JSONL files, numbered across them; a failing file is named in
 /// the error.
 fn read_paths<'a>(
     paths: &'a [PathBuf],
     failed: &'a mut Option<PathBuf>,
-) -> impl FnMut(&mut dyn FnMut(usize, &[u8])) -> std::io::Result<()> + 'a {
+) -> impl FnMut(LineSink<'_>) -> std::io::Result<()> + 'a {
     move |f| {
         let mut base = 0usize;
         for p in paths {

@@ -445,11 +445,11 @@ impl<'a> Owners<'a> {
             // (not when the owner ships a bundled SDK that is present too: the class
             // may as well be the bundled SDK's code the owner calls)
             let mut take = Vec::new();
-            for i in 0..n {
+            for (i, &c) in cand.iter().enumerate().take(n) {
                 if self.of[i].is_none()
                     && g.is_defined(i as u32)
-                    && cand[i] < CONFLICT
-                    && !ambiguous.get(cand[i] as usize).copied().unwrap_or(false)
+                    && c < CONFLICT
+                    && !ambiguous.get(c as usize).copied().unwrap_or(false)
                 {
                     take.push(i);
                 }

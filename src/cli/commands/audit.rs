@@ -8,19 +8,34 @@ use apkaudit::knowledge::Knowledge;
 use apkaudit::scan::{scan_file, ScanOptions};
 use std::path::Path;
 
+/// What `apkaudit audit` was asked to do.
+pub struct AuditCmd<'a> {
+    pub file: &'a Path,
+    /// The policy files (several are merged).
+    pub policy: &'a [std::path::PathBuf],
+    pub format: ReportFormat,
+    pub fail_on: Option<Severity>,
+    pub signatures: Option<&'a Path>,
+    pub budget: apkaudit::input::budget::Budget,
+    pub mapping: Option<std::path::PathBuf>,
+    pub base_dir: Option<&'a Path>,
+    pub lang: apkaudit::knowledge::Lang,
+}
+
 /// Audit `file` against its policy (several files are merged); exit 1 when a finding
 /// reaches `fail_on`.
-pub fn run(
-    file: &Path,
-    policy: &[std::path::PathBuf],
-    format: ReportFormat,
-    fail_on: Option<Severity>,
-    signatures: Option<&Path>,
-    budget: apkaudit::input::budget::Budget,
-    mapping: Option<std::path::PathBuf>,
-    base_dir: Option<&Path>,
-    lang: apkaudit::knowledge::Lang,
-) -> Result<Outcome, Failure> {
+pub fn run(cmd: AuditCmd<'_>) -> Result<Outcome, Failure> {
+    let AuditCmd {
+        file,
+        policy,
+        format,
+        fail_on,
+        signatures,
+        budget,
+        mapping,
+        base_dir,
+        lang,
+    } = cmd;
     let mut opts = ScanOptions {
         budget,
         mapping,
