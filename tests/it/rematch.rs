@@ -437,3 +437,74 @@ fn rematch_equals_rescan_on_the_corpus() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// CPU seconds of the calling thread.
+fn thread_cpu() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// Rematching the corpus's evidence against re-scanning the corpus, both on one thread
+/// (a one-thread pool runs every nested parallel step on that thread, so its CPU time is
+/// the whole work, whatever else the machine runs). Prints the ratio; docs/benchmarks.md
+/// records it.
+#[cfg_attr(not(shared), ignore = "needs ../shared/corpus")]
+#[test]
+fn rematch_is_faster_than_rescan_on_the_corpus() {
+    use apkaudit::batch::rematch::{collect_evidence, RematchOptions};
+    use apkaudit::batch::{collect_inputs, BatchOptions};
+    let corpus = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    let dir = tempdir("speed");
+    let ev = dir.join("evidence");
+    std::fs::create_dir_all(&ev).unwrap();
+    let inputs = collect_inputs(&[corpus]);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    // knowledge loaded once before either is timed
+    let _ = apkaudit::knowledge::Knowledge::embedded()
+        .matcher
+        .match_app(&Default::default());
+    let mut keep = BatchOptions {
+        evidence_dir: Some(ev.clone()),
+        ..Default::default()
+    };
+    keep.scan.keep_evidence = true;
+    apkaudit::batch::run(&inputs, &keep, Some(&pool), &mut std::io::sink()).unwrap();
+    let files = collect_evidence(&[ev]);
+    let rescan_opts = BatchOptions::default();
+    let rm_opts = RematchOptions::default();
+    let mut best = (f64::MAX, f64::MAX);
+    for _ in 0..3 {
+        let (scan_s, written) = pool.install(|| {
+            let t = thread_cpu();
+            let s = apkaudit::batch::run(&inputs, &rescan_opts, None, &mut std::io::sink())
+                .unwrap();
+            (thread_cpu() - t, s.written)
+        });
+        let (rm_s, rm_written) = pool.install(|| {
+            let t = thread_cpu();
+            let s = apkaudit::batch::rematch::run(&files, &rm_opts, None, &mut std::io::sink())
+                .unwrap();
+            (thread_cpu() - t, s.written)
+        });
+        assert!(rm_written == files.len() && written >= files.len());
+        best = (best.0.min(scan_s), best.1.min(rm_s));
+    }
+    let ratio = best.0 / best.1;
+    println!(
+        "rescan {} inputs: {:.3} CPU s; rematch {} evidence files: {:.3} CPU s; rematch is {ratio:.1}x faster",
+        inputs.len(),
+        best.0,
+        files.len(),
+        best.1
+    );
+    assert!(ratio > 2.0, "rematch must be much faster than a rescan: {ratio:.1}x");
+    let _ = std::fs::remove_dir_all(&dir);
+}
