@@ -6,6 +6,7 @@
 //! [`Knowledge::load`] adds a `--signatures DIR` on top. Everything above this layer
 //! (detection, scan, policy reading, audit, reports) takes its facts from a `Knowledge`.
 
+pub mod categories;
 pub mod data_types;
 pub mod manifest_values;
 pub mod permissions;
@@ -41,6 +42,8 @@ pub struct Knowledge {
     pub data_types: data_types::DataTypeDb,
     /// Sensitive APIs and the data they read.
     pub sensitive_apis: sensitive_apis::SensitiveApiDb,
+    /// English and Chinese names of SDK categories.
+    pub categories: categories::CategoryNames,
     /// Policy-reader vocabulary and data-type coverage rules.
     pub terms: policy_terms::PolicyTerms,
     /// SDK and permission names compiled for reading policies (built once).
@@ -58,6 +61,7 @@ const TABLES: &[(&str, &str)] = &[
     ("data/policy_terms.toml", policy_terms::EMBEDDED_TERMS),
     ("data/data_coverage.toml", policy_terms::EMBEDDED_COVERAGE),
     ("data/permission_labels.toml", policy_names::EMBEDDED_LABELS),
+    ("data/categories.toml", categories::EMBEDDED),
 ];
 
 fn data_err(file: &str, e: impl std::fmt::Display) -> ParseError {
@@ -109,6 +113,8 @@ impl Knowledge {
             policy_terms::EMBEDDED_COVERAGE,
         )?;
         let labels = policy_names::load_labels(policy_names::EMBEDDED_LABELS)?;
+        let categories = categories::CategoryNames::load(categories::EMBEDDED)
+            .map_err(|e| data_err("data/categories.toml", e))?;
         let names =
             policy_names::PolicyNames::build(&sigs, &permissions, &terms, &labels, &data_types);
         let digest = digest(&extra_files);
@@ -119,6 +125,7 @@ impl Knowledge {
             permissions,
             data_types,
             sensitive_apis,
+            categories,
             terms,
             digest,
         })
@@ -146,6 +153,7 @@ impl Knowledge {
             data_types,
             sensitive_apis: sensitive_apis::SensitiveApiDb::parse(sensitive_apis::EMBEDDED)
                 .unwrap_or_default(),
+            categories: categories::CategoryNames::load(categories::EMBEDDED).unwrap_or_default(),
             terms,
             digest: digest(&[]),
         }

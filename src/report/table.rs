@@ -281,7 +281,7 @@ pub fn scan_table(r: &ScanReport, k: &Knowledge, style: TableStyle) -> String {
                 };
                 vec![
                     sdk,
-                    f.category.to_string(),
+                    k.categories.name(f.category, lang).to_string(),
                     cap(&vendor.unwrap_or_default(), 120).into_owned(),
                     f.confidence.clone(),
                     ev.join("\n"),

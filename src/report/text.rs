@@ -693,7 +693,7 @@ pub struct SdkRow {
     pub version: Option<String>,
     /// Known problems of that version, and the SDK it came bundled in.
     pub version_notes: Vec<String>,
-    /// Category (`ads`, `push`, ...).
+    /// Category, named in `lang` (`data/categories.toml`).
     pub category: String,
     /// Privacy-policy link.
     pub privacy_url: Option<String>,
@@ -730,7 +730,7 @@ pub fn sdk_rows(scan: &ScanReport, k: &Knowledge, lang: Lang) -> Vec<SdkRow> {
                 legal_entity,
                 version: version_text(f, lang),
                 version_notes,
-                category: f.category.to_string(),
+                category: k.categories.name(f.category, lang).to_string(),
                 privacy_url: sig.and_then(|s| s.privacy_url.clone()),
                 confidence: f.confidence.clone(),
                 data_read,

@@ -393,7 +393,21 @@ fn scan_manifest_and_summary_tables_take_lang_with_names_from_the_data_files() {
         assert!(out.contains(&label), "{label}\n{out}");
         let data = k.data_types.display("imei", lang);
         assert!(out.contains(data), "{data}\n{out}");
+        // the category column names each SDK's category from data/categories.toml
+        for f in &scan.sdks {
+            let cat = k.categories.name(f.category, lang);
+            assert!(out.contains(&format!("┆ {cat} ")), "{cat}\n{out}");
+        }
     }
+    for f in &scan.sdks {
+        let zh_cat = k.categories.name(f.category, Lang::Zh);
+        assert!(has_cjk(zh_cat) && !en.contains(zh_cat), "{zh_cat}");
+    }
+    // and so does the Markdown SDK table of an audit
+    let (_, r) = demo();
+    let md = audit_markdown(&r, &scan, k, Lang::Zh);
+    let cat = k.categories.name(jpush.category, Lang::Zh);
+    assert!(md.contains(&format!("| {cat} |")), "{cat}\n{md}");
     assert!(zh.contains("项目") && zh.contains("保护级别"), "{zh}");
     // manifest table
     let (code, out, err) = run_cols(
