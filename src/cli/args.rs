@@ -223,6 +223,9 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: OutputFormat,
+        /// Language of the table's headers, SDK names, categories and legal entities.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: LangArg,
     },
     /// Print the decoded AndroidManifest.xml as text XML: of an APK, AAB, AAR, split set
     /// (.apks, .xapk, .apkm: the base APK) or raw binary manifest.

@@ -357,27 +357,48 @@ pub fn scan_table(r: &ScanReport, k: &Knowledge, style: TableStyle) -> String {
     out
 }
 
-/// Render the signature database as a table.
-pub fn signatures_table(sigs: &[crate::knowledge::signatures::Signature]) -> String {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    t.set_header(vec!["id", "name", "category", "vendor"]);
-    for s in sigs {
-        t.add_row(vec![
-            s.id.clone(),
-            format!(
-                "{}{}",
-                s.name,
-                s.name_zh
-                    .as_deref()
-                    .map(|z| format!(" / {z}"))
-                    .unwrap_or_default()
-            ),
-            s.category.to_string(),
-            s.vendor_zh.clone().or(s.vendor.clone()).unwrap_or_default(),
-        ]);
-    }
-    format!("{t}\n{} signatures\n", sigs.len())
+/// Render the signature database as a table fitted to the width, in `style.lang`: SDK
+/// names, categories (`data/categories.toml`) and legal entities in that language where
+/// the database has them.
+pub fn signatures_table(
+    sigs: &[crate::knowledge::signatures::Signature],
+    k: &Knowledge,
+    style: TableStyle,
+) -> String {
+    let lang = style.lang;
+    let rows: Vec<Vec<String>> = sigs
+        .iter()
+        .map(|s| {
+            let (name, vendor) = match lang {
+                Lang::Zh => (
+                    s.name_zh.clone().unwrap_or_else(|| s.name.clone()),
+                    s.vendor_zh.clone().or(s.vendor.clone()),
+                ),
+                Lang::En => (s.name.clone(), s.vendor.clone().or(s.vendor_zh.clone())),
+            };
+            vec![
+                s.id.clone(),
+                name,
+                k.categories.name(s.category, lang).to_string(),
+                vendor.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut out = fit_table(
+        &[
+            "id",
+            pick(lang, "name", "名称"),
+            pick(lang, "category", "类别"),
+            pick(lang, "legal entity", "开发者"),
+        ],
+        &rows,
+        style,
+    );
+    out.push_str(&match lang {
+        Lang::En => format!("{} signatures\n", sigs.len()),
+        Lang::Zh => format!("共 {} 个签名\n", sigs.len()),
+    });
+    out
 }
 
 /// Render what was understood from a policy.

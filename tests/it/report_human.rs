@@ -471,7 +471,7 @@ fn a_20_column_terminal_renders_every_table_within_its_width() {
         assert_eq!(code, Some(0), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
         assert!(!out.is_empty(), "{args:?}");
-        if args[0] != "summary" && args[0] != "signatures" {
+        if args[0] != "summary" {
             for l in out.lines() {
                 let w: usize = l
                     .chars()
@@ -503,6 +503,46 @@ fn a_20_column_terminal_renders_every_table_within_its_width() {
         }
     }
     let _ = std::fs::remove_dir_all(jsonl.parent().unwrap());
+}
+
+/// `signatures --lang zh|en` names SDKs, categories and legal entities in that language,
+/// from the signature files and `data/categories.toml`.
+#[test]
+fn signatures_table_takes_lang() {
+    let k = Knowledge::embedded();
+    let (code, zh, err) = run_cols("200", &["signatures", "--lang", "zh"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, en, err) = run_cols("200", &["signatures"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(zh.contains("类别") && zh.contains("开发者"), "{zh}");
+    assert!(
+        en.contains("category") && en.contains("legal entity"),
+        "{en}"
+    );
+    let jpush = k.signatures.get("jpush").unwrap();
+    let row = |out: &str| {
+        out.lines()
+            .find(|l| l.contains("│ jpush "))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (zh_row, en_row) = (row(&zh), row(&en));
+    assert!(
+        zh_row.contains(jpush.name_zh.as_deref().unwrap()),
+        "{zh_row}"
+    );
+    assert!(
+        zh_row.contains(k.categories.name(jpush.category, Lang::Zh)),
+        "{zh_row}"
+    );
+    assert!(en_row.contains(&jpush.name), "{en_row}");
+    assert!(
+        en_row.contains(&format!("┆ {} ", jpush.category.as_str())),
+        "{en_row}"
+    );
+    assert!(!has_cjk(&en_row) || jpush.vendor.is_none(), "{en_row}");
+    let n = k.signatures.all().len();
+    assert!(zh.contains(&format!("共 {n} 个签名")) && en.contains(&format!("{n} signatures")));
 }
 
 /// Bad input of issue 13: output to a closed pipe (`| head -1`). Every command that prints

@@ -109,7 +109,11 @@ pub fn policy(
 }
 
 /// List the embedded signature database, or validate a folder.
-pub fn signatures(check: Option<&Path>, format: OutputFormat) -> Result<Outcome, Failure> {
+pub fn signatures(
+    check: Option<&Path>,
+    format: OutputFormat,
+    lang: apkaudit::knowledge::Lang,
+) -> Result<Outcome, Failure> {
     if let Some(dir) = check {
         let db = SignatureDb::load_dir(dir)?;
         emit(&format!(
@@ -121,7 +125,11 @@ pub fn signatures(check: Option<&Path>, format: OutputFormat) -> Result<Outcome,
     }
     let db = SignatureDb::embedded();
     match format {
-        OutputFormat::Table => emit(&apkaudit::report::signatures_table(db.all()))?,
+        OutputFormat::Table => emit(&apkaudit::report::signatures_table(
+            db.all(),
+            apkaudit::knowledge::Knowledge::embedded(),
+            crate::cli::output::table_style(lang),
+        ))?,
         _ => emit_json(&apkaudit::report::json::signatures_json(db.all()), true)?,
     }
     Ok(Outcome::Clean)

@@ -147,7 +147,11 @@ pub fn run(command: Command) -> Result<Outcome, Failure> {
             lang,
             signatures,
         } => audit::disclose(&file, format, lang.into(), signatures.as_deref()),
-        Command::Signatures { check, format } => inspect::signatures(check.as_deref(), format),
+        Command::Signatures {
+            check,
+            format,
+            lang,
+        } => inspect::signatures(check.as_deref(), format, lang.into()),
     }
 }
 
