@@ -775,7 +775,8 @@ th{{background:#eef}}.fill{{color:#a15c00}}</style></head><body>\n",
 }
 
 /// The draft as CSV in the structured policy layout (`kind,name,company,purpose,data_types,
-/// permissions,privacy_url`) plus `observed`, `documented` and `to_fill` columns; Data
+/// permissions,privacy_url`) plus `observed`, `documented`, `to_fill` and `version` (the
+/// version found and where it was read, then its known issues, `; `-joined) columns; Data
 /// safety rows have kind `data_safety` (the policy reader skips them with a warning).
 pub fn disclosure_csv(d: &Disclosure) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -790,6 +791,7 @@ pub fn disclosure_csv(d: &Disclosure) -> String {
         "observed",
         "documented",
         "to_fill",
+        "version",
     ]);
     for s in &d.sdks {
         let observed: Vec<String> = s
@@ -808,6 +810,7 @@ pub fn disclosure_csv(d: &Disclosure) -> String {
             &observed.join("、"),
             &s.documented_data_types.join("、"),
             &s.to_fill.join("; "),
+            &s.version.join("; "),
         ]);
     }
     for p in &d.permissions {
@@ -822,10 +825,11 @@ pub fn disclosure_csv(d: &Disclosure) -> String {
             &p.used_by.join("、"),
             "",
             &p.to_fill.join("; "),
+            "",
         ]);
     }
     for c in &d.collected {
-        let _ = w.write_record(["data", c, "", "", c, "", "", "app", "", ""]);
+        let _ = w.write_record(["data", c, "", "", c, "", "", "app", "", "", ""]);
     }
     for r in &d.data_safety {
         let _ = w.write_record([
@@ -839,6 +843,7 @@ pub fn disclosure_csv(d: &Disclosure) -> String {
             if r.observed { "observed" } else { "" },
             &r.collected_by.join("、"),
             &r.to_fill.join("; "),
+            "",
         ]);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()

@@ -335,6 +335,26 @@ fn every_human_report_shows_sdk_version_certainty_and_attribution() {
         .find(|s| s["id"] == "jpush")
         .unwrap();
     assert_eq!(jp["version"][0], version);
+    // and the CSV, in its `version` column: the version, where it was read, its issue
+    let csv = apkaudit::report::disclose::disclosure_csv(&d);
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    let col = rd
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "version")
+        .unwrap();
+    let row = rd
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[0] == "sdk" && &r[1] == "jpush")
+        .unwrap();
+    // (the issue line ends with its source, as in the drafts above)
+    assert!(
+        row[col].starts_with(&format!("{version}; {issue} — ")),
+        "{}",
+        &row[col]
+    );
     // in Chinese too
     let zh = audit_markdown(&r, &scan, k, Lang::Zh);
     assert!(zh.contains("4.8.1（来自 meta-data JPUSH_VERSION）"), "{zh}");
