@@ -481,10 +481,24 @@ impl Summary {
         }
     }
 
-    /// Render in the chosen format, the table's titles and names in `lang`. JSON carries
-    /// `schema_version` ([`SUMMARY_SCHEMA_VERSION`]).
+    /// Render in the chosen format, the table's titles and names in `lang`, tables at
+    /// their natural width (for a file). JSON carries `schema_version`
+    /// ([`SUMMARY_SCHEMA_VERSION`]).
     pub fn render_in(&self, format: SummaryFormat, lang: crate::knowledge::Lang) -> String {
+        let style = crate::report::TableStyle {
+            width: usize::MAX / 4,
+            color: false,
+            lang,
+        };
+        self.render_styled(format, style)
+    }
+
+    /// Render in the chosen format; the tables fit `style.width` as the scan table does
+    /// ([`crate::report::fit_table`]: a list below [`crate::report::MIN_TABLE_WIDTH`]),
+    /// titles and names in `style.lang`.
+    pub fn render_styled(&self, format: SummaryFormat, style: crate::report::TableStyle) -> String {
         use crate::report::text::pick;
+        let lang = style.lang;
         match format {
             SummaryFormat::Json => {
                 #[derive(Serialize)]
@@ -526,6 +540,7 @@ impl Summary {
                     .unwrap_or_default()
             }
             SummaryFormat::Table => {
+                let wrap = |s: &str| crate::report::wrap(s, style.width.max(20));
                 let mut t = match lang {
                     crate::knowledge::Lang::En => format!(
                         "{} records: {} scanned, {} with error{}\n",
@@ -550,6 +565,7 @@ impl Summary {
                         }
                     ),
                 };
+                t = format!("{}\n", wrap(t.trim_end()));
                 let titles = [
                     pick(lang, "Input kinds", "输入类型"),
                     "SDKs",
@@ -571,8 +587,6 @@ impl Summary {
                     if list.is_empty() {
                         continue;
                     }
-                    let mut table = comfy_table::Table::new();
-                    table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
                     let total_col = sec == "finding";
                     let mut header = vec![
                         sec.to_string(),
@@ -582,16 +596,18 @@ impl Summary {
                     if total_col {
                         header.push(pick(lang, "findings", "发现数").into());
                     }
-                    table.set_header(header);
+                    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+                    let mut rows = Vec::with_capacity(list.len());
                     for c in list {
                         let id = Self::label(sec, c, lang);
                         let mut row = vec![id, c.apps.to_string(), format!("{:.1}", c.percent)];
                         if total_col {
                             row.push(c.total.to_string());
                         }
-                        table.add_row(row);
+                        rows.push(row);
                     }
-                    t.push_str(&format!("\n{title}\n{table}\n"));
+                    let table = crate::report::fit_table(&header, &rows, style);
+                    t.push_str(&format!("\n{}\n{table}", wrap(title)));
                 }
                 t
             }

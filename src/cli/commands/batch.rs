@@ -405,7 +405,7 @@ pub fn summary(
             Ok(Outcome::Clean)
         }
         (_, None) => {
-            emit(&s.render_in(format, lang))?;
+            emit(&s.render_styled(format, crate::cli::output::table_style(lang)))?;
             Ok(Outcome::Clean)
         }
     }
