@@ -484,8 +484,8 @@ fn rematch_is_faster_than_rescan_on_the_corpus() {
     for _ in 0..3 {
         let (scan_s, written) = pool.install(|| {
             let t = thread_cpu();
-            let s = apkaudit::batch::run(&inputs, &rescan_opts, None, &mut std::io::sink())
-                .unwrap();
+            let s =
+                apkaudit::batch::run(&inputs, &rescan_opts, None, &mut std::io::sink()).unwrap();
             (thread_cpu() - t, s.written)
         });
         let (rm_s, rm_written) = pool.install(|| {
@@ -505,6 +505,9 @@ fn rematch_is_faster_than_rescan_on_the_corpus() {
         files.len(),
         best.1
     );
-    assert!(ratio > 2.0, "rematch must be much faster than a rescan: {ratio:.1}x");
+    assert!(
+        ratio > 2.0,
+        "rematch must be much faster than a rescan: {ratio:.1}x"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
