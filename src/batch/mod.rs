@@ -237,19 +237,7 @@ fn process(
         scan_bytes(&input.display, &data, &scan_opts)
     }));
     match result {
-        Ok(Ok(report)) => {
-            if let Some(e) = keep_evidence(input, &report, opts, &scan_opts) {
-                return e;
-            }
-            report_line(
-                input.raw_name(),
-                &report,
-                opts.policy_dir.as_deref(),
-                opts.scan.knowledge(),
-                prov,
-                &err_line,
-            )
-        }
+        Ok(Ok(report)) => finish(input, &report, opts, &scan_opts, prov, &err_line),
         Ok(Err(e)) => {
             let kind = error_kind(&e, &guard);
             let h = sha.unwrap_or_else(|| sha_hex(&data));
@@ -269,6 +257,28 @@ fn process(
 
 /// Write the evidence file of a scanned input under `--evidence DIR`; `Some` stops the
 /// batch when it cannot be written (a later `rematch` would miss the input).
+/// A scanned input's record: its evidence file first when asked for, then its line.
+fn finish(
+    input: &Input,
+    report: &crate::scan::ScanReport,
+    opts: &BatchOptions,
+    scan_opts: &ScanOptions,
+    prov: &Provenance,
+    err_line: &ErrLine<'_>,
+) -> Outcome {
+    if let Some(e) = keep_evidence(input, report, opts, scan_opts) {
+        return e;
+    }
+    report_line(
+        input.raw_name(),
+        report,
+        opts.policy_dir.as_deref(),
+        opts.scan.knowledge(),
+        prov,
+        err_line,
+    )
+}
+
 fn keep_evidence(
     input: &Input,
     report: &crate::scan::ScanReport,
@@ -386,17 +396,7 @@ fn process_folder(
             if done.is_some_and(|d| d.contains(&input.done_key(), Some(&report.sha256))) {
                 return Outcome::Skip { done: true };
             }
-            if let Some(e) = keep_evidence(input, &report, opts, &scan_opts) {
-                return e;
-            }
-            report_line(
-                input.raw_name(),
-                &report,
-                opts.policy_dir.as_deref(),
-                opts.scan.knowledge(),
-                prov,
-                &err_line,
-            )
+            finish(input, &report, opts, &scan_opts, prov, &err_line)
         }
         Ok(Err(e)) => {
             if done.is_some_and(|d| d.contains(&input.done_key(), None)) {
