@@ -20,11 +20,13 @@
 //! looked at once per ownership), plus at most [`MAX_PARTIAL_ROUNDS`] linear scans.
 
 use super::graph::ClassGraph;
+use super::sdk::PackageOwners;
 use super::sdk::SdkFinding;
 use crate::formats::proguard_map::ClassMap;
 use crate::knowledge::signatures::Matcher;
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// How a class was tied to its owner.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -134,29 +136,43 @@ pub struct OwnerContext<'a> {
     pub components: &'a [String],
 }
 
-impl OwnerContext<'_> {
+/// An owner as decided, before it is copied into an [`Owned`]: (owner id, how, how sure).
+type OwnerRef<'r> = (&'r str, Attribution, Confidence);
+
+fn owned((owner, attribution, confidence): OwnerRef<'_>) -> Owned {
+    Owned {
+        owner: owner.to_string(),
+        attribution,
+        confidence,
+    }
+}
+
+impl<'a> OwnerContext<'a> {
     /// The owner of a class by its name alone (or its original name in the mapping).
     pub fn direct(&self, class: &str) -> Option<Owned> {
-        let (name, mapped) = match self.mapping.and_then(|m| m.original(class)) {
+        self.direct_in(class, &mut PackageOwners::new(self.matcher))
+            .map(owned)
+    }
+
+    /// [`Self::direct`] with package lookups remembered in `po`.
+    fn direct_in<'c>(&self, class: &'c str, po: &mut PackageOwners<'a, 'c>) -> Option<OwnerRef<'a>>
+    where
+        'a: 'c,
+    {
+        let (name, mapped): (&'c str, bool) = match self.mapping.and_then(|m| m.original(class)) {
             Some(orig) if orig != class => (orig, true),
             _ => (class, false),
         };
         let how = |a| if mapped { Attribution::Mapping } else { a };
-        let own = |owner: &str, a, c| {
-            Some(Owned {
-                owner: owner.to_string(),
-                attribution: how(a),
-                confidence: c,
-            })
-        };
+        let own = |owner: &'a str, a, c| Some((owner, how(a), c));
         let in_pkg = |p: &str| name.starts_with(p) && name.as_bytes().get(p.len()) == Some(&b'.');
-        if let Some((sig, prefix)) = self.matcher.owner_of_class(name) {
+        if let Some((i, prefix_len)) = po.of_class(name) {
             // the app's own classes stay first-party unless the SDK prefix is more specific
-            let first_party = self
-                .app
-                .is_some_and(|p| in_pkg(p) && prefix.len() <= p.len());
+            let first_party = self.app.is_some_and(|p| in_pkg(p) && prefix_len <= p.len());
             if !first_party {
-                return own(&sig.id, Attribution::ClassPrefix, Confidence::High);
+                if let Some(sig) = po.signature(i) {
+                    return own(&sig.id, Attribution::ClassPrefix, Confidence::High);
+                }
             }
         }
         if let Some(p) = self.app {
@@ -180,7 +196,7 @@ impl OwnerContext<'_> {
     /// Packages tied to an SDK by evidence other than class prefixes: the packages of
     /// its manifest components and of its JNI classes.
     fn evidence_packages(&self) -> HashMap<String, String> {
-        let mut map = HashMap::new();
+        let mut map = HashMap::default();
         for f in self.sdks {
             for ev in &f.evidence {
                 if !matches!(ev.kind.as_str(), "components" | "jni") {
@@ -200,17 +216,31 @@ impl OwnerContext<'_> {
     /// The owner of a class outside the graph (class files, nested payloads): direct,
     /// else by package evidence.
     pub fn fallback(&self, class: &str, packages: &HashMap<String, String>) -> Option<Owned> {
-        if let Some(o) = self.direct(class) {
+        self.fallback_in(class, packages, &mut PackageOwners::new(self.matcher))
+            .map(owned)
+    }
+
+    /// [`Self::fallback`] with package lookups remembered in `po`.
+    fn fallback_in<'c, 'r>(
+        &self,
+        class: &'c str,
+        packages: &'r HashMap<String, String>,
+        po: &mut PackageOwners<'a, 'c>,
+    ) -> Option<OwnerRef<'r>>
+    where
+        'a: 'c,
+        'a: 'r,
+    {
+        if let Some(o) = self.direct_in(class, po) {
             return Some(o);
+        }
+        if packages.is_empty() {
+            return None;
         }
         let mut end = class.len();
         while let Some(dot) = class.get(..end).and_then(|c| c.rfind('.')) {
             if let Some(id) = class.get(..dot).and_then(|pkg| packages.get(pkg)) {
-                return Some(Owned {
-                    owner: id.clone(),
-                    attribution: Attribution::PackageEvidence,
-                    confidence: Confidence::Medium,
-                });
+                return Some((id, Attribution::PackageEvidence, Confidence::Medium));
             }
             end = dot;
         }
@@ -245,6 +275,16 @@ fn app_namespace(package: &str) -> Option<&str> {
     (!SHARED.contains(&ns) && !ns.starts_with("android") && !ns.starts_with("java")).then_some(ns)
 }
 
+/// The index of `owner` in `ids`, added when new (owners are few: the SDKs found, the
+/// app, AndroidX).
+fn id_in(ids: &mut Vec<String>, owner: &str) -> u32 {
+    if let Some(i) = ids.iter().position(|x| x == owner) {
+        return i as u32;
+    }
+    ids.push(owner.to_string());
+    (ids.len() - 1) as u32
+}
+
 /// Class owners: per graph node, plus the rules for classes outside the graph.
 pub struct Owners<'a> {
     ctx: OwnerContext<'a>,
@@ -271,11 +311,7 @@ impl<'a> Owners<'a> {
     }
 
     fn id_of(&mut self, owner: &str) -> u32 {
-        if let Some(i) = self.ids.iter().position(|x| x == owner) {
-            return i as u32;
-        }
-        self.ids.push(owner.to_string());
-        (self.ids.len() - 1) as u32
+        id_in(&mut self.ids, owner)
     }
 
     fn set(&mut self, node: u32, owner: &str, a: Attribution, c: Confidence) {
@@ -298,13 +334,19 @@ impl<'a> Owners<'a> {
             .map(|f| f.id.as_str())
             .collect();
         let identified: BTreeSet<String> = identified.into_iter().map(str::to_string).collect();
+        let mut po = PackageOwners::new(self.ctx.matcher);
         for i in 0..g.len() as u32 {
             if !g.is_defined(i) {
                 continue;
             }
             let name = g.name(i);
-            if let Some(o) = self.ctx.fallback(name, &self.packages) {
-                self.set(i, &o.owner, o.attribution, o.confidence);
+            if let Some((owner, a, c)) = self.ctx.fallback_in(name, &self.packages, &mut po) {
+                let id = id_in(&mut self.ids, owner);
+                if let Some(slot) = self.of.get_mut(i as usize) {
+                    if slot.is_none() {
+                        *slot = Some((id, a, c));
+                    }
+                }
             }
         }
         for c in self.ctx.components {
@@ -320,7 +362,7 @@ impl<'a> Owners<'a> {
             }
         }
         // string constants of exactly one identified SDK
-        let mut by_class: HashMap<u32, Option<String>> = HashMap::new();
+        let mut by_class: HashMap<u32, Option<String>> = HashMap::default();
         for (i, s) in g.strings() {
             if self.of.get(*i as usize).is_some_and(|x| x.is_some()) {
                 continue;
@@ -482,8 +524,8 @@ impl<'a> Owners<'a> {
     }
 
     /// Number of classes of the graph owned, by attribution.
-    pub fn counts(&self) -> HashMap<Attribution, usize> {
-        let mut m = HashMap::new();
+    pub fn counts(&self) -> std::collections::HashMap<Attribution, usize> {
+        let mut m = std::collections::HashMap::new();
         for (_, a, _) in self.of.iter().flatten() {
             *m.entry(*a).or_insert(0) += 1;
         }

@@ -3,7 +3,7 @@
 //! The signature database and its compiled index live in [`crate::knowledge::signatures`];
 //! this module holds what is matched ([`AppEvidence`]) and what comes out ([`SdkFinding`]).
 
-use crate::knowledge::signatures::{Category, Matcher, TestItem};
+use crate::knowledge::signatures::{Category, Matcher, Signature, TestItem};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -107,6 +107,62 @@ impl TestItem {
     }
 }
 
+/// Byte offset of the last `.` (a byte loop from the end: the last dot of a class name is
+/// a few bytes from its end).
+fn last_dot(s: &str) -> Option<usize> {
+    s.as_bytes().iter().rposition(|&b| b == b'.')
+}
+
+/// [`Matcher::owner_of_class`] by signature index, remembering the last package looked
+/// up: an app's classes come grouped by package (code order), so most lookups cost one
+/// comparison instead of one hash lookup per enclosing package.
+pub(crate) struct PackageOwners<'m, 'c> {
+    matcher: &'m Matcher,
+    last: Option<(&'c str, Option<(usize, usize)>)>,
+}
+
+impl<'m, 'c> PackageOwners<'m, 'c> {
+    /// A lookup without remembered packages.
+    pub(crate) fn new(matcher: &'m Matcher) -> Self {
+        PackageOwners {
+            matcher,
+            last: None,
+        }
+    }
+
+    /// The signature owning `class` by its most specific package prefix: (index in the
+    /// matcher's signatures, length of the prefix). Same answer as
+    /// [`Matcher::owner_of_class`], which depends only on the class's package.
+    pub(crate) fn of_class(&mut self, class: &'c str) -> Option<(usize, usize)> {
+        let pkg = class.get(..last_dot(class)?)?;
+        if let Some((last, hit)) = self.last {
+            if last == pkg {
+                return hit;
+            }
+        }
+        let hit = self.of_package(pkg);
+        self.last = Some((pkg, hit));
+        hit
+    }
+
+    /// The signature whose package is `pkg` or the nearest enclosing one.
+    fn of_package(&self, pkg: &str) -> Option<(usize, usize)> {
+        let mut end = pkg.len();
+        loop {
+            let prefix = &pkg[..end];
+            if let Some(&i) = self.matcher.packages.get(prefix) {
+                return (i < self.matcher.sigs.len()).then_some((i, end));
+            }
+            end = last_dot(prefix)?;
+        }
+    }
+
+    /// The signature at index `i`.
+    pub(crate) fn signature(&self, i: usize) -> Option<&'m Signature> {
+        self.matcher.sigs.get(i)
+    }
+}
+
 impl Matcher {
     /// Match an app's evidence; findings sorted by category then id.
     pub fn match_app(&self, ev: &AppEvidence) -> Vec<SdkFinding> {
@@ -124,26 +180,23 @@ impl Matcher {
             }
         };
         let app = ev.package.as_deref().filter(|p| !p.is_empty());
+        let mut owners = PackageOwners::new(self);
         for c in &ev.classes {
-            if let Some((sig, prefix)) = self.owner_of_class(c) {
+            if let Some((i, prefix_len)) = owners.of_class(c) {
                 // classes of the app's own package are first-party unless the SDK prefix
                 // is more specific than the app package
                 if let Some(app) = app {
                     let inside = c.starts_with(app) && c.as_bytes().get(app.len()) == Some(&b'.');
-                    if inside && prefix.len() <= app.len() {
+                    if inside && prefix_len <= app.len() {
                         continue;
                     }
                 }
-                if let Some(i) = self.sigs.iter().position(|s| s.id == sig.id) {
-                    add(i, "classes", c);
-                }
+                add(i, "classes", c);
             }
         }
         for c in &ev.jni_classes {
-            if let Some((sig, _)) = self.owner_of_class(c) {
-                if let Some(i) = self.sigs.iter().position(|s| s.id == sig.id) {
-                    add(i, "jni", c);
-                }
+            if let Some((i, _)) = owners.of_class(c) {
+                add(i, "jni", c);
             }
         }
         if let Some(ac) = &self.strings {
@@ -311,7 +364,17 @@ impl Matcher {
             }
             found[fi] = got;
         }
-        if let Some(set) = &self.version_strings {
+        // the strings are read only when a finding still without a version has string
+        // rules (one regex-set search per string otherwise, for nothing)
+        let wanted = self.version_string_rules.iter().any(|(si, _)| {
+            self.sigs.get(*si).is_some_and(|sig| {
+                findings
+                    .iter()
+                    .zip(&found)
+                    .any(|(f, got)| got.is_none() && f.id == sig.id)
+            })
+        });
+        if let Some(set) = self.version_strings.as_ref().filter(|_| wanted) {
             for st in &ev.strings {
                 if found.iter().all(Option::is_some) {
                     break;

@@ -778,7 +778,10 @@ impl Matcher {
                 regex::RegexSet::new(m.version_string_rules.iter().map(|(_, r)| r.as_str())).ok();
         }
         if !pats.is_empty() {
-            m.strings = AhoCorasick::new(&pats).ok();
+            m.strings = AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&pats)
+                .ok();
         }
         m.sigs = sigs;
         m

@@ -500,12 +500,17 @@ pub(crate) fn apply_identification(
     report.incomplete = super::completeness(report);
     // split parts are judged as the merged app, not one by one
     if matches!(report.kind, InputKind::Apk | InputKind::Aab) && top_level {
+        // the declared components that are classes of the code: the few declared names
+        // looked up per class, not every class put in a set
+        let declared: rustc_hash::FxHashSet<&str> =
+            report.components.iter().map(|c| c.name.as_str()).collect();
         let classes: std::collections::HashSet<&str> = evidence
             .app
             .classes
             .iter()
             .chain(evidence.nested.iter().flat_map(|n| &n.classes))
             .map(String::as_str)
+            .filter(|c| declared.contains(c))
             .collect();
         report
             .incomplete
