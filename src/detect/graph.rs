@@ -9,16 +9,37 @@
 
 use crate::formats::dex::code::{walk_refs, RefKind};
 use crate::formats::dex::{descriptor_to_dotted, Dex};
-use std::collections::HashMap;
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
 
 /// Class-reference graph, by dotted class name.
+///
+/// Node names are kept once, one after the other in one buffer, and found through a hash
+/// table of node indices (no second copy of each name as a map key).
 #[derive(Debug, Clone, Default)]
 pub struct ClassGraph {
-    names: Vec<String>,
-    index: HashMap<String, u32>,
+    /// Every node's name, in node order, one after the other.
+    text: String,
+    /// Where node `i`'s name ends in `text`.
+    ends: Vec<usize>,
+    /// Node indices by the hash of their name.
+    index: HashTable<u32>,
     defined: Vec<bool>,
     edges: Vec<(u32, u32)>,
     strings: Vec<(u32, String)>,
+}
+
+/// The name of node `i` in a name buffer.
+fn name_in<'t>(text: &'t str, ends: &[usize], i: u32) -> &'t str {
+    let i = i as usize;
+    let (Some(&end), start) = (ends.get(i), i.checked_sub(1).and_then(|j| ends.get(j))) else {
+        return "";
+    };
+    text.get(start.copied().unwrap_or(0)..end).unwrap_or("")
+}
+
+fn hash(name: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(name)
 }
 
 /// Platform packages (android.jar, the JDK): never app code, left out of the graph.
@@ -42,19 +63,64 @@ fn app_type(desc: &[u8]) -> bool {
 impl ClassGraph {
     /// The node of a class name, added when new.
     pub fn node(&mut self, name: &str) -> u32 {
-        if let Some(&i) = self.index.get(name) {
+        let h = hash(name);
+        let (text, ends) = (&self.text, &self.ends);
+        if let Some(&i) = self.index.find(h, |&j| name_in(text, ends, j) == name) {
             return i;
         }
-        let i = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.index.insert(name.to_string(), i);
+        let i = self.ends.len() as u32;
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+        let (text, ends) = (&self.text, &self.ends);
+        self.index
+            .insert_unique(h, i, |&j| hash(name_in(text, ends, j)));
         self.defined.push(false);
         i
     }
 
     /// The node of a class name, if present.
     pub fn find(&self, name: &str) -> Option<u32> {
-        self.index.get(name).copied()
+        let (text, ends) = (&self.text, &self.ends);
+        self.index
+            .find(hash(name), |&j| name_in(text, ends, j) == name)
+            .copied()
+    }
+
+    /// A graph from its stored parts: `names` in node order (each once), the `defined`
+    /// nodes, `edges` and `strings` by node index (sorted and deduplicated here). The
+    /// error says which part is wrong.
+    pub fn from_parts<'n>(
+        names: impl IntoIterator<Item = &'n str>,
+        defined: impl IntoIterator<Item = u32>,
+        edges: Vec<(u32, u32)>,
+        strings: Vec<(u32, String)>,
+    ) -> Result<ClassGraph, String> {
+        let mut g = ClassGraph::default();
+        for n in names {
+            let before = g.len();
+            g.node(n);
+            if g.len() == before {
+                return Err(format!("graph: the class name {n:?} appears twice"));
+            }
+        }
+        let len = g.len() as u32;
+        for i in defined {
+            match g.defined.get_mut(i as usize) {
+                Some(d) => *d = true,
+                None => return Err(format!("graph: node {i} out of range")),
+            }
+        }
+        if let Some((a, b)) = edges.iter().find(|&&(a, b)| a >= len || b >= len) {
+            return Err(format!("graph: edge {a}->{b} out of range"));
+        }
+        if let Some((a, _)) = strings.iter().find(|&&(a, _)| a >= len) {
+            return Err(format!("graph: node {a} out of range"));
+        }
+        g.edges = edges;
+        g.edges.retain(|&(a, b)| a != b);
+        g.strings = strings;
+        g.finish();
+        Ok(g)
     }
 
     /// Mark a class as defined in the code read.
@@ -80,17 +146,17 @@ impl ClassGraph {
 
     /// Number of nodes.
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
 
     /// Whether the graph is empty.
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.ends.is_empty()
     }
 
     /// Name of node `i`.
     pub fn name(&self, i: u32) -> &str {
-        self.names.get(i as usize).map(String::as_str).unwrap_or("")
+        name_in(&self.text, &self.ends, i)
     }
 
     /// Whether node `i` is a class defined in the code read.
@@ -118,7 +184,9 @@ impl ClassGraph {
 
     /// Add another graph (another dex of the same app).
     pub fn merge(&mut self, other: ClassGraph) {
-        let map: Vec<u32> = other.names.iter().map(|n| self.node(n)).collect();
+        let map: Vec<u32> = (0..other.len() as u32)
+            .map(|i| self.node(other.name(i)))
+            .collect();
         for (i, d) in other.defined.iter().enumerate() {
             if *d {
                 if let Some(&n) = map.get(i) {

@@ -5,7 +5,7 @@
 //! One gzip-compressed JSON-lines file per input (docs/evidence.md): a [`Header`] line
 //! (format version, apkaudit version, input SHA-256 and name), the report as it stood
 //! before identification, the collected [`Evidence`] one section a line, and an `end`
-//! line with the line count and the SHA-256 of every line before it, so a truncated or
+//! line with the line count and the CRC-32 of every line before it, so a truncated or
 //! edited file is refused with a reason instead of giving different results.
 
 use super::{InputKind, ScanOptions, ScanReport};
@@ -25,7 +25,7 @@ use std::sync::Arc;
 /// The `format` member of every evidence header.
 pub const EVIDENCE_FORMAT: &str = "apkaudit-evidence";
 /// Version of the evidence layout; a file of another version is refused (rescan it).
-pub const EVIDENCE_VERSION: u32 = 1;
+pub const EVIDENCE_VERSION: u32 = 2;
 /// File name suffix of evidence files.
 pub const EVIDENCE_SUFFIX: &str = ".evidence.jsonl.gz";
 /// Most decompressed bytes read from one evidence file (a larger one is refused).
@@ -149,58 +149,173 @@ pub struct Header {
     pub parts: usize,
 }
 
-/// The class-reference graph as stored: node names in node order, defined nodes, edges
-/// and string constants by node index.
+/// The class-reference graph as stored (format version 2). Node names and string
+/// constants are not repeated: they are indices into the `app` line's `classes` and
+/// `strings` (then into `extra_names` / `extra_strings` for the few that are not there),
+/// and runs, groups and differences keep the numbers short.
 #[derive(Serialize, Deserialize)]
 struct GraphData {
-    names: Vec<String>,
-    defined: Vec<u32>,
-    edges: Vec<(u32, u32)>,
-    strings: Vec<(u32, String)>,
+    /// Node names in node order, as runs `[start, length]` over the name table
+    /// (`app.classes`, then `extra_names`).
+    names: Vec<(u32, u32)>,
+    /// Node names that are not in `app.classes`.
+    extra_names: Vec<String>,
+    /// Defined nodes as runs `[start, length]`.
+    defined: Vec<(u32, u32)>,
+    /// Edges grouped by source, sources ascending: per group the source minus the
+    /// previous group's source, the number of targets, the first target, then each
+    /// target minus the one before (targets ascending).
+    edges: Vec<u32>,
+    /// String constants as pairs: the node minus the previous pair's node, and the
+    /// string's index in the string table (`app.strings`, then `extra_strings`).
+    strings: Vec<u32>,
+    /// String constants that are not in `app.strings`.
+    extra_strings: Vec<String>,
+}
+
+/// `values` (ascending by one at a time where they can) as runs `[start, length]`.
+fn runs(values: impl IntoIterator<Item = u32>) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for v in values {
+        match out.last_mut() {
+            Some((start, len)) if start.checked_add(*len) == Some(v) => *len += 1,
+            _ => out.push((v, 1)),
+        }
+    }
+    out
+}
+
+/// The values of `runs`, at most `limit` of them (a run past it is an error).
+fn unrun(runs: &[(u32, u32)], limit: usize, what: &str) -> Result<Vec<u32>, String> {
+    let mut out = Vec::new();
+    for &(start, len) in runs {
+        let end = start
+            .checked_add(len)
+            .filter(|_| out.len() + len as usize <= limit)
+            .ok_or_else(|| format!("graph: {what} run {start}+{len} out of range"))?;
+        out.extend(start..end);
+    }
+    Ok(out)
+}
+
+/// Index of each distinct string of `table` (its first occurrence).
+fn table_index(table: &[String]) -> rustc_hash::FxHashMap<&str, u32> {
+    let mut m = rustc_hash::FxHashMap::default();
+    m.reserve(table.len());
+    for (i, s) in table.iter().enumerate() {
+        m.entry(s.as_str()).or_insert(i as u32);
+    }
+    m
 }
 
 impl GraphData {
-    fn of(g: &ClassGraph) -> GraphData {
+    fn of(g: &ClassGraph, app: &crate::detect::sdk::AppEvidence) -> GraphData {
         let n = g.len() as u32;
+        let classes = table_index(&app.classes);
+        let mut extra_names = Vec::new();
+        let names = runs((0..n).map(|i| {
+            let name = g.name(i);
+            classes.get(name).copied().unwrap_or_else(|| {
+                extra_names.push(name.to_string());
+                (app.classes.len() + extra_names.len() - 1) as u32
+            })
+        }));
+        let defined = runs((0..n).filter(|&i| g.is_defined(i)));
+        let mut edges = Vec::with_capacity(g.edges().len() + 16);
+        let mut prev_from = 0;
+        for group in g.edges().chunk_by(|a, b| a.0 == b.0) {
+            let from = group[0].0;
+            edges.push(from - prev_from);
+            edges.push(group.len() as u32);
+            let mut prev_to = 0;
+            for &(_, to) in group {
+                edges.push(to - prev_to);
+                prev_to = to;
+            }
+            prev_from = from;
+        }
+        let table = table_index(&app.strings);
+        let mut extra_strings = Vec::new();
+        let mut strings = Vec::with_capacity(g.strings().len() * 2);
+        let mut prev = 0;
+        for (node, s) in g.strings() {
+            strings.push(node - prev);
+            prev = *node;
+            strings.push(table.get(s.as_str()).copied().unwrap_or_else(|| {
+                extra_strings.push(s.clone());
+                (app.strings.len() + extra_strings.len() - 1) as u32
+            }));
+        }
         GraphData {
-            names: (0..n).map(|i| g.name(i).to_string()).collect(),
-            defined: (0..n).filter(|&i| g.is_defined(i)).collect(),
-            edges: g.edges().to_vec(),
-            strings: g.strings().to_vec(),
+            names,
+            extra_names,
+            defined,
+            edges,
+            strings,
+            extra_strings,
         }
     }
 
-    fn build(self) -> Result<ClassGraph, String> {
-        let mut g = ClassGraph::default();
-        for n in &self.names {
-            g.node(n);
-        }
-        if g.len() != self.names.len() {
-            return Err("graph: a class name appears twice".into());
-        }
-        let len = g.len() as u32;
-        let bad = |i: u32| i >= len;
-        for i in self.defined {
-            if bad(i) {
-                return Err(format!("graph: node {i} out of range"));
+    fn build(self, app: &crate::detect::sdk::AppEvidence) -> Result<ClassGraph, String> {
+        let table_len = app.classes.len() + self.extra_names.len();
+        let nodes = unrun(&self.names, table_len, "name")?;
+        let name = |i: u32| {
+            let i = i as usize;
+            match app.classes.get(i) {
+                Some(c) => Some(c.as_str()),
+                None => self
+                    .extra_names
+                    .get(i - app.classes.len())
+                    .map(String::as_str),
             }
-            let name = g.name(i).to_string();
-            g.define(&name);
+        };
+        if let Some(bad) = nodes.iter().find(|&&i| name(i).is_none()) {
+            return Err(format!("graph: name {bad} out of range"));
         }
-        for (a, b) in self.edges {
-            if bad(a) || bad(b) {
-                return Err(format!("graph: edge {a}->{b} out of range"));
+        let defined = unrun(&self.defined, nodes.len(), "defined")?;
+        let bad = || "graph: edges do not decode".to_string();
+        let mut edges = Vec::with_capacity(self.edges.len());
+        let mut rest = self.edges.as_slice();
+        let mut from = 0u32;
+        while let [df, count, tail @ ..] = rest {
+            from = from.checked_add(*df).ok_or_else(bad)?;
+            let count = *count as usize;
+            let targets = tail.get(..count).ok_or_else(bad)?;
+            let mut to = 0u32;
+            for d in targets {
+                to = to.checked_add(*d).ok_or_else(bad)?;
+                edges.push((from, to));
             }
-            g.edge(a, b);
+            rest = &tail[count..];
         }
-        for (a, s) in self.strings {
-            if bad(a) {
-                return Err(format!("graph: node {a} out of range"));
-            }
-            g.string(a, s);
+        if !rest.is_empty() {
+            return Err(bad());
         }
-        g.finish();
-        Ok(g)
+        if self.strings.len() % 2 != 0 {
+            return Err("graph: strings do not decode".into());
+        }
+        let mut strings = Vec::with_capacity(self.strings.len() / 2);
+        let mut node = 0u32;
+        for pair in self.strings.chunks_exact(2) {
+            node = node
+                .checked_add(pair[0])
+                .ok_or("graph: strings do not decode")?;
+            let i = pair[1] as usize;
+            let s = match app.strings.get(i) {
+                Some(s) => s,
+                None => self
+                    .extra_strings
+                    .get(i - app.strings.len())
+                    .ok_or_else(|| format!("graph: string {i} out of range"))?,
+            };
+            strings.push((node, s.clone()));
+        }
+        ClassGraph::from_parts(
+            nodes.iter().filter_map(|&i| name(i)),
+            defined,
+            edges,
+            strings,
+        )
     }
 }
 
@@ -210,10 +325,10 @@ struct MapData<'a> {
     map: std::collections::BTreeMap<&'a str, &'a str>,
 }
 
-/// Writes through to `inner`, hashing every byte and counting lines.
+/// Writes through to `inner`, checksumming every byte and counting lines.
 struct Hashing<W: Write> {
     inner: W,
-    hash: Sha256,
+    hash: crc32fast::Hasher,
     lines: u64,
 }
 
@@ -241,7 +356,7 @@ impl<W: Write> Hashing<W> {
     fn put_app(&mut self, base: &ScanReport, ev: &Evidence) -> std::io::Result<()> {
         self.put("report", base)?;
         self.put("app", &ev.app)?;
-        self.put("graph", &GraphData::of(&ev.graph))?;
+        self.put("graph", &GraphData::of(&ev.graph, &ev.app))?;
         self.put("hits", &ev.hits)?;
         self.put("nested", &ev.nested)?;
         let mapping = ev.mapping.as_ref().map(|(source, map)| {
@@ -327,7 +442,7 @@ pub fn write_evidence(
         );
         let mut w = Hashing {
             inner: gz,
-            hash: Sha256::new(),
+            hash: crc32fast::Hasher::new(),
             lines: 0,
         };
         w.put("header", &header)?;
@@ -355,7 +470,7 @@ pub fn write_evidence(
         }
         let end = End {
             lines: w.lines,
-            sha256: crate::formats::bytes::hex(&w.hash.clone().finalize()),
+            crc32: w.hash.clone().finalize(),
         };
         let mut gz = w.inner;
         gz.write_all(b"{\"end\":")?;
@@ -374,11 +489,12 @@ pub fn write_evidence(
     }
 }
 
-/// The last line: how many lines come before it and the SHA-256 of their bytes.
+/// The last line: how many lines come before it and the CRC-32 of their bytes.
 #[derive(Serialize, Deserialize)]
 struct End {
     lines: u64,
-    sha256: String,
+    /// CRC-32 (IEEE, as gzip's) of every line before this one, newlines included.
+    crc32: u32,
 }
 
 /// Why an evidence file cannot be used: the line (1-based; 0 for the file as a whole)
@@ -461,7 +577,14 @@ pub fn parse_evidence(data: &[u8]) -> Result<EvidenceFile, EvidenceError> {
     let Some(body) = data.strip_suffix(b"\n") else {
         return Err(bad(0, "truncated: the last line is incomplete"));
     };
-    let lines: Vec<&[u8]> = body.split(|b| *b == b'\n').collect();
+    // lines are few and long: find their ends with memchr, not byte by byte
+    let mut lines: Vec<&[u8]> = Vec::new();
+    let mut at = 0;
+    for nl in memchr::memchr_iter(b'\n', body) {
+        lines.push(&body[at..nl]);
+        at = nl + 1;
+    }
+    lines.push(&body[at..]);
     // the header first: a file of another version says so, whatever else changed
     let header: Header = field(&lines, 0, "header")?;
     if header.format != EVIDENCE_FORMAT {
@@ -487,12 +610,9 @@ pub fn parse_evidence(data: &[u8]) -> Result<EvidenceFile, EvidenceError> {
             format!("end says {} lines, the file has {last}", end.lines),
         ));
     }
-    let mut h = Sha256::new();
-    for l in &lines[..last] {
-        h.update(l);
-        h.update(b"\n");
-    }
-    if crate::formats::bytes::hex(&h.finalize()) != end.sha256 {
+    // every line before the end line, with its newline
+    let before = &body[..body.len() - lines[last].len()];
+    if crc32fast::hash(before) != end.crc32 {
         return Err(bad(
             0,
             "changed after it was written: the checksum in its end line does not match",
@@ -501,10 +621,12 @@ pub fn parse_evidence(data: &[u8]) -> Result<EvidenceFile, EvidenceError> {
     let lines = &lines[..last];
     let app = |at: usize| -> Result<(ScanReport, Arc<Evidence>), EvidenceError> {
         let base: ScanReport = field(lines, at, "report")?;
+        let app: crate::detect::sdk::AppEvidence = field(lines, at + 1, "app")?;
         let graph: GraphData = field(lines, at + 2, "graph")?;
+        let graph = graph.build(&app).map_err(|e| bad(at + 3, e))?;
         let evidence = Evidence {
-            app: field(lines, at + 1, "app")?,
-            graph: graph.build().map_err(|e| bad(at + 3, e))?,
+            app,
+            graph,
             hits: field(lines, at + 3, "hits")?,
             nested: field(lines, at + 4, "nested")?,
             mapping: field(lines, at + 5, "mapping")?,
@@ -549,4 +671,98 @@ pub fn parse_evidence(data: &[u8]) -> Result<EvidenceFile, EvidenceError> {
         return Err(bad(used + 1, "unexpected line"));
     }
     Ok(EvidenceFile { header, retained })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::sdk::AppEvidence;
+
+    fn app() -> AppEvidence {
+        AppEvidence {
+            classes: ["a.A", "a.B", "b.C", "b.D"].map(String::from).to_vec(),
+            strings: ["x.example.com", "y.example.org"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        }
+    }
+
+    /// A graph with names and strings inside and outside the app's tables.
+    fn graph() -> ClassGraph {
+        let mut g = ClassGraph::default();
+        for n in ["a.B", "a.A", "b.C", "lib.Outside", "b.D"] {
+            g.define(n);
+        }
+        let ext = g.node("ext.NotDefined");
+        g.edge(0, 2);
+        g.edge(0, 5);
+        g.edge(1, 0);
+        g.edge(4, 3);
+        g.edge(4, 1);
+        g.string(2, "y.example.org".into());
+        g.string(2, "x.example.com".into());
+        g.string(ext, "only.in.graph".into());
+        g.finish();
+        g
+    }
+
+    fn same(a: &ClassGraph, b: &ClassGraph) {
+        assert_eq!(a.len(), b.len());
+        for i in 0..a.len() as u32 {
+            assert_eq!(a.name(i), b.name(i));
+            assert_eq!(a.is_defined(i), b.is_defined(i));
+            assert_eq!(b.find(a.name(i)), Some(i));
+        }
+        assert_eq!(a.edges(), b.edges());
+        assert_eq!(a.strings(), b.strings());
+    }
+
+    #[test]
+    fn the_graph_is_stored_by_index_and_read_back_the_same() {
+        let (app, g) = (app(), graph());
+        let data = GraphData::of(&g, &app);
+        assert_eq!(data.extra_names, ["lib.Outside", "ext.NotDefined"]);
+        assert_eq!(data.extra_strings, ["only.in.graph"]);
+        let json = serde_json::to_string(&data).unwrap();
+        let back: GraphData = serde_json::from_str(&json).unwrap();
+        same(&g, &back.build(&app).unwrap());
+        // an empty graph too
+        let empty = GraphData::of(&ClassGraph::default(), &app);
+        assert_eq!(empty.build(&app).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_graph_that_does_not_decode_is_an_error_not_a_panic() {
+        let app = app();
+        let good = || GraphData::of(&graph(), &app);
+        type Change = Box<dyn Fn(&mut GraphData)>;
+        let cases: Vec<(&str, Change)> = vec![
+            ("name", Box::new(|d| d.names.push((40, 2)))),
+            ("name", Box::new(|d| d.names = vec![(u32::MAX, 2)])),
+            (
+                "twice",
+                Box::new(|d| {
+                    d.names = vec![(0, 1), (0, 1)];
+                    d.defined.clear();
+                    d.edges.clear();
+                    d.strings.clear();
+                }),
+            ),
+            ("defined", Box::new(|d| d.defined.push((3, 9)))),
+            ("edges", Box::new(|d| d.edges.push(1))),
+            ("edges", Box::new(|d| d.edges.extend([0, 5, 1]))),
+            ("edges", Box::new(|d| d.edges.extend([u32::MAX, 1, 0]))),
+            ("out of range", Box::new(|d| d.edges.extend([1, 1, 77]))),
+            ("strings", Box::new(|d| d.strings.push(0))),
+            ("string 99", Box::new(|d| d.strings.extend([0, 99]))),
+            ("strings", Box::new(|d| d.strings.extend([u32::MAX, 0]))),
+        ];
+        for (why, change) in cases {
+            let mut d = good();
+            change(&mut d);
+            let err = d.build(&app).err().unwrap_or_default();
+            assert!(err.contains(why), "{why}: {err:?}");
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! changed signature folder; bad evidence files give one error record each and the rest
 //! goes on. Inputs are generated here; the corpus test and the timing need ../shared.
 
+use apkaudit::scan::evidence::EVIDENCE_VERSION;
 use apkaudit::testkit::{self, dex_builder::DexBuilder, dex_builder::Insn, AttrValue};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -334,14 +335,21 @@ fn bad_evidence_files_give_one_error_record_each_and_the_rest_goes_on() {
     let bytes = std::fs::read(&good).unwrap();
     let truncated = dir.join("truncated.evidence.jsonl.gz");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
-    // another format version
+    // another format version: a later one, and version 1 (graph names and strings
+    // spelled out, a SHA-256 end line), which this apkaudit refuses with the same reason
     let s = String::from_utf8(text.clone()).unwrap();
+    let current = format!("\"version\":{EVIDENCE_VERSION},");
+    assert!(
+        s.contains(&current),
+        "the header names version {EVIDENCE_VERSION}"
+    );
     let other = dir.join("other.evidence.jsonl.gz");
     gzip(
         &other,
-        s.replacen("\"version\":1,", "\"version\":99,", 1)
-            .as_bytes(),
+        s.replacen(&current, "\"version\":99,", 1).as_bytes(),
     );
+    let v1 = dir.join("v1.evidence.jsonl.gz");
+    gzip(&v1, s.replacen(&current, "\"version\":1,", 1).as_bytes());
     // edited: a class name changed, recompressed
     let edited = dir.join("edited.evidence.jsonl.gz");
     let at = s.find("\"classes\":[\"").expect("a class list") + 12;
@@ -363,6 +371,7 @@ fn bad_evidence_files_give_one_error_record_each_and_the_rest_goes_on() {
         edited.as_os_str(),
         cut.as_os_str(),
         garbage.as_os_str(),
+        v1.as_os_str(),
     ]);
     assert_eq!(out.status.code(), Some(2), "some evidence was unusable");
     let text = String::from_utf8(out.stdout).unwrap();
@@ -370,7 +379,7 @@ fn bad_evidence_files_give_one_error_record_each_and_the_rest_goes_on() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(recs.len(), 6, "{text}");
+    assert_eq!(recs.len(), 7, "{text}");
     assert!(recs[1]["error"].is_null(), "the good file is rematched");
     let expect = [
         (0, "truncated", "gzip"),
@@ -378,6 +387,11 @@ fn bad_evidence_files_give_one_error_record_each_and_the_rest_goes_on() {
         (3, "edited", "changed after it was written"),
         (4, "cut", "truncated"),
         (5, "garbage", "gzip"),
+        (
+            6,
+            "v1",
+            &format!("evidence format version 1 (written by apkaudit {}); this apkaudit reads version {EVIDENCE_VERSION}: scan the input again", env!("CARGO_PKG_VERSION")),
+        ),
     ];
     for (i, name, why) in expect {
         let r = &recs[i];
