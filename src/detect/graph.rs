@@ -95,7 +95,12 @@ impl ClassGraph {
         edges: Vec<(u32, u32)>,
         strings: Vec<(u32, String)>,
     ) -> Result<ClassGraph, String> {
+        let names: Vec<&str> = names.into_iter().collect();
         let mut g = ClassGraph::default();
+        g.text.reserve(names.iter().map(|n| n.len()).sum());
+        g.ends.reserve(names.len());
+        g.defined.reserve(names.len());
+        g.index.reserve(names.len(), |_| 0);
         for n in names {
             let before = g.len();
             g.node(n);

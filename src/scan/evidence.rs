@@ -525,16 +525,17 @@ fn bad(line: usize, reason: impl Into<String>) -> EvidenceError {
 }
 
 /// One `{"key":value}` line parsed as `T`.
-fn field<T: DeserializeOwned>(lines: &[&[u8]], n: usize, key: &str) -> Result<T, EvidenceError> {
+fn field<T: DeserializeOwned>(lines: &[&str], n: usize, key: &str) -> Result<T, EvidenceError> {
     let line = lines
         .get(n)
         .ok_or_else(|| bad(n + 1, format!("missing the {key} line")))?;
     let prefix = format!("{{\"{key}\":");
     let body = line
-        .strip_prefix(prefix.as_bytes())
-        .and_then(|b| b.strip_suffix(b"}"))
+        .strip_prefix(prefix.as_str())
+        .and_then(|b| b.strip_suffix('}'))
         .ok_or_else(|| bad(n + 1, format!("expected the {key} line")))?;
-    serde_json::from_slice(body).map_err(|e| bad(n + 1, format!("{key}: {e}")))
+    // from a `str`: the text was checked as UTF-8 once, not string by string
+    serde_json::from_str(body).map_err(|e| bad(n + 1, format!("{key}: {e}")))
 }
 
 /// An evidence file read back.
@@ -554,15 +555,26 @@ pub fn read_evidence(path: &Path) -> Result<EvidenceFile, EvidenceError> {
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         return Err(bad(0, "not a regular file"));
     }
-    let mut data = Vec::new();
-    let mut gz =
-        flate2::read::GzDecoder::new(std::io::BufReader::new(file)).take(MAX_EVIDENCE_BYTES + 1);
+    // the compressed file in one read, and the text inflated into a buffer sized by the
+    // gzip trailer's length (bounded by the compressed size, so a lying trailer cannot
+    // reserve much): no copy through a reader's buffer, no regrowing
+    let mut packed = Vec::new();
+    file.take(MAX_EVIDENCE_BYTES + 1)
+        .read_to_end(&mut packed)
+        .map_err(|e| bad(0, format!("cannot read: {e}")))?;
+    let hint = packed
+        .last_chunk::<4>()
+        .map_or(0, |t| u32::from_le_bytes(*t) as usize)
+        .min(packed.len().saturating_mul(64));
+    let mut data = Vec::with_capacity(hint.saturating_add(1));
+    let mut gz = flate2::read::GzDecoder::new(packed.as_slice()).take(MAX_EVIDENCE_BYTES + 1);
     gz.read_to_end(&mut data).map_err(|e| {
         bad(
             0,
             format!("not a complete gzip stream (truncated or not evidence): {e}"),
         )
     })?;
+    drop(packed);
     if data.len() as u64 > MAX_EVIDENCE_BYTES {
         return Err(bad(
             0,
@@ -577,10 +589,15 @@ pub fn parse_evidence(data: &[u8]) -> Result<EvidenceFile, EvidenceError> {
     let Some(body) = data.strip_suffix(b"\n") else {
         return Err(bad(0, "truncated: the last line is incomplete"));
     };
+    let body = std::str::from_utf8(body).map_err(|e| {
+        let at = e.valid_up_to();
+        let line = memchr::memchr_iter(b'\n', &body[..at]).count() + 1;
+        bad(line, format!("not UTF-8 text at byte {at} of the file"))
+    })?;
     // lines are few and long: find their ends with memchr, not byte by byte
-    let mut lines: Vec<&[u8]> = Vec::new();
+    let mut lines: Vec<&str> = Vec::new();
     let mut at = 0;
-    for nl in memchr::memchr_iter(b'\n', body) {
+    for nl in memchr::memchr_iter(b'\n', body.as_bytes()) {
         lines.push(&body[at..nl]);
         at = nl + 1;
     }
@@ -612,7 +629,7 @@ pub fn parse_evidence(data: &[u8]) -> Result<EvidenceFile, EvidenceError> {
     }
     // every line before the end line, with its newline
     let before = &body[..body.len() - lines[last].len()];
-    if crc32fast::hash(before) != end.crc32 {
+    if crc32fast::hash(before.as_bytes()) != end.crc32 {
         return Err(bad(
             0,
             "changed after it was written: the checksum in its end line does not match",
