@@ -179,6 +179,84 @@ impl ClassGraph {
         &self.strings
     }
 
+    /// The part of the graph that decides the owners of the classes `roots` (see
+    /// [`super::attribution`]): those classes and every class that reaches one of them
+    /// through references, with the edges and strings among them, in the same relative
+    /// node order. An owner reaches a class only along references, so attribution gives
+    /// the roots the same owners on this part as on the whole graph. Linear in the graph.
+    pub fn referrers_closure(&self, roots: impl IntoIterator<Item = u32>) -> ClassGraph {
+        let n = self.len();
+        // referrers of each node (compressed rows)
+        let mut start = vec![0usize; n + 1];
+        for &(_, to) in &self.edges {
+            if let Some(s) = start.get_mut(to as usize + 1) {
+                *s += 1;
+            }
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut referrers = vec![0u32; self.edges.len()];
+        for &(from, to) in &self.edges {
+            if let Some(f) = fill.get_mut(to as usize) {
+                if let Some(slot) = referrers.get_mut(*f) {
+                    *slot = from;
+                }
+                *f += 1;
+            }
+        }
+        let mut keep = vec![false; n];
+        let mut stack: Vec<u32> = Vec::new();
+        for r in roots {
+            if let Some(k) = keep.get_mut(r as usize) {
+                if !*k {
+                    *k = true;
+                    stack.push(r);
+                }
+            }
+        }
+        while let Some(x) = stack.pop() {
+            let (a, b) = (start[x as usize], start[x as usize + 1]);
+            for &from in referrers.get(a..b).unwrap_or(&[]) {
+                if let Some(k) = keep.get_mut(from as usize) {
+                    if !*k {
+                        *k = true;
+                        stack.push(from);
+                    }
+                }
+            }
+        }
+        // old node → new node, order kept
+        let mut map = vec![u32::MAX; n];
+        let mut next = 0u32;
+        for (i, k) in keep.iter().enumerate() {
+            if *k {
+                map[i] = next;
+                next += 1;
+            }
+        }
+        let at = |i: u32| map.get(i as usize).copied().filter(|&m| m != u32::MAX);
+        let names = (0..n as u32)
+            .filter(|&i| keep[i as usize])
+            .map(|i| self.name(i));
+        let defined = (0..n as u32)
+            .filter(|&i| keep[i as usize] && self.is_defined(i))
+            .filter_map(at);
+        let edges = self
+            .edges
+            .iter()
+            .filter_map(|&(a, b)| Some((at(a)?, at(b)?)))
+            .collect();
+        let strings = self
+            .strings
+            .iter()
+            .filter_map(|(a, s)| Some((at(*a)?, s.clone())))
+            .collect();
+        // names are distinct and indices in range by construction
+        ClassGraph::from_parts(names, defined, edges, strings).unwrap_or_default()
+    }
+
     /// Sort and deduplicate edges and strings (after all code is added).
     pub fn finish(&mut self) {
         self.edges.sort_unstable();
@@ -330,4 +408,43 @@ pub fn dex_graph(dex: &Dex<'_>) -> ClassGraph {
     });
     g.finish();
     g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_referrers_closure_keeps_what_reaches_the_roots() {
+        // a -> b -> c (root); d -> a; c -> e; f alone; g -> e
+        let mut g = ClassGraph::default();
+        let ids: Vec<u32> = ["x.A", "x.B", "x.C", "x.D", "x.E", "x.F", "x.G"]
+            .iter()
+            .map(|n| g.define(n))
+            .collect();
+        let [a, b, c, d, e, _f, gg] = ids[..] else {
+            unreachable!()
+        };
+        g.edge(a, b);
+        g.edge(b, c);
+        g.edge(d, a);
+        g.edge(c, e);
+        g.edge(gg, e);
+        g.string(b, "host.example.com".into());
+        g.string(e, "other.example.com".into());
+        g.finish();
+        let sub = g.referrers_closure([c]);
+        let names: Vec<&str> = (0..sub.len() as u32).map(|i| sub.name(i)).collect();
+        assert_eq!(names, ["x.A", "x.B", "x.C", "x.D"]);
+        let named = |(x, y): (u32, u32)| (sub.name(x), sub.name(y));
+        let edges: Vec<_> = sub.edges().iter().map(|&e| named(e)).collect();
+        assert_eq!(edges, [("x.A", "x.B"), ("x.B", "x.C"), ("x.D", "x.A")]);
+        assert_eq!(sub.strings(), [(1, "host.example.com".to_string())]);
+        assert!((0..sub.len() as u32).all(|i| sub.is_defined(i)));
+        assert_eq!(g.referrers_closure([]).len(), 0);
+        // a cycle, and a root out of range
+        g.edge(c, a);
+        g.finish();
+        assert_eq!(g.referrers_closure([a, 99]).len(), 4);
+    }
 }
