@@ -8,7 +8,9 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Largest seed kept per target (libFuzzer's -max_len in fuzz/run.sh).
+/// Largest seed kept per target. It may exceed the `-max_len` of fuzz/run.sh: libFuzzer
+/// reads the first `-max_len` bytes of a longer seed, so a policy keeps its opening and a
+/// dex or table seed of up to 64 KiB is still offered whole to a run with a larger limit.
 fn max_len(target: &str) -> usize {
     match target {
         "classfile" | "aapt_pb" => 16 << 10,
