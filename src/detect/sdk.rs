@@ -17,7 +17,7 @@ pub struct AppEvidence {
     /// Java classes named by JNI exports of native libraries (`Java_com_x_Y_m`).
     pub jni_classes: Vec<String>,
     /// Strings (dex string tables, class constant pools).
-    pub strings: Vec<String>,
+    pub strings: StrList,
     /// Native library paths (`lib/<abi>/libx.so`).
     pub native_libs: Vec<String>,
     /// Manifest component class names.
@@ -27,11 +27,163 @@ pub struct AppEvidence {
     /// Provider authorities.
     pub authorities: Vec<String>,
     /// All zip entry paths.
-    pub paths: Vec<String>,
+    pub paths: StrList,
     /// Meta-data (key, value) pairs with a value.
     pub meta_values: Vec<(String, String)>,
     /// Maven libraries the app was built with (an `.aab`'s `dependencies.pb`).
     pub maven: Vec<crate::formats::aab_deps::MavenDependency>,
+}
+
+/// A list of strings kept one after the other in one buffer: one allocation for the
+/// list instead of one per string (an app has 10^4 to 10^5 dex strings and entry paths,
+/// built once and read back from every evidence file). Serialized as a JSON array of
+/// strings, read back without a copy per string where the text has no escapes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StrList {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl StrList {
+    /// Add a string at the end.
+    pub fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+    }
+
+    /// Number of strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// String `i`.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = i.checked_sub(1).map_or(0, |j| self.ends[j]);
+        self.text.get(start..end)
+    }
+
+    /// The strings in order.
+    pub fn iter(&self) -> StrIter<'_> {
+        StrIter {
+            list: self,
+            at: 0,
+            start: 0,
+        }
+    }
+}
+
+/// The strings of a [`StrList`] in order.
+pub struct StrIter<'a> {
+    list: &'a StrList,
+    at: usize,
+    start: usize,
+}
+
+impl<'a> Iterator for StrIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let end = *self.list.ends.get(self.at)?;
+        let s = self.list.text.get(self.start..end).unwrap_or("");
+        self.at += 1;
+        self.start = end;
+        Some(s)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.list.len() - self.at;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for StrIter<'_> {}
+
+impl<'a> IntoIterator for &'a StrList {
+    type Item = &'a str;
+    type IntoIter = StrIter<'a>;
+    fn into_iter(self) -> StrIter<'a> {
+        self.iter()
+    }
+}
+
+impl<S: AsRef<str>> Extend<S> for StrList {
+    fn extend<I: IntoIterator<Item = S>>(&mut self, iter: I) {
+        for s in iter {
+            self.push(s.as_ref());
+        }
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for StrList {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut l = StrList::default();
+        l.extend(iter);
+        l
+    }
+}
+
+impl From<Vec<String>> for StrList {
+    fn from(v: Vec<String>) -> Self {
+        v.into_iter().collect()
+    }
+}
+
+impl Serialize for StrList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for StrList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(StrListVisitor)
+    }
+}
+
+struct StrListVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrListVisitor {
+    type Value = StrList;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of strings")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<StrList, A::Error> {
+        let mut l = StrList::default();
+        while seq.next_element_seed(Pushed(&mut l))?.is_some() {}
+        Ok(l)
+    }
+}
+
+/// One element of a [`StrList`], pushed as it is read.
+struct Pushed<'l>(&'l mut StrList);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Pushed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Pushed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        self.0.push(v);
+        Ok(())
+    }
 }
 
 /// Evidence of one kind behind a finding.
@@ -96,12 +248,12 @@ impl TestItem {
         let mut e = AppEvidence::default();
         match self {
             TestItem::Class(c) => e.classes.push(c.clone()),
-            TestItem::Str(s) => e.strings.push(s.clone()),
+            TestItem::Str(s) => e.strings.push(s),
             TestItem::Lib(l) => e.native_libs.push(format!("lib/arm64-v8a/{l}")),
             TestItem::Component(c) => e.components.push(c.clone()),
             TestItem::Meta(m) => e.meta_data.push(m.clone()),
             TestItem::Authority(a) => e.authorities.push(a.clone()),
-            TestItem::Asset(a) => e.paths.push(a.clone()),
+            TestItem::Asset(a) => e.paths.push(a),
         }
         e
     }
@@ -470,6 +622,22 @@ mod tests {
 
     fn db() -> SignatureDb {
         crate::knowledge::signatures::tests::db()
+    }
+
+    #[test]
+    fn a_str_list_reads_back_what_was_written() {
+        let words = ["a.b", "", "quote \" and \\ and \u{e9}", "x.y.z"];
+        let l: StrList = words.iter().collect();
+        assert_eq!(l.len(), 4);
+        assert_eq!(l.iter().collect::<Vec<_>>(), words);
+        assert_eq!(l.get(2), Some(words[2]));
+        assert_eq!(l.get(4), None);
+        let json = serde_json::to_string(&l).unwrap();
+        assert_eq!(json, serde_json::to_string(&words).unwrap());
+        let back: StrList = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, l);
+        assert!(serde_json::from_str::<StrList>("[\"a\", 3]").is_err());
+        assert!(serde_json::from_str::<StrList>("[]").unwrap().is_empty());
     }
 
     #[test]

@@ -502,15 +502,20 @@ pub(crate) fn apply_identification(
     if matches!(report.kind, InputKind::Apk | InputKind::Aab) && top_level {
         // the declared components that are classes of the code: the few declared names
         // looked up per class, not every class put in a set
+        // (a class whose length no declared name has is not hashed at all)
         let declared: rustc_hash::FxHashSet<&str> =
             report.components.iter().map(|c| c.name.as_str()).collect();
+        let mut lengths = [false; 256];
+        for d in &declared {
+            lengths[d.len().min(255)] = true;
+        }
         let classes: std::collections::HashSet<&str> = evidence
             .app
             .classes
             .iter()
             .chain(evidence.nested.iter().flat_map(|n| &n.classes))
             .map(String::as_str)
-            .filter(|c| declared.contains(c))
+            .filter(|c| lengths[c.len().min(255)] && declared.contains(c))
             .collect();
         report
             .incomplete

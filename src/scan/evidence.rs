@@ -199,11 +199,13 @@ fn unrun(runs: &[(u32, u32)], limit: usize, what: &str) -> Result<Vec<u32>, Stri
 }
 
 /// Index of each distinct string of `table` (its first occurrence).
-fn table_index(table: &[String]) -> rustc_hash::FxHashMap<&str, u32> {
+fn table_index<'t>(
+    table: impl ExactSizeIterator<Item = &'t str>,
+) -> rustc_hash::FxHashMap<&'t str, u32> {
     let mut m = rustc_hash::FxHashMap::default();
     m.reserve(table.len());
-    for (i, s) in table.iter().enumerate() {
-        m.entry(s.as_str()).or_insert(i as u32);
+    for (i, s) in table.enumerate() {
+        m.entry(s).or_insert(i as u32);
     }
     m
 }
@@ -211,7 +213,7 @@ fn table_index(table: &[String]) -> rustc_hash::FxHashMap<&str, u32> {
 impl GraphData {
     fn of(g: &ClassGraph, app: &crate::detect::sdk::AppEvidence) -> GraphData {
         let n = g.len() as u32;
-        let classes = table_index(&app.classes);
+        let classes = table_index(app.classes.iter().map(String::as_str));
         let mut extra_names = Vec::new();
         let names = runs((0..n).map(|i| {
             let name = g.name(i);
@@ -234,7 +236,7 @@ impl GraphData {
             }
             prev_from = from;
         }
-        let table = table_index(&app.strings);
+        let table = table_index(app.strings.iter());
         let mut extra_strings = Vec::new();
         let mut strings = Vec::with_capacity(g.strings().len() * 2);
         let mut prev = 0;
@@ -308,7 +310,7 @@ impl GraphData {
                     .get(i - app.strings.len())
                     .ok_or_else(|| format!("graph: string {i} out of range"))?,
             };
-            strings.push((node, s.clone()));
+            strings.push((node, s.to_string()));
         }
         ClassGraph::from_parts(
             nodes.iter().filter_map(|&i| name(i)),
@@ -571,13 +573,23 @@ pub fn read_evidence(path: &Path) -> Result<EvidenceFile, EvidenceError> {
         .map_or(0, |t| u32::from_le_bytes(*t) as usize)
         .min(packed.len().saturating_mul(64));
     let mut data = Vec::with_capacity(hint.saturating_add(1));
-    let mut gz = flate2::read::GzDecoder::new(packed.as_slice()).take(MAX_EVIDENCE_BYTES + 1);
+    let mut gz = flate2::bufread::GzDecoder::new(packed.as_slice()).take(MAX_EVIDENCE_BYTES + 1);
     gz.read_to_end(&mut data).map_err(|e| {
         bad(
             0,
             format!("not a complete gzip stream (truncated or not evidence): {e}"),
         )
     })?;
+    // the decoder checked the trailer's CRC-32 of the whole text; when the stream ends
+    // the file, that CRC vouches for the text and the end line's CRC is checked against
+    // it instead of hashing the text a second time
+    let rest = gz.into_inner().into_inner();
+    let whole_crc = rest
+        .is_empty()
+        .then(|| packed.get(packed.len().wrapping_sub(8)..packed.len().wrapping_sub(4)))
+        .flatten()
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(u32::from_le_bytes);
     drop(packed);
     if data.len() as u64 > MAX_EVIDENCE_BYTES {
         return Err(bad(
@@ -585,11 +597,17 @@ pub fn read_evidence(path: &Path) -> Result<EvidenceFile, EvidenceError> {
             format!("more than {MAX_EVIDENCE_BYTES} bytes once decompressed; not read"),
         ));
     }
-    parse_evidence(&data)
+    parse_checked(&data, whole_crc)
 }
 
 /// Parse the decompressed lines of an evidence file.
 pub fn parse_evidence(data: &[u8]) -> Result<EvidenceFile, EvidenceError> {
+    parse_checked(data, None)
+}
+
+/// [`parse_evidence`]; `whole_crc` is the CRC-32 of all of `data` when it is known to
+/// be right (checked by the gzip decoder).
+fn parse_checked(data: &[u8], whole_crc: Option<u32>) -> Result<EvidenceFile, EvidenceError> {
     let Some(body) = data.strip_suffix(b"\n") else {
         return Err(bad(0, "truncated: the last line is incomplete"));
     };
@@ -633,7 +651,19 @@ pub fn parse_evidence(data: &[u8]) -> Result<EvidenceFile, EvidenceError> {
     }
     // every line before the end line, with its newline
     let before = &body[..body.len() - lines[last].len()];
-    if crc32fast::hash(before.as_bytes()) != end.crc32 {
+    let matches = match whole_crc {
+        // CRC-32 is linear: the CRC of `before` followed by the end line, computed from the
+        // CRC the end line claims, equals the whole text's only if the claim is right
+        Some(whole) => {
+            let mut h = crc32fast::Hasher::new_with_initial_len(end.crc32, before.len() as u64);
+            let mut tail = crc32fast::Hasher::new();
+            tail.update(&data[before.len()..]);
+            h.combine(&tail);
+            h.finalize() == whole
+        }
+        None => crc32fast::hash(before.as_bytes()) == end.crc32,
+    };
+    if !matches {
         return Err(bad(
             0,
             "changed after it was written: the checksum in its end line does not match",
@@ -702,9 +732,7 @@ mod tests {
     fn app() -> AppEvidence {
         AppEvidence {
             classes: ["a.A", "a.B", "b.C", "b.D"].map(String::from).to_vec(),
-            strings: ["x.example.com", "y.example.org"]
-                .map(String::from)
-                .to_vec(),
+            strings: ["x.example.com", "y.example.org"].into_iter().collect(),
             ..Default::default()
         }
     }

@@ -495,7 +495,9 @@ fn rematch_is_faster_than_rescan_on_the_corpus() {
     let rescan_opts = BatchOptions::default();
     let rm_opts = RematchOptions::default();
     let mut best = (f64::MAX, f64::MAX);
-    for _ in 0..3 {
+    // best of 5: other load on a shared core (a sibling hyper-thread, caches) stretches
+    // a thread's CPU time too; the least stretched run of each is compared
+    for _ in 0..5 {
         let (scan_s, written) = pool.install(|| {
             let t = thread_cpu();
             let s =
@@ -520,8 +522,8 @@ fn rematch_is_faster_than_rescan_on_the_corpus() {
         best.1
     );
     assert!(
-        ratio > 2.0,
-        "rematch must be much faster than a rescan: {ratio:.1}x"
+        ratio >= 20.0,
+        "rematch must be at least 20x faster than a rescan (issue 16): {ratio:.1}x"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

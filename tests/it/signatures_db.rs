@@ -101,7 +101,7 @@ fn string_only_evidence_is_low_confidence() {
         .flat_map(|s| (0..4).map(move |i| format!("https://{s}/v{i}")))
         .collect();
     let ev = AppEvidence {
-        strings: strings.clone(),
+        strings: strings.clone().into(),
         ..Default::default()
     };
     let f = m.match_app(&ev);
@@ -113,7 +113,7 @@ fn string_only_evidence_is_low_confidence() {
     // the same strings plus one class of the SDK are code evidence: no longer low
     let pkg = fb.rules.packages.first().expect("facebook package");
     let ev = AppEvidence {
-        strings,
+        strings: strings.into(),
         classes: vec![format!("{pkg}.Probe")],
         ..Default::default()
     };

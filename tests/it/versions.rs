@@ -34,7 +34,9 @@ fn versions_compare_part_by_part() {
 fn jcore_version_from_its_banner_and_its_library_name() {
     let ev = AppEvidence {
         classes: vec!["cn.jiguang.api.JCoreInterface".into()],
-        strings: vec!["action:init jcore,version:2.1.2,build id:40".into()],
+        strings: ["action:init jcore,version:2.1.2,build id:40"]
+            .into_iter()
+            .collect(),
         ..Default::default()
     };
     let f = found(&ev);
@@ -67,7 +69,9 @@ fn maven_coordinates_come_first() {
     }];
     let ev = AppEvidence {
         classes: vec!["cn.jiguang.api.JCoreInterface".into()],
-        strings: vec!["action:init jcore,version:2.1.2,build id:40".into()],
+        strings: ["action:init jcore,version:2.1.2,build id:40"]
+            .into_iter()
+            .collect(),
         maven: parse_dependencies(&encode_dependencies(&deps)).unwrap(),
         ..Default::default()
     };
@@ -105,7 +109,7 @@ no_match = ["class:com.demox.A"]
     for (v, issues) in [("1.9.3", 1), ("2.0", 0)] {
         let ev = AppEvidence {
             classes: vec!["com.demo.sdk.A".into()],
-            strings: vec![format!("demo-sdk {v}")],
+            strings: [format!("demo-sdk {v}")].into_iter().collect(),
             ..Default::default()
         };
         let mut f = m.match_app(&ev);
