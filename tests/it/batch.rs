@@ -704,28 +704,7 @@ fn provenance_in_records_and_stale_listing() {
     // another database: one extra signature file, in a folder elsewhere
     let sigs = dir.join("sigs");
     std::fs::create_dir_all(&sigs).unwrap();
-    std::fs::write(
-        sigs.join("probe-sdk.toml"),
-        r#"id = "probe-sdk"
-name = "Probe SDK"
-category = "analytics"
-vendor = "Probe"
-website = "https://probe.example"
-disclosure = "required"
-data_types = []
-permissions = []
-sources = ["tests/it/batch.rs"]
-notes = "test signature"
-
-[match]
-packages = ["com.probe.sdk"]
-
-[test]
-match = ["class:com.probe.sdk.Main"]
-no_match = ["class:com.probe.sdkx.Main"]
-"#,
-    )
-    .unwrap();
+    std::fs::write(sigs.join("probe-sdk.toml"), crate::common::PROBE_SIG).unwrap();
     let out_b = dir.join("b.jsonl");
     let app = dir.join("store0/app000.apk");
     let out = run(&[

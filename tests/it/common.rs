@@ -13,3 +13,24 @@ pub fn corpus() -> Option<PathBuf> {
         None
     }
 }
+
+/// A signature file for an SDK no real database has (`com.probe.sdk`): the tests that swap
+/// the signature database add it and look for it in the results.
+pub const PROBE_SIG: &str = r#"id = "probe-sdk"
+name = "Probe SDK"
+category = "analytics"
+vendor = "Probe"
+website = "https://probe.example"
+disclosure = "required"
+data_types = []
+permissions = []
+sources = ["tests/it/common.rs"]
+notes = "test signature"
+
+[match]
+packages = ["com.probe.sdk"]
+
+[test]
+match = ["class:com.probe.sdk.Main"]
+no_match = ["class:com.probe.sdkx.Main"]
+"#;

@@ -3,6 +3,7 @@
 //! changed signature folder; bad evidence files give one error record each and the rest
 //! goes on. Inputs are generated here; the corpus test and the timing need ../shared.
 
+use crate::common;
 use apkaudit::scan::evidence::EVIDENCE_VERSION;
 use apkaudit::testkit::{self, dex_builder::DexBuilder, dex_builder::Insn, AttrValue};
 use serde_json::Value;
@@ -116,25 +117,6 @@ fn coded_apk(pkg: &str) -> Vec<u8> {
     testkit::write_zip(&[("AndroidManifest.xml", &manifest), ("classes.dex", &dex)]).unwrap()
 }
 
-const PROBE_SIG: &str = r#"id = "probe-sdk"
-name = "Probe SDK"
-category = "analytics"
-vendor = "Probe"
-website = "https://probe.example"
-disclosure = "required"
-data_types = []
-permissions = []
-sources = ["tests/it/rematch.rs"]
-notes = "test signature"
-
-[match]
-packages = ["com.probe.sdk"]
-
-[test]
-match = ["class:com.probe.sdk.Main"]
-no_match = ["class:com.probe.sdkx.Main"]
-"#;
-
 /// A dump of test-kit inputs: the demo app, coded apps (one under a name that is not
 /// UTF-8), a split set, a raw binary manifest, and a policy directory for the demo app.
 fn make_inputs(dir: &Path) -> (PathBuf, PathBuf) {
@@ -229,7 +211,7 @@ fn rematch_with_a_changed_signature_folder_equals_rescan_with_it() {
     let (apps, _) = make_inputs(&dir);
     let sigs = dir.join("sigs");
     std::fs::create_dir_all(&sigs).unwrap();
-    std::fs::write(sigs.join("probe-sdk.toml"), PROBE_SIG).unwrap();
+    std::fs::write(sigs.join("probe-sdk.toml"), common::PROBE_SIG).unwrap();
     // evidence made without the probe signature
     let ev = dir.join("evidence");
     let plain = dir.join("plain.jsonl");
